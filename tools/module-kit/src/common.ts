@@ -1,0 +1,52 @@
+import { TerraformVariable } from "cdktf";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region/index.js";
+import type { ModuleStack } from "./module-stack.ts";
+
+/** The two variables every regional module takes: a name prefix and the region's role. */
+export function commonVariables(stack: ModuleStack): { name: string; role: string; isPrimary: string } {
+  const name = new TerraformVariable(stack, "name", {
+    type: "string",
+    description: "Prefix for every resource name, e.g. `payments-prod`.",
+    validation: [
+      {
+        condition: 'can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))',
+        errorMessage: "name must be 3-40 characters of lower-case letters, digits and hyphens.",
+      },
+    ],
+  });
+  const role = new TerraformVariable(stack, "role", {
+    type: "string",
+    description: "This region's role in the pair: `primary` or `secondary`.",
+    validation: [
+      {
+        condition: 'contains(["primary", "secondary"], var.role)',
+        errorMessage: "role must be primary or secondary.",
+      },
+    ],
+  });
+  return { name: name.stringValue, role: role.stringValue, isPrimary: '${var.role == "primary"}' };
+}
+
+/** The account, region and partition the module is applied in, read once per stack. */
+export interface AwsContext {
+  accountId: string;
+  region: string;
+  partition: string;
+  dnsSuffix: string;
+}
+
+export function awsContext(stack: ModuleStack): AwsContext {
+  const find = <T>(id: string, create: () => T): T =>
+    (stack.node.tryFindChild(id) as T | undefined) ?? create();
+  const caller = find("data.aws_caller_identity.current", () => new DataAwsCallerIdentity(stack, "data.aws_caller_identity.current"));
+  const region = find("data.aws_region.current", () => new DataAwsRegion(stack, "data.aws_region.current"));
+  const partition = find("data.aws_partition.current", () => new DataAwsPartition(stack, "data.aws_partition.current"));
+  return {
+    accountId: caller.accountId,
+    region: region.region,
+    partition: partition.partition,
+    dnsSuffix: partition.dnsSuffix,
+  };
+}

@@ -1,0 +1,17 @@
+export { ModuleStack } from "./module-stack.ts";
+export { canonicalJson } from "./canonical-json.ts";
+export {
+  AWS_PROVIDER,
+  REQUIRED_TERRAFORM_VERSION,
+  defineModule,
+  synthesizeModule,
+  type ModuleArtifact,
+  type ModuleDefinition,
+  type ProviderRequirement,
+  type TerraformModuleJson,
+  type TerraformOutputJson,
+  type TerraformVariableJson,
+} from "./module.ts";
+export { awsContext, commonVariables, type AwsContext } from "./common.ts";
+export { kmsKey, type KmsKeyOptions } from "./kms.ts";
+export { renderReadme } from "./readme.ts";

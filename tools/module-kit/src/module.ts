@@ -1,0 +1,98 @@
+import { createRequire } from "node:module";
+import { ModuleStack } from "./module-stack.ts";
+
+/** The JSON form of a Terraform module, as written to `main.tf.json`. */
+export interface TerraformModuleJson {
+  terraform: { required_version: string; required_providers: Record<string, ProviderRequirement> };
+  variable?: Record<string, TerraformVariableJson>;
+  locals?: Record<string, unknown>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, TerraformOutputJson>;
+}
+
+export interface ProviderRequirement {
+  source: string;
+  version: string;
+}
+
+export interface TerraformVariableJson {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  nullable?: boolean;
+  sensitive?: boolean;
+  validation?: { condition: string; error_message: string }[];
+}
+
+export interface TerraformOutputJson {
+  value: unknown;
+  description?: string;
+  sensitive?: boolean;
+}
+
+/** What a domain package exports: how to build its module, and what ships beside the JSON. */
+export interface ModuleDefinition {
+  /** The domain name, which is also the Nx project and the folder under `modules/`. */
+  readonly domain: string;
+  /** One paragraph for the generated README. */
+  readonly description: string;
+  /** A usage example (HCL) for the generated README. */
+  readonly example: string;
+  /** Declares the module's variables, resources and outputs in the stack. */
+  build(stack: ModuleStack): void;
+  /** Extra files shipped inside the module folder (for example a Lambda bundle), by file name. */
+  assets?(): Record<string, Uint8Array>;
+}
+
+/** A synthesized module: `main.tf.json` plus its assets, by file name. */
+export interface ModuleArtifact {
+  readonly domain: string;
+  readonly json: TerraformModuleJson;
+  readonly assets: Record<string, Uint8Array>;
+}
+
+/** The provider version the bindings were generated for; modules accept that major version. */
+const bindingsVersion: string = createRequire(import.meta.url)("@cdktf/provider-aws/package.json")
+  .cdktf.provider.version;
+
+export const AWS_PROVIDER: ProviderRequirement = {
+  source: "hashicorp/aws",
+  version: `>= ${bindingsVersion}, < ${Number(bindingsVersion.split(".")[0]) + 1}.0.0`,
+};
+
+/** Terraform 1.11 / OpenTofu 1.10 are the first with S3-native state locking. */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
+
+export function defineModule(definition: ModuleDefinition): ModuleDefinition {
+  return definition;
+}
+
+/** Builds the module in a fresh stack and returns standalone module JSON: no provider, no backend. */
+export function synthesizeModule(definition: ModuleDefinition): ModuleArtifact {
+  const stack = new ModuleStack(definition.domain);
+  definition.build(stack);
+  const raw = stripMetadata(stack.toTerraform()) as Omit<TerraformModuleJson, "terraform">;
+  const { provider: _provider, terraform: _terraform, ...blocks } = raw as Record<string, unknown>;
+  const json = {
+    ...blocks,
+    terraform: {
+      required_version: REQUIRED_TERRAFORM_VERSION,
+      required_providers: { aws: AWS_PROVIDER },
+    },
+  } as TerraformModuleJson;
+  return { domain: definition.domain, json, assets: definition.assets?.() ?? {} };
+}
+
+/** Drops CDKTF's `//` metadata (construct paths, versions) so the JSON is plain Terraform. */
+function stripMetadata(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripMetadata);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== "//")
+        .map(([key, inner]) => [key, stripMetadata(inner)]),
+    );
+  }
+  return value;
+}

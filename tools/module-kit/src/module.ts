@@ -41,8 +41,11 @@ export interface ModuleDefinition {
   readonly example: string;
   /** Declares the module's variables, resources and outputs in the stack. */
   build(stack: ModuleStack): void;
-  /** Extra files shipped inside the module folder (for example a Lambda bundle), by file name. */
-  assets?(): Record<string, Uint8Array>;
+  /**
+   * Extra files shipped inside the module folder (for example a Lambda bundle), by file name.
+   * `moduleDir` is the domain's source folder (`modules/<domain>`) in the tree being synthesized.
+   */
+  assets?(moduleDir: string): Record<string, Uint8Array>;
 }
 
 /** A synthesized module: `main.tf.json` plus its assets, by file name. */
@@ -69,7 +72,7 @@ export function defineModule(definition: ModuleDefinition): ModuleDefinition {
 }
 
 /** Builds the module in a fresh stack and returns standalone module JSON: no provider, no backend. */
-export function synthesizeModule(definition: ModuleDefinition): ModuleArtifact {
+export function synthesizeModule(definition: ModuleDefinition, moduleDir = `modules/${definition.domain}`): ModuleArtifact {
   const stack = new ModuleStack(definition.domain);
   definition.build(stack);
   const raw = stripMetadata(stack.toTerraform()) as Omit<TerraformModuleJson, "terraform">;
@@ -81,7 +84,7 @@ export function synthesizeModule(definition: ModuleDefinition): ModuleArtifact {
       required_providers: { aws: AWS_PROVIDER },
     },
   } as TerraformModuleJson;
-  return { domain: definition.domain, json, assets: definition.assets?.() ?? {} };
+  return { domain: definition.domain, json, assets: definition.assets?.(moduleDir) ?? {} };
 }
 
 /** Drops CDKTF's `//` metadata (construct paths, versions) so the JSON is plain Terraform. */

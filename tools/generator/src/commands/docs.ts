@@ -1,0 +1,28 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseCommandArgs } from "../args.ts";
+import type { Command } from "../io.ts";
+import { DOMAINS } from "../manifest/schema.ts";
+import { moduleFiles } from "../modules/artifact.ts";
+import { loadModuleSources } from "../modules/load.ts";
+
+/** Writes modules/<domain>/README.md from the module itself; `--check` fails when one is stale. */
+export const docsCommand: Command = async (argv, io) => {
+  const { values } = parseCommandArgs(argv, { check: { type: "boolean" } }, "tandem docs [--check]");
+  const sources = await loadModuleSources(io.cwd);
+  const stale: string[] = [];
+  for (const domain of DOMAINS) {
+    const readme = moduleFiles(sources, domain).files.get("README.md")!;
+    const file = join(io.cwd, "modules", domain, "README.md");
+    const current = existsSync(file) ? readFileSync(file) : undefined;
+    if (current && Buffer.compare(current, readme) === 0) continue;
+    stale.push(`modules/${domain}/README.md`);
+    if (!values.check) writeFileSync(file, readme);
+  }
+  if (values.check && stale.length > 0) {
+    io.stderr(`out of date (run \`tandem docs\`): ${stale.join(", ")}\n`);
+    return 1;
+  }
+  io.stdout(stale.length === 0 ? "module READMEs are up to date\n" : `updated ${stale.join(", ")}\n`);
+  return 0;
+};

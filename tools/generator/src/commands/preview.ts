@@ -1,0 +1,118 @@
+import { parseCommandArgs } from "../args.ts";
+import type { Deployment } from "../compose/deployments.ts";
+import { environmentFiles } from "../environments.ts";
+import { withTreeAt } from "../git.ts";
+import type { Command } from "../io.ts";
+import { failoverBudget, loadEnvironments } from "../manifest/index.ts";
+import type { Domain, Manifest } from "../manifest/schema.ts";
+import type { TerraformModuleJson } from "@tandem/module-kit";
+import { synthesizeTree } from "../synth.ts";
+
+const USAGE = "tandem preview [--env <name>]... [--base <ref>]";
+
+/** What a reviewer reads before any plan exists: no credentials, no Terraform. */
+export const previewCommand: Command = async (argv, io) => {
+  const { values } = parseCommandArgs(argv, { env: { type: "string", multiple: true }, base: { type: "string" } }, USAGE);
+  const files = environmentFiles(io.cwd, values.env);
+  const head = await synthesizeTree(io.cwd, files);
+  const base = values.base ? await withTreeAt(io.cwd, values.base, (root) => synthesizeTree(root, existing(root, files))) : undefined;
+  const { environments } = loadEnvironments(files, { root: io.cwd });
+  for (const env of head.environments) {
+    const manifest = environments.find((e) => e.manifest.name === env.name)!.manifest;
+    io.stdout(`${env.name} (${manifest.tier}): ${manifest.domain}\n`);
+    io.stdout(indent(budgetLines(manifest), 2));
+    for (const deployment of env.deployments) {
+      const before = base?.environments.find((e) => e.name === env.name)?.deployments.find((d) => d.name === deployment.name);
+      io.stdout(indent(deploymentLines(deployment, before, base !== undefined), 2));
+    }
+  }
+  return 0;
+};
+
+/** Environments the base tree also has, so a new manifest shows as all-new instead of failing. */
+function existing(root: string, files: string[]): string[] {
+  const { problems } = loadEnvironments(files, { root });
+  const broken = new Set(problems.map((p) => p.file));
+  return environmentFiles(root).filter((file) => files.includes(file) && !broken.has(file));
+}
+
+function budgetLines(manifest: Manifest): string[] {
+  const budget = failoverBudget(manifest);
+  const terms = budget.terms.map((t) => `${t.label} ${seconds(t.seconds)}`).join(" + ");
+  const verdict = budget.total <= manifest.objectives.rto ? "fits" : "EXCEEDS";
+  return [
+    `RTO ${seconds(manifest.objectives.rto)}: ${terms} = ${seconds(budget.total)} (${verdict})`,
+    `RPO ${seconds(manifest.objectives.rpo)}: Aurora replication-lag alarm at ${manifest.objectives.rpo * 1000} ms`,
+  ];
+}
+
+function deploymentLines(deployment: Deployment, before: Deployment | undefined, compared: boolean): string[] {
+  const status = !compared ? "" : !before ? " [new]" : before.sha256 === deployment.sha256 ? " [unchanged]" : " [changed]";
+  const modules = Object.entries(deployment.modules).map(([d, v]) => `${d}@${v}`).join(" ");
+  const counts = resourceCounts(deployment);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const lines = [
+    `${deployment.name} (${deployment.role}, ${deployment.region}) sha256 ${deployment.sha256.slice(0, 12)}${status}`,
+    `  modules: ${modules}`,
+    `  ${total} resource blocks: ${[...counts].map(([type, n]) => `${type} x${n}`).join(", ")}`,
+  ];
+  if (before && before.sha256 !== deployment.sha256) lines.push(...changeLines(before, deployment).map((l) => `  ${l}`));
+  return lines;
+}
+
+/** Resource blocks by type across the modules a root calls (a counted block is one block). */
+function resourceCounts(deployment: Deployment): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const address of resourceBlocks(deployment).keys()) {
+    const type = address.split(".")[2]!;
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return new Map([...counts].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** `module.<domain>.<type>.<name>` -> block JSON, for every resource a root manages. */
+function resourceBlocks(deployment: Deployment): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const domain of Object.keys(deployment.modules) as Domain[]) {
+    const json = moduleJson(deployment, domain);
+    for (const [type, byName] of Object.entries(json.resource ?? {})) {
+      for (const [name, block] of Object.entries(byName)) blocks.set(`module.${domain}.${type}.${name}`, JSON.stringify(block));
+    }
+  }
+  return blocks;
+}
+
+function moduleJson(deployment: Deployment, domain: Domain): TerraformModuleJson {
+  return deployment.resolved[domain]!.files.json;
+}
+
+/** Added, removed and changed resource blocks and module inputs between two versions of a root. */
+function changeLines(before: Deployment, after: Deployment): string[] {
+  const old = resourceBlocks(before);
+  const now = resourceBlocks(after);
+  const lines: string[] = [];
+  for (const [address, block] of now) {
+    if (!old.has(address)) lines.push(`+ ${address}`);
+    else if (old.get(address) !== block) lines.push(`~ ${address}`);
+  }
+  for (const address of old.keys()) if (!now.has(address)) lines.push(`- ${address}`);
+  const oldCalls = before.root.module as Record<string, Record<string, unknown>>;
+  for (const [domain, call] of Object.entries(after.root.module as Record<string, Record<string, unknown>>)) {
+    const changed = Object.keys({ ...call, ...oldCalls[domain] }).filter(
+      (key) => JSON.stringify(call[key]) !== JSON.stringify(oldCalls[domain]?.[key]),
+    );
+    if (changed.length > 0) lines.push(`~ module.${domain} inputs: ${changed.join(", ")}`);
+  }
+  return lines.length > 0 ? lines : ["~ provider or backend settings only"];
+}
+
+function indent(lines: string[], spaces: number): string {
+  return lines.map((line) => `${" ".repeat(spaces)}${line}\n`).join("");
+}
+
+export function seconds(total: number): string {
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return [h ? `${h}h` : "", m ? `${m}m` : "", s || (!h && !m) ? `${s}s` : ""].join("");
+}

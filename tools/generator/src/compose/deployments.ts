@@ -1,0 +1,174 @@
+import { createHash } from "node:crypto";
+import type { ProviderRequirement } from "@tandem/module-kit";
+import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import type { Environment } from "../manifest/index.ts";
+import type { Domain } from "../manifest/schema.ts";
+import type { ModuleFiles } from "../modules/artifact.ts";
+import { REGIONAL_OUTPUTS_FOR_GLOBAL, globalInputs, regionalInputs, type ModuleInputs, type Role } from "./inputs.ts";
+import { crossRegionNames, type CrossRegionNames } from "./names.ts";
+
+/** Route 53's control plane and its health-check metrics live in us-east-1. */
+export const GLOBAL_REGION = "us-east-1";
+
+export interface Deployment {
+  readonly name: string;
+  readonly region: string;
+  readonly role: Role | "global";
+  readonly dependsOn: string[];
+  /** Module version per domain used by this root: an exact version or `workspace`. */
+  readonly modules: Partial<Record<Domain, string>>;
+  readonly root: Record<string, unknown>;
+  /** The module each call resolves to (source and files), by domain. */
+  readonly resolved: Partial<Record<Domain, ResolvedModule>>;
+  /** sha256 of the canonical root JSON together with the content of every module it calls. */
+  readonly sha256: string;
+}
+
+export interface ResolvedModule {
+  /** Module source relative to the root's folder (`dist/environments/<env>/<deployment>/`). */
+  readonly source: string;
+  readonly files: ModuleFiles;
+}
+
+export interface Toolchain {
+  readonly requiredVersion: string;
+  readonly awsProvider: ProviderRequirement;
+}
+
+export type ModuleResolver = (domain: Domain, version: string) => ResolvedModule;
+
+/** A composition mistake in the modules themselves (not the manifest): a missing input or output. */
+export class CompositionError extends Error {}
+
+/** Composes an environment into its three roots, in apply order: primary, secondary, global. */
+export function composeEnvironment(
+  environment: Environment,
+  resolve: ModuleResolver,
+  toolchain: Toolchain,
+): Deployment[] {
+  const { manifest } = environment;
+  const names = crossRegionNames(manifest);
+  const { primary, secondary } = manifest.regions;
+  const build = (spec: RootSpec) => deployment(environment, names, resolve, toolchain, spec);
+  return [
+    build({ name: primary, region: primary, role: "primary", dependsOn: [], calls: regionalInputs(manifest, names, "primary") }),
+    build({ name: secondary, region: secondary, role: "secondary", dependsOn: [primary], calls: regionalInputs(manifest, names, "secondary") }),
+    build({ name: "global", region: GLOBAL_REGION, role: "global", dependsOn: [primary, secondary], calls: globalInputs(manifest, names) }),
+  ];
+}
+
+interface RootSpec {
+  name: string;
+  region: string;
+  role: Role | "global";
+  dependsOn: string[];
+  calls: Record<string, ModuleInputs>;
+}
+
+function deployment(
+  environment: Environment,
+  names: CrossRegionNames,
+  resolve: ModuleResolver,
+  toolchain: Toolchain,
+  spec: RootSpec,
+): Deployment {
+  const { manifest } = environment;
+  const domains = Object.keys(spec.calls) as Domain[];
+  const versions = Object.fromEntries(domains.map((d) => [d, environment.modules[d]]));
+  const resolved = Object.fromEntries(domains.map((d) => [d, resolve(d, environment.modules[d])])) as Record<Domain, ResolvedModule>;
+  // The global root keeps its state with the primary region's; a regional root with its own region.
+  const stateRegion = spec.role === "global" ? manifest.regions.primary : spec.region;
+  const root: Record<string, unknown> = {
+    terraform: {
+      required_version: toolchain.requiredVersion,
+      required_providers: { aws: toolchain.awsProvider },
+      backend: {
+        s3: {
+          bucket: names.stateBucket(stateRegion),
+          key: names.stateKey(spec.name),
+          region: stateRegion,
+          encrypt: true,
+          use_lockfile: true,
+        },
+      },
+    },
+    provider: {
+      aws: [
+        {
+          region: spec.region,
+          allowed_account_ids: [manifest.account],
+          default_tags: { tags: defaultTags(environment, spec.name, versions) },
+        },
+      ],
+    },
+    module: Object.fromEntries(domains.map((d) => [d, moduleCall(d, versions[d]!, spec.calls[d]!, resolved)])),
+  };
+  if (spec.role === "global") root.data = { terraform_remote_state: remoteStates(manifest, names) };
+  else root.output = regionalOutputs(resolved);
+  const moduleHashes = Object.fromEntries(domains.map((d) => [d, resolved[d].files.sha256]));
+  const sha256 = createHash("sha256").update(canonicalJson({ root, modules: moduleHashes }, 0)).digest("hex");
+  const { name, region, role, dependsOn } = spec;
+  return { name, region, role, dependsOn, modules: versions, root, resolved, sha256 };
+}
+
+/** Passes the inputs the pinned version declares; fails on required inputs or outputs it lacks. */
+function moduleCall(
+  domain: Domain,
+  version: string,
+  inputs: ModuleInputs,
+  resolved: Record<Domain, ResolvedModule>,
+): Record<string, unknown> {
+  const declared = resolved[domain].files.json.variable ?? {};
+  const missing = Object.entries(declared)
+    .filter(([name, variable]) => variable.default === undefined && !(name in inputs))
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    throw new CompositionError(`${domain}@${version} requires ${missing.join(", ")}, which no manifest value provides`);
+  }
+  const passed = Object.entries(inputs).filter(([name]) => name in declared);
+  for (const [, value] of passed) checkReferences(domain, JSON.stringify(value), resolved);
+  return { source: resolved[domain].source, ...Object.fromEntries(passed) };
+}
+
+function checkReferences(domain: Domain, text: string, resolved: Record<Domain, ResolvedModule>): void {
+  for (const [, from, output] of text.matchAll(/module\.(\w+)\.(\w+)/g)) {
+    const outputs = resolved[from as Domain]?.files.json.output ?? {};
+    if (!(output! in outputs)) {
+      throw new CompositionError(`${domain} needs output ${output} of ${from}, which its pinned version does not declare`);
+    }
+  }
+}
+
+function regionalOutputs(resolved: Record<Domain, ResolvedModule>): Record<string, unknown> {
+  const entries = Object.entries(REGIONAL_OUTPUTS_FOR_GLOBAL).flatMap(([domain, outputs]) =>
+    outputs
+      .filter((output) => output in (resolved[domain as Domain].files.json.output ?? {}))
+      .map((output) => [output, { value: `\${module.${domain}.${output}}` }]),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** The global root reads the regional roots' outputs from their S3 state (read-only). */
+function remoteStates(manifest: Environment["manifest"], names: CrossRegionNames): Record<string, unknown> {
+  const state = (role: Role) => {
+    const region = manifest.regions[role];
+    return {
+      backend: "s3",
+      config: { bucket: names.stateBucket(region), key: names.stateKey(region), region },
+    };
+  };
+  return { primary: state("primary"), secondary: state("secondary") };
+}
+
+function defaultTags(environment: Environment, deployment: string, versions: Record<string, string | undefined>) {
+  const modules = Object.entries(versions)
+    .map(([domain, version]) => `${domain}@${version}`)
+    .join(" ");
+  return {
+    ...environment.manifest.tags,
+    Environment: environment.manifest.name,
+    ManagedBy: "tandem",
+    TandemDeployment: `${environment.manifest.name}/${deployment}`,
+    TandemModules: modules,
+  };
+}

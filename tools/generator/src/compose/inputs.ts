@@ -1,0 +1,126 @@
+import type { Manifest } from "../manifest/schema.ts";
+import type { CrossRegionNames } from "./names.ts";
+
+export type Role = "primary" | "secondary";
+/** Candidate inputs per module call; the composer keeps those the pinned version declares. */
+export type ModuleInputs = Record<string, unknown>;
+
+const out = (module: string, output: string) => `\${module.${module}.${output}}`;
+
+/** The module calls of a regional root, in apply order, wired output to input. */
+export function regionalInputs(
+  manifest: Manifest,
+  names: CrossRegionNames,
+  role: Role,
+): Record<string, ModuleInputs> {
+  const region = manifest.regions[role];
+  const peer = manifest.regions[role === "primary" ? "secondary" : "primary"];
+  const primary = role === "primary";
+  const common = { name: names.name, role };
+  const { networking, database, backup, compute } = manifest;
+  return {
+    networking: {
+      ...common,
+      cidr_block: networking.cidrs[region],
+      az_count: networking.azCount,
+      single_nat_gateway: networking.natGateways === "single",
+      flow_log_retention_days: networking.flowLogRetentionDays,
+    },
+    database: {
+      ...common,
+      subnet_ids: out("networking", "private_subnet_ids"),
+      security_group_ids: `\${[module.networking.database_security_group_id]}`,
+      global_cluster_identifier: names.globalClusterIdentifier,
+      engine_version: database.engineVersion,
+      instance_class: database.instanceClass,
+      instance_count: database.instances,
+      deletion_protection: database.deletionProtection,
+      backup_retention_days: database.backupRetentionDays,
+      table_name: names.tableName,
+      primary_table_arn: primary ? "" : names.primaryTableArn,
+      secondary_region: primary ? manifest.regions.secondary : "",
+    },
+    backup: {
+      ...common,
+      schedule: backup.schedule,
+      retention_days: backup.retentionDays,
+      copy_retention_days: backup.copyRetentionDays,
+      destination_vault_arn: primary ? names.backupVaultArn(manifest.regions.secondary) : "",
+      resource_arns: primary ? `\${[module.database.cluster_arn, module.database.table_arn]}` : [],
+      vault_lock: backup.vaultLock
+        ? {
+            min_retention_days: backup.vaultLock.minRetentionDays,
+            max_retention_days: backup.vaultLock.maxRetentionDays,
+            changeable_for_days: backup.vaultLock.changeableForDays,
+          }
+        : null,
+    },
+    compute: {
+      ...common,
+      subnet_ids: out("networking", "private_subnet_ids"),
+      security_group_ids: `\${[module.networking.app_security_group_id]}`,
+      table_name: out("database", "table_name"),
+      table_arn: out("database", "table_arn"),
+      table_kms_key_arn: out("database", "kms_key_arn"),
+      api_domain_name: names.apiDomainName,
+      peer_event_bus_arn: names.eventBusArn(peer),
+      reserved_concurrency: compute.reservedConcurrency,
+      memory_mb: compute.memoryMb,
+      timeout_seconds: compute.timeoutSeconds,
+      log_retention_days: compute.logRetentionDays,
+    },
+    monitoring: {
+      ...common,
+      alarm_emails: manifest.monitoring.alarmEmails,
+      function_name: out("compute", "function_name"),
+      api_id: out("compute", "api_id"),
+      dead_letter_queue_name: out("compute", "dead_letter_queue_name"),
+      table_name: out("database", "table_name"),
+      peer_region: peer,
+      cluster_identifier: out("database", "cluster_identifier"),
+      replication_lag_threshold_ms: manifest.objectives.rpo * 1000,
+      backup_vault_name: out("backup", "vault_name"),
+    },
+  };
+}
+
+/** What the global root reads of each regional root's outputs. */
+export const REGIONAL_OUTPUTS_FOR_GLOBAL = {
+  compute: ["api_domain_target", "api_domain_zone_id", "api_health_fqdn", "certificate_validation_records"],
+  database: ["cluster_identifier"],
+} as const;
+
+/** The module calls of the global root: Route 53 and its health-check alarms. */
+export function globalInputs(manifest: Manifest, names: CrossRegionNames): Record<string, ModuleInputs> {
+  const remote = (role: Role, output: string) => `\${data.terraform_remote_state.${role}.outputs.${output}}`;
+  const endpoint = (role: Role) => ({
+    region: manifest.regions[role],
+    target_domain_name: remote(role, "api_domain_target"),
+    target_zone_id: remote(role, "api_domain_zone_id"),
+    health_check_fqdn: remote(role, "api_health_fqdn"),
+  });
+  const records = (role: Role) =>
+    `try(data.terraform_remote_state.${role}.outputs.certificate_validation_records, [])`;
+  const { healthCheck } = manifest.dns;
+  return {
+    dns: {
+      name: names.name,
+      zone_name: manifest.domain,
+      zone_id: manifest.dns.zoneId ?? "",
+      record_name: names.apiDomainName,
+      primary: endpoint("primary"),
+      secondary: endpoint("secondary"),
+      // Both regions' certificates for one name share a validation record: keep one of each.
+      certificate_validation_records: `\${distinct(concat(${records("primary")}, ${records("secondary")}))}`,
+      health_check_interval: healthCheck.interval,
+      health_check_failure_threshold: healthCheck.failureThreshold,
+      health_check_regions: healthCheck.regions,
+    },
+    monitoring: {
+      name: names.name,
+      role: "global",
+      alarm_emails: manifest.monitoring.alarmEmails,
+      health_check_ids: out("dns", "health_check_ids"),
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TerraformModuleJson } from "@tandem/module-kit";
+import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import type { Domain } from "../manifest/schema.ts";
+import type { ModuleSources } from "./load.ts";
+
+/** A module as files: `main.tf.json`, `README.md` and its assets, by file name. */
+export interface ModuleFiles {
+  readonly json: TerraformModuleJson;
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  /** sha256 over every file name and content, so a root changes when its module does. */
+  readonly sha256: string;
+}
+
+const encoder = new TextEncoder();
+
+/** Synthesizes a domain's module from the tree's source into the files a module folder holds. */
+export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles {
+  const definition = sources.definitions[domain];
+  const artifact = sources.kit.synthesizeModule(definition, join(sources.root, "modules", domain));
+  const files = new Map<string, Uint8Array>([
+    ["main.tf.json", encoder.encode(canonicalJson(artifact.json))],
+    ["README.md", encoder.encode(sources.kit.renderReadme(definition, artifact))],
+    ...Object.entries(artifact.assets),
+  ]);
+  return { json: artifact.json, files, sha256: hashFiles(files) };
+}
+
+/** Reads a released module snapshot (`modules/<domain>/releases/<version>/`). */
+export function readReleasedModule(dir: string): ModuleFiles {
+  if (!existsSync(join(dir, "main.tf.json"))) {
+    throw new Error(`${dir} is not a released module: main.tf.json is missing`);
+  }
+  const files = new Map<string, Uint8Array>(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]),
+  );
+  const json = JSON.parse(new TextDecoder().decode(files.get("main.tf.json"))) as TerraformModuleJson;
+  return { json, files, sha256: hashFiles(files) };
+}
+
+export function hashFiles(files: ReadonlyMap<string, Uint8Array>): string {
+  const hash = createHash("sha256");
+  for (const name of [...files.keys()].sort()) {
+    hash.update(`${name}\0${files.get(name)!.length}\0`);
+    hash.update(files.get(name)!);
+  }
+  return hash.digest("hex");
+}

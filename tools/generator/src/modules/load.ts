@@ -1,0 +1,65 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import type {
+  ModuleDefinition,
+  renderReadme,
+  synthesizeModule,
+  AWS_PROVIDER,
+  REQUIRED_TERRAFORM_VERSION,
+} from "@tandem/module-kit";
+import { DOMAINS, type Domain } from "../manifest/schema.ts";
+
+/** A source tree's module definitions, with the tree's own kit to synthesize them. */
+export interface ModuleSources {
+  readonly root: string;
+  readonly definitions: Record<Domain, ModuleDefinition>;
+  readonly kit: {
+    synthesizeModule: typeof synthesizeModule;
+    renderReadme: typeof renderReadme;
+    AWS_PROVIDER: typeof AWS_PROVIDER;
+    REQUIRED_TERRAFORM_VERSION: typeof REQUIRED_TERRAFORM_VERSION;
+  };
+}
+
+/**
+ * Loads the six module definitions from the source tree at `root` (the working tree, or an
+ * older commit checked out elsewhere). One esbuild bundle of the tree's own sources, with the
+ * libraries left to this installation, keeps the load to one import and tens of milliseconds.
+ */
+export async function loadModuleSources(root: string): Promise<ModuleSources> {
+  const entry = [
+    ...DOMAINS.map((d) => `export { default as ${d} } from "./modules/${d}/src/index.ts";`),
+    `export * as kit from "@tandem/module-kit";`,
+  ].join("\n");
+  const result = await build({
+    stdin: { contents: entry, resolveDir: root, loader: "ts", sourcefile: "tandem-modules.ts" },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    alias: { "@tandem/module-kit": join(root, "tools/module-kit/src/index.ts") },
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0]!.contents;
+  // Written beside the installed packages so the bundle's bare imports resolve to them;
+  // named by content so two trees in one process never share an ESM cache entry.
+  const file = join(cacheDir(), `modules-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  writeFileSync(file, code);
+  const { kit, ...definitions } = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  return { root, definitions: definitions as ModuleSources["definitions"], kit: kit as ModuleSources["kit"] };
+}
+
+function cacheDir(): string {
+  const cdktf = createRequire(import.meta.url).resolve("cdktf");
+  const nodeModules = cdktf.slice(0, cdktf.lastIndexOf("node_modules") + "node_modules".length);
+  const dir = join(nodeModules, ".cache", "tandem");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+

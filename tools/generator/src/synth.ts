@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import { composeEnvironment, type Deployment, type ModuleResolver } from "./compose/deployments.ts";
+import { loadEnvironments, type Environment, type Problem } from "./manifest/index.ts";
+import { DOMAINS, type Domain } from "./manifest/schema.ts";
+import { moduleFiles, readReleasedModule, type ModuleFiles } from "./modules/artifact.ts";
+import { loadModuleSources } from "./modules/load.ts";
+
+/** Manifests with problems: the validator's located errors, nothing synthesized. */
+export class ManifestProblems extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`${problems.length} manifest problem(s)`);
+  }
+}
+
+export interface SynthesizedEnvironment {
+  readonly name: string;
+  readonly deployments: Deployment[];
+}
+
+export interface SynthOutput {
+  /** Every file under `dist/`, by path relative to it. */
+  readonly files: Map<string, Uint8Array>;
+  readonly modules: Record<Domain, ModuleFiles>;
+  readonly environments: SynthesizedEnvironment[];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Synthesizes the tree at `root`: every module from its current source, and every given
+ * manifest into its deployments. Pure: returns the files, writes nothing.
+ */
+export async function synthesizeTree(root: string, manifestFiles: string[]): Promise<SynthOutput> {
+  const { environments, problems } = loadEnvironments(manifestFiles, { root });
+  if (problems.length > 0) throw new ManifestProblems(problems);
+
+  const sources = await loadModuleSources(root);
+  const modules = Object.fromEntries(DOMAINS.map((d) => [d, moduleFiles(sources, d)])) as Record<Domain, ModuleFiles>;
+  const toolchain = {
+    requiredVersion: sources.kit.REQUIRED_TERRAFORM_VERSION,
+    awsProvider: sources.kit.AWS_PROVIDER,
+  };
+  const resolve = moduleResolver(root, modules);
+
+  const files = new Map<string, Uint8Array>();
+  for (const domain of DOMAINS) {
+    for (const [name, bytes] of modules[domain].files) files.set(`modules/${domain}/${name}`, bytes);
+  }
+  const synthesized = environments.map((environment) => {
+    const deployments = composeEnvironment(environment, resolve, toolchain);
+    addEnvironmentFiles(files, environment, deployments);
+    return { name: environment.manifest.name, deployments };
+  });
+  return { files, modules, environments: synthesized };
+}
+
+/** Released versions come from their committed snapshot; `workspace` from the current source. */
+function moduleResolver(root: string, workspace: Record<Domain, ModuleFiles>): ModuleResolver {
+  const releases = new Map<string, ModuleFiles>();
+  return (domain, version) => {
+    if (version === "workspace") return { source: `../../../modules/${domain}`, files: workspace[domain] };
+    const key = `${domain}@${version}`;
+    if (!releases.has(key)) releases.set(key, readReleasedModule(join(root, "modules", domain, "releases", version)));
+    return { source: `../../../../modules/${domain}/releases/${version}`, files: releases.get(key)! };
+  };
+}
+
+function addEnvironmentFiles(files: Map<string, Uint8Array>, environment: Environment, deployments: Deployment[]) {
+  const env = environment.manifest.name;
+  for (const deployment of deployments) {
+    files.set(`environments/${env}/${deployment.name}/main.tf.json`, encoder.encode(canonicalJson(deployment.root)));
+  }
+  const summary = {
+    environment: env,
+    deployments: deployments.map(({ name, region, role, dependsOn, modules, sha256 }) => ({
+      name,
+      region,
+      role,
+      dependsOn,
+      modules,
+      sha256,
+    })),
+  };
+  files.set(`environments/${env}/deployments.json`, encoder.encode(canonicalJson(summary)));
+}

@@ -14,7 +14,12 @@ await build({
   platform: "node",
   target: "node20",
   packages: "external",
-  alias: { "@tandem/module-kit/canonical-json": new URL("../module-kit/src/canonical-json.ts", import.meta.url).pathname },
+  alias: {
+    "@tandem/module-kit/canonical-json": new URL(
+      "../module-kit/src/canonical-json.ts",
+      import.meta.url,
+    ).pathname,
+  },
   outExtension: { ".js": ".mjs" },
   logLevel: "warning",
 }).catch(() => {

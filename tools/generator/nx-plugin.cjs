@@ -41,7 +41,10 @@ const createNodes = [
                   command: `${TANDEM} synth --env ${env}`,
                   cache: true,
                   inputs,
-                  outputs: [`{workspaceRoot}/dist/environments/${env}`, "{workspaceRoot}/dist/modules"],
+                  outputs: [
+                    `{workspaceRoot}/dist/environments/${env}`,
+                    "{workspaceRoot}/dist/modules",
+                  ],
                 },
                 preview: { command: `${TANDEM} preview --env ${env}`, cache: false },
               },

@@ -6,17 +6,37 @@ import { ManifestProblems } from "./synth.ts";
 
 /** Each command is imported only when run, so `validate` never loads cdktf. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  validate: { summary: "check manifests: every problem, located", load: async () => (await import("./commands/validate.ts")).validateCommand },
-  synth: { summary: "write every module and environment as Terraform JSON under dist/", load: async () => (await import("./commands/synth.ts")).synthCommand },
-  preview: { summary: "summarize deployments (and what changed since --base) with no credentials", load: async () => (await import("./commands/preview.ts")).previewCommand },
-  affected: { summary: "list deployments whose synthesized content differs between two refs", load: async () => (await import("./commands/affected.ts")).affectedCommand },
-  release: { summary: "snapshot a module's current version under modules/<domain>/releases/", load: async () => (await import("./commands/release.ts")).releaseCommand },
-  docs: { summary: "regenerate (or --check) each module's README from the module", load: async () => (await import("./commands/docs.ts")).docsCommand },
+  validate: {
+    summary: "check manifests: every problem, located",
+    load: async () => (await import("./commands/validate.ts")).validateCommand,
+  },
+  synth: {
+    summary: "write every module and environment as Terraform JSON under dist/",
+    load: async () => (await import("./commands/synth.ts")).synthCommand,
+  },
+  preview: {
+    summary: "summarize deployments (and what changed since --base) with no credentials",
+    load: async () => (await import("./commands/preview.ts")).previewCommand,
+  },
+  affected: {
+    summary: "list deployments whose synthesized content differs between two refs",
+    load: async () => (await import("./commands/affected.ts")).affectedCommand,
+  },
+  release: {
+    summary: "snapshot a module's current version under modules/<domain>/releases/",
+    load: async () => (await import("./commands/release.ts")).releaseCommand,
+  },
+  docs: {
+    summary: "regenerate (or --check) each module's README from the module",
+    load: async () => (await import("./commands/docs.ts")).docsCommand,
+  },
 };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
+  const lines = Object.entries(COMMANDS).map(
+    ([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`,
+  );
   return `usage: tandem <command> [options]\n\n${lines.join("\n")}\n`;
 }
 
@@ -33,7 +53,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.usage;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (error) {
     return report(error, io);
   }

@@ -13,7 +13,11 @@ export function environmentFiles(root: string, names?: string[]): string[] {
     : [];
   const unknown = (names ?? []).filter((name) => !available.includes(name));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown environment ${unknown.join(", ")}; available: ${available.join(", ") || "none"}`);
+    throw new UsageError(
+      `unknown environment ${unknown.join(", ")}; available: ${available.join(", ") || "none"}`,
+    );
   }
-  return (names?.length ? [...new Set(names)].sort() : available).map((name) => join("environments", `${name}.yaml`));
+  return (names?.length ? [...new Set(names)].sort() : available).map((name) =>
+    join("environments", `${name}.yaml`),
+  );
 }

@@ -19,7 +19,9 @@ class GitError extends Error {}
 /** The commit a ref names, or a usage error that says the ref is unknown. */
 export function resolveCommit(repo: string, ref: string): string {
   try {
-    return git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]).toString().trim();
+    return git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`])
+      .toString()
+      .trim();
   } catch (error) {
     if (error instanceof GitError) throw new UsageError(`unknown git ref "${ref}"`);
     throw error;
@@ -30,11 +32,18 @@ export function resolveCommit(repo: string, ref: string): string {
  * Extracts what synthesis reads of `ref` into a temporary folder and passes it to `use`;
  * the folder is removed afterwards. Paths the commit does not have are simply absent.
  */
-export async function withTreeAt<T>(repo: string, ref: string, use: (root: string) => Promise<T>): Promise<T> {
+export async function withTreeAt<T>(
+  repo: string,
+  ref: string,
+  use: (root: string) => Promise<T>,
+): Promise<T> {
   const commit = resolveCommit(repo, ref);
   const root = mkdtempSync(join(tmpdir(), "tandem-tree-"));
   try {
-    const present = git(repo, ["ls-tree", "--name-only", commit, "--", ...SYNTH_INPUTS]).toString().split("\n").filter(Boolean);
+    const present = git(repo, ["ls-tree", "--name-only", commit, "--", ...SYNTH_INPUTS])
+      .toString()
+      .split("\n")
+      .filter(Boolean);
     mkdirSync(join(root, "environments"), { recursive: true });
     if (present.length > 0) {
       const archive = git(repo, ["archive", "--format=tar", commit, "--", ...present]);

@@ -36,7 +36,10 @@ export async function synthesizeTree(root: string, manifestFiles: string[]): Pro
   if (problems.length > 0) throw new ManifestProblems(problems);
 
   const sources = await loadModuleSources(root);
-  const modules = Object.fromEntries(DOMAINS.map((d) => [d, moduleFiles(sources, d)])) as Record<Domain, ModuleFiles>;
+  const modules = Object.fromEntries(DOMAINS.map((d) => [d, moduleFiles(sources, d)])) as Record<
+    Domain,
+    ModuleFiles
+  >;
   const toolchain = {
     requiredVersion: sources.kit.REQUIRED_TERRAFORM_VERSION,
     awsProvider: sources.kit.AWS_PROVIDER,
@@ -45,7 +48,8 @@ export async function synthesizeTree(root: string, manifestFiles: string[]): Pro
 
   const files = new Map<string, Uint8Array>();
   for (const domain of DOMAINS) {
-    for (const [name, bytes] of modules[domain].files) files.set(`modules/${domain}/${name}`, bytes);
+    for (const [name, bytes] of modules[domain].files)
+      files.set(`modules/${domain}/${name}`, bytes);
   }
   const synthesized = environments.map((environment) => {
     const deployments = composeEnvironment(environment, resolve, toolchain);
@@ -59,17 +63,29 @@ export async function synthesizeTree(root: string, manifestFiles: string[]): Pro
 function moduleResolver(root: string, workspace: Record<Domain, ModuleFiles>): ModuleResolver {
   const releases = new Map<string, ModuleFiles>();
   return (domain, version) => {
-    if (version === "workspace") return { source: `../../../modules/${domain}`, files: workspace[domain] };
+    if (version === "workspace")
+      return { source: `../../../modules/${domain}`, files: workspace[domain] };
     const key = `${domain}@${version}`;
-    if (!releases.has(key)) releases.set(key, readReleasedModule(join(root, "modules", domain, "releases", version)));
-    return { source: `../../../../modules/${domain}/releases/${version}`, files: releases.get(key)! };
+    if (!releases.has(key))
+      releases.set(key, readReleasedModule(join(root, "modules", domain, "releases", version)));
+    return {
+      source: `../../../../modules/${domain}/releases/${version}`,
+      files: releases.get(key)!,
+    };
   };
 }
 
-function addEnvironmentFiles(files: Map<string, Uint8Array>, environment: Environment, deployments: Deployment[]) {
+function addEnvironmentFiles(
+  files: Map<string, Uint8Array>,
+  environment: Environment,
+  deployments: Deployment[],
+) {
   const env = environment.manifest.name;
   for (const deployment of deployments) {
-    files.set(`environments/${env}/${deployment.name}/main.tf.json`, encoder.encode(canonicalJson(deployment.root)));
+    files.set(
+      `environments/${env}/${deployment.name}/main.tf.json`,
+      encoder.encode(canonicalJson(deployment.root)),
+    );
   }
   const summary = {
     environment: env,

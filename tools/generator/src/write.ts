@@ -6,7 +6,11 @@ import { dirname, join } from "node:path";
  * written first into one temporary folder beside them and then renamed into place, so a
  * failure leaves the previous output intact and a reader never sees a half-written folder.
  */
-export function writeTreeAtomically(outDir: string, files: ReadonlyMap<string, Uint8Array>, targets: string[]): void {
+export function writeTreeAtomically(
+  outDir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  targets: string[],
+): void {
   mkdirSync(outDir, { recursive: true });
   const staging = mkdtempSync(join(outDir, ".staging-"));
   try {

@@ -1,4 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,7 +25,9 @@ function previousOutput(): string {
 describe("writeTreeAtomically", () => {
   it("replaces only the target folders and leaves no staging behind", () => {
     const out = previousOutput();
-    writeTreeAtomically(out, new Map([["environments/dev/new.json", bytes("new")]]), ["environments/dev"]);
+    writeTreeAtomically(out, new Map([["environments/dev/new.json", bytes("new")]]), [
+      "environments/dev",
+    ]);
     expect(readdirSync(join(out, "environments/dev"))).toEqual(["new.json"]);
     expect(readFileSync(join(out, "environments/prod/keep.json"), "utf8")).toBe("prod");
     expect(readdirSync(out).filter((name) => name.startsWith(".staging"))).toEqual([]);

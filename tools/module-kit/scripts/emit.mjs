@@ -5,17 +5,30 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 const domain = process.argv[2];
 const out = `node_modules/.cache/tandem/emit-${domain}.mjs`;
-await build({ stdin: { contents: `
+await build({
+  stdin: {
+    contents: `
   import definition from "./modules/${domain}/src/index.ts";
   import { synthesizeModule, canonicalJson, renderReadme } from "./tools/module-kit/src/index.ts";
   export const artifact = synthesizeModule(definition);
   export const readme = renderReadme(definition, artifact);
-  export { canonicalJson };`, resolveDir: ".", loader: "ts" },
-  bundle: true, format: "esm", platform: "node", packages: "external", outfile: out, logLevel: "error" });
+  export { canonicalJson };`,
+    resolveDir: ".",
+    loader: "ts",
+  },
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  packages: "external",
+  outfile: out,
+  logLevel: "error",
+});
 const { artifact, readme, canonicalJson } = await import(pathToFileURL(out).href);
 const dir = `dist/modules/${domain}`;
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}/main.tf.json`, canonicalJson(artifact.json));
 writeFileSync(`${dir}/README.md`, readme);
 for (const [name, bytes] of Object.entries(artifact.assets)) writeFileSync(`${dir}/${name}`, bytes);
-console.log(`${dir}: ${Object.values(artifact.json.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0)} resources`);
+console.log(
+  `${dir}: ${Object.values(artifact.json.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0)} resources`,
+);

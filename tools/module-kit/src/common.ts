@@ -5,7 +5,11 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region/index.js"
 import type { ModuleStack } from "./module-stack.ts";
 
 /** The two variables every regional module takes: a name prefix and the region's role. */
-export function commonVariables(stack: ModuleStack): { name: string; role: string; isPrimary: string } {
+export function commonVariables(stack: ModuleStack): {
+  name: string;
+  role: string;
+  isPrimary: string;
+} {
   const name = new TerraformVariable(stack, "name", {
     type: "string",
     description: "Prefix for every resource name, e.g. `payments-prod`.",
@@ -40,9 +44,18 @@ export interface AwsContext {
 export function awsContext(stack: ModuleStack): AwsContext {
   const find = <T>(id: string, create: () => T): T =>
     (stack.node.tryFindChild(id) as T | undefined) ?? create();
-  const caller = find("data.aws_caller_identity.current", () => new DataAwsCallerIdentity(stack, "data.aws_caller_identity.current"));
-  const region = find("data.aws_region.current", () => new DataAwsRegion(stack, "data.aws_region.current"));
-  const partition = find("data.aws_partition.current", () => new DataAwsPartition(stack, "data.aws_partition.current"));
+  const caller = find(
+    "data.aws_caller_identity.current",
+    () => new DataAwsCallerIdentity(stack, "data.aws_caller_identity.current"),
+  );
+  const region = find(
+    "data.aws_region.current",
+    () => new DataAwsRegion(stack, "data.aws_region.current"),
+  );
+  const partition = find(
+    "data.aws_partition.current",
+    () => new DataAwsPartition(stack, "data.aws_partition.current"),
+  );
   return {
     accountId: caller.accountId,
     region: region.region,

@@ -31,16 +31,28 @@ export function kmsKey(stack: ModuleStack, options: KmsKeyOptions): KmsKey {
     statement: [
       {
         sid: "AccountAdministersKeyThroughIam",
-        principals: [{ type: "AWS", identifiers: [`arn:${aws.partition}:iam::${aws.accountId}:root`] }],
+        principals: [
+          { type: "AWS", identifiers: [`arn:${aws.partition}:iam::${aws.accountId}:root`] },
+        ],
         actions: ["kms:*"],
         resources: ["*"],
       },
       ...services.map((service) => ({
         sid: `${service.replace(/[^A-Za-z0-9]/g, "")}ServiceUsesKey`,
-        principals: [{ type: "Service", identifiers: [servicePrincipal(service, aws.region, aws.dnsSuffix)] }],
-        actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        principals: [
+          { type: "Service", identifiers: [servicePrincipal(service, aws.region, aws.dnsSuffix)] },
+        ],
+        actions: [
+          "kms:Encrypt*",
+          "kms:Decrypt*",
+          "kms:ReEncrypt*",
+          "kms:GenerateDataKey*",
+          "kms:Describe*",
+        ],
         resources: ["*"],
-        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] }],
+        condition: [
+          { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] },
+        ],
       })),
     ],
   });

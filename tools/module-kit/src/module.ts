@@ -72,7 +72,10 @@ export function defineModule(definition: ModuleDefinition): ModuleDefinition {
 }
 
 /** Builds the module in a fresh stack and returns standalone module JSON: no provider, no backend. */
-export function synthesizeModule(definition: ModuleDefinition, moduleDir = `modules/${definition.domain}`): ModuleArtifact {
+export function synthesizeModule(
+  definition: ModuleDefinition,
+  moduleDir = `modules/${definition.domain}`,
+): ModuleArtifact {
   const stack = new ModuleStack(definition.domain);
   definition.build(stack);
   const raw = stripMetadata(stack.toTerraform()) as Omit<TerraformModuleJson, "terraform">;

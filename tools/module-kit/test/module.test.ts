@@ -17,10 +17,24 @@ const sample = defineModule({
   example: 'module "sample" {\n  source = "./sample"\n}',
   build(stack) {
     const { name } = commonVariables(stack);
-    const cidr = new TerraformVariable(stack, "cidr_block", { type: "string", description: "The VPC CIDR." });
-    const optional = new TerraformVariable(stack, "az_count", { type: "number", default: 3, description: "AZs | count" });
-    const vpc = new Vpc(stack, "aws_vpc.this", { cidrBlock: cidr.stringValue, tags: { Name: name, Count: optional.stringValue } });
-    kmsKey(stack, { description: "logs", alias: `${name}-logs`, servicePrincipals: ["logs", "sns"] });
+    const cidr = new TerraformVariable(stack, "cidr_block", {
+      type: "string",
+      description: "The VPC CIDR.",
+    });
+    const optional = new TerraformVariable(stack, "az_count", {
+      type: "number",
+      default: 3,
+      description: "AZs | count",
+    });
+    const vpc = new Vpc(stack, "aws_vpc.this", {
+      cidrBlock: cidr.stringValue,
+      tags: { Name: name, Count: optional.stringValue },
+    });
+    kmsKey(stack, {
+      description: "logs",
+      alias: `${name}-logs`,
+      servicePrincipals: ["logs", "sns"],
+    });
     kmsKey(stack, { id: "data", description: "data", alias: `${name}-data` });
     new TerraformOutput(stack, "vpc_id", { value: vpc.id, description: "The VPC id." });
   },
@@ -72,6 +86,8 @@ describe("renderReadme", () => {
 
 describe("canonicalJson", () => {
   it("sorts keys at every level and keeps array order", () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } }, 0)).toBe('{"a":{"c":null,"d":[2,1]},"b":1}\n');
+    expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } }, 0)).toBe(
+      '{"a":{"c":null,"d":[2,1]},"b":1}\n',
+    );
   });
 });

@@ -55,8 +55,13 @@ async function synthesizeValid(root: string): Promise<SynthesizedEnvironment[]> 
   return valid.length === 0 ? [] : (await synthesizeTree(root, valid)).environments;
 }
 
-export function affectedDeployments(base: SynthesizedEnvironment[], head: SynthesizedEnvironment[]): AffectedDeployment[] {
-  const before = new Map(base.flatMap((env) => env.deployments.map((d) => [`${env.name}/${d.name}`, d.sha256])));
+export function affectedDeployments(
+  base: SynthesizedEnvironment[],
+  head: SynthesizedEnvironment[],
+): AffectedDeployment[] {
+  const before = new Map(
+    base.flatMap((env) => env.deployments.map((d) => [`${env.name}/${d.name}`, d.sha256])),
+  );
   return head.flatMap((env) =>
     env.deployments
       .filter((d) => before.get(`${env.name}/${d.name}`) !== d.sha256)

@@ -8,7 +8,11 @@ import { loadModuleSources } from "../modules/load.ts";
 
 /** Writes modules/<domain>/README.md from the module itself; `--check` fails when one is stale. */
 export const docsCommand: Command = async (argv, io) => {
-  const { values } = parseCommandArgs(argv, { check: { type: "boolean" } }, "tandem docs [--check]");
+  const { values } = parseCommandArgs(
+    argv,
+    { check: { type: "boolean" } },
+    "tandem docs [--check]",
+  );
   const sources = await loadModuleSources(io.cwd);
   const stale: string[] = [];
   for (const domain of DOMAINS) {
@@ -23,6 +27,8 @@ export const docsCommand: Command = async (argv, io) => {
     io.stderr(`out of date (run \`tandem docs\`): ${stale.join(", ")}\n`);
     return 1;
   }
-  io.stdout(stale.length === 0 ? "module READMEs are up to date\n" : `updated ${stale.join(", ")}\n`);
+  io.stdout(
+    stale.length === 0 ? "module READMEs are up to date\n" : `updated ${stale.join(", ")}\n`,
+  );
   return 0;
 };

@@ -12,17 +12,25 @@ const USAGE = "tandem preview [--env <name>]... [--base <ref>]";
 
 /** What a reviewer reads before any plan exists: no credentials, no Terraform. */
 export const previewCommand: Command = async (argv, io) => {
-  const { values } = parseCommandArgs(argv, { env: { type: "string", multiple: true }, base: { type: "string" } }, USAGE);
+  const { values } = parseCommandArgs(
+    argv,
+    { env: { type: "string", multiple: true }, base: { type: "string" } },
+    USAGE,
+  );
   const files = environmentFiles(io.cwd, values.env);
   const head = await synthesizeTree(io.cwd, files);
-  const base = values.base ? await withTreeAt(io.cwd, values.base, (root) => synthesizeTree(root, existing(root, files))) : undefined;
+  const base = values.base
+    ? await withTreeAt(io.cwd, values.base, (root) => synthesizeTree(root, existing(root, files)))
+    : undefined;
   const { environments } = loadEnvironments(files, { root: io.cwd });
   for (const env of head.environments) {
     const manifest = environments.find((e) => e.manifest.name === env.name)!.manifest;
     io.stdout(`${env.name} (${manifest.tier}): ${manifest.domain}\n`);
     io.stdout(indent(budgetLines(manifest), 2));
     for (const deployment of env.deployments) {
-      const before = base?.environments.find((e) => e.name === env.name)?.deployments.find((d) => d.name === deployment.name);
+      const before = base?.environments
+        .find((e) => e.name === env.name)
+        ?.deployments.find((d) => d.name === deployment.name);
       io.stdout(indent(deploymentLines(deployment, before, base !== undefined), 2));
     }
   }
@@ -46,9 +54,21 @@ function budgetLines(manifest: Manifest): string[] {
   ];
 }
 
-function deploymentLines(deployment: Deployment, before: Deployment | undefined, compared: boolean): string[] {
-  const status = !compared ? "" : !before ? " [new]" : before.sha256 === deployment.sha256 ? " [unchanged]" : " [changed]";
-  const modules = Object.entries(deployment.modules).map(([d, v]) => `${d}@${v}`).join(" ");
+function deploymentLines(
+  deployment: Deployment,
+  before: Deployment | undefined,
+  compared: boolean,
+): string[] {
+  const status = !compared
+    ? ""
+    : !before
+      ? " [new]"
+      : before.sha256 === deployment.sha256
+        ? " [unchanged]"
+        : " [changed]";
+  const modules = Object.entries(deployment.modules)
+    .map(([d, v]) => `${d}@${v}`)
+    .join(" ");
   const counts = resourceCounts(deployment);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const lines = [
@@ -56,7 +76,8 @@ function deploymentLines(deployment: Deployment, before: Deployment | undefined,
     `  modules: ${modules}`,
     `  ${total} resource blocks: ${[...counts].map(([type, n]) => `${type} x${n}`).join(", ")}`,
   ];
-  if (before && before.sha256 !== deployment.sha256) lines.push(...changeLines(before, deployment).map((l) => `  ${l}`));
+  if (before && before.sha256 !== deployment.sha256)
+    lines.push(...changeLines(before, deployment).map((l) => `  ${l}`));
   return lines;
 }
 
@@ -76,7 +97,8 @@ function resourceBlocks(deployment: Deployment): Map<string, string> {
   for (const domain of Object.keys(deployment.modules) as Domain[]) {
     const json = moduleJson(deployment, domain);
     for (const [type, byName] of Object.entries(json.resource ?? {})) {
-      for (const [name, block] of Object.entries(byName)) blocks.set(`module.${domain}.${type}.${name}`, JSON.stringify(block));
+      for (const [name, block] of Object.entries(byName))
+        blocks.set(`module.${domain}.${type}.${name}`, JSON.stringify(block));
     }
   }
   return blocks;
@@ -97,7 +119,9 @@ function changeLines(before: Deployment, after: Deployment): string[] {
   }
   for (const address of old.keys()) if (!now.has(address)) lines.push(`- ${address}`);
   const oldCalls = before.root.module as Record<string, Record<string, unknown>>;
-  for (const [domain, call] of Object.entries(after.root.module as Record<string, Record<string, unknown>>)) {
+  for (const [domain, call] of Object.entries(
+    after.root.module as Record<string, Record<string, unknown>>,
+  )) {
     const changed = Object.keys({ ...call, ...oldCalls[domain] }).filter(
       (key) => JSON.stringify(call[key]) !== JSON.stringify(oldCalls[domain]?.[key]),
     );

@@ -18,7 +18,8 @@ export const releaseCommand: Command = async (argv, io) => {
   const { positionals } = parseCommandArgs(argv, {}, USAGE, true);
   if (positionals.length === 0) throw new UsageError(`name at least one module\nusage: ${USAGE}`);
   const unknown = positionals.filter((d) => !(DOMAINS as readonly string[]).includes(d));
-  if (unknown.length > 0) throw new UsageError(`unknown module ${unknown.join(", ")}\nusage: ${USAGE}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown module ${unknown.join(", ")}\nusage: ${USAGE}`);
 
   const sources = await loadModuleSources(io.cwd);
   let refused = 0;
@@ -30,7 +31,9 @@ export const releaseCommand: Command = async (argv, io) => {
       if (readReleasedModule(join(releases, version)).sha256 === built.sha256) {
         io.stdout(`${domain}@${version} is already released with this content\n`);
       } else {
-        io.stderr(`${domain}@${version} is already released with different content; bump the version (nx release) instead of overwriting\n`);
+        io.stderr(
+          `${domain}@${version} is already released with different content; bump the version (nx release) instead of overwriting\n`,
+        );
         refused += 1;
       }
       continue;
@@ -43,6 +46,8 @@ export const releaseCommand: Command = async (argv, io) => {
 };
 
 function packageVersion(root: string, domain: Domain): string {
-  const manifest = JSON.parse(readFileSync(join(root, "modules", domain, "package.json"), "utf8")) as { version: string };
+  const manifest = JSON.parse(
+    readFileSync(join(root, "modules", domain, "package.json"), "utf8"),
+  ) as { version: string };
   return manifest.version;
 }

@@ -19,6 +19,8 @@ export const synthCommand: Command = async (argv, io) => {
     io.stdout(`${env.name}: ${names} -> dist/environments/${env.name}/\n`);
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  io.stdout(`synthesized ${Object.keys(output.modules).length} modules and ${output.environments.length} environments in ${seconds} s\n`);
+  io.stdout(
+    `synthesized ${Object.keys(output.modules).length} modules and ${output.environments.length} environments in ${seconds} s\n`,
+  );
   return 0;
 };

@@ -4,7 +4,13 @@ import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import type { Environment } from "../manifest/index.ts";
 import type { Domain } from "../manifest/schema.ts";
 import type { ModuleFiles } from "../modules/artifact.ts";
-import { REGIONAL_OUTPUTS_FOR_GLOBAL, globalInputs, regionalInputs, type ModuleInputs, type Role } from "./inputs.ts";
+import {
+  REGIONAL_OUTPUTS_FOR_GLOBAL,
+  globalInputs,
+  regionalInputs,
+  type ModuleInputs,
+  type Role,
+} from "./inputs.ts";
 import { crossRegionNames, type CrossRegionNames } from "./names.ts";
 
 /** Route 53's control plane and its health-check metrics live in us-east-1. */
@@ -51,9 +57,27 @@ export function composeEnvironment(
   const { primary, secondary } = manifest.regions;
   const build = (spec: RootSpec) => deployment(environment, names, resolve, toolchain, spec);
   return [
-    build({ name: primary, region: primary, role: "primary", dependsOn: [], calls: regionalInputs(manifest, names, "primary") }),
-    build({ name: secondary, region: secondary, role: "secondary", dependsOn: [primary], calls: regionalInputs(manifest, names, "secondary") }),
-    build({ name: "global", region: GLOBAL_REGION, role: "global", dependsOn: [primary, secondary], calls: globalInputs(manifest, names) }),
+    build({
+      name: primary,
+      region: primary,
+      role: "primary",
+      dependsOn: [],
+      calls: regionalInputs(manifest, names, "primary"),
+    }),
+    build({
+      name: secondary,
+      region: secondary,
+      role: "secondary",
+      dependsOn: [primary],
+      calls: regionalInputs(manifest, names, "secondary"),
+    }),
+    build({
+      name: "global",
+      region: GLOBAL_REGION,
+      role: "global",
+      dependsOn: [primary, secondary],
+      calls: globalInputs(manifest, names),
+    }),
   ];
 }
 
@@ -75,7 +99,9 @@ function deployment(
   const { manifest } = environment;
   const domains = Object.keys(spec.calls) as Domain[];
   const versions = Object.fromEntries(domains.map((d) => [d, environment.modules[d]]));
-  const resolved = Object.fromEntries(domains.map((d) => [d, resolve(d, environment.modules[d])])) as Record<Domain, ResolvedModule>;
+  const resolved = Object.fromEntries(
+    domains.map((d) => [d, resolve(d, environment.modules[d])]),
+  ) as Record<Domain, ResolvedModule>;
   // The global root keeps its state with the primary region's; a regional root with its own region.
   const stateRegion = spec.role === "global" ? manifest.regions.primary : spec.region;
   const root: Record<string, unknown> = {
@@ -101,12 +127,16 @@ function deployment(
         },
       ],
     },
-    module: Object.fromEntries(domains.map((d) => [d, moduleCall(d, versions[d]!, spec.calls[d]!, resolved)])),
+    module: Object.fromEntries(
+      domains.map((d) => [d, moduleCall(d, versions[d]!, spec.calls[d]!, resolved)]),
+    ),
   };
   if (spec.role === "global") root.data = { terraform_remote_state: remoteStates(manifest, names) };
   else root.output = regionalOutputs(resolved);
   const moduleHashes = Object.fromEntries(domains.map((d) => [d, resolved[d].files.sha256]));
-  const sha256 = createHash("sha256").update(canonicalJson({ root, modules: moduleHashes }, 0)).digest("hex");
+  const sha256 = createHash("sha256")
+    .update(canonicalJson({ root, modules: moduleHashes }, 0))
+    .digest("hex");
   const { name, region, role, dependsOn } = spec;
   return { name, region, role, dependsOn, modules: versions, root, resolved, sha256 };
 }
@@ -123,18 +153,26 @@ function moduleCall(
     .filter(([name, variable]) => variable.default === undefined && !(name in inputs))
     .map(([name]) => name);
   if (missing.length > 0) {
-    throw new CompositionError(`${domain}@${version} requires ${missing.join(", ")}, which no manifest value provides`);
+    throw new CompositionError(
+      `${domain}@${version} requires ${missing.join(", ")}, which no manifest value provides`,
+    );
   }
   const passed = Object.entries(inputs).filter(([name]) => name in declared);
   for (const [, value] of passed) checkReferences(domain, JSON.stringify(value), resolved);
   return { source: resolved[domain].source, ...Object.fromEntries(passed) };
 }
 
-function checkReferences(domain: Domain, text: string, resolved: Record<Domain, ResolvedModule>): void {
+function checkReferences(
+  domain: Domain,
+  text: string,
+  resolved: Record<Domain, ResolvedModule>,
+): void {
   for (const [, from, output] of text.matchAll(/module\.(\w+)\.(\w+)/g)) {
     const outputs = resolved[from as Domain]?.files.json.output ?? {};
     if (!(output! in outputs)) {
-      throw new CompositionError(`${domain} needs output ${output} of ${from}, which its pinned version does not declare`);
+      throw new CompositionError(
+        `${domain} needs output ${output} of ${from}, which its pinned version does not declare`,
+      );
     }
   }
 }
@@ -149,7 +187,10 @@ function regionalOutputs(resolved: Record<Domain, ResolvedModule>): Record<strin
 }
 
 /** The global root reads the regional roots' outputs from their S3 state (read-only). */
-function remoteStates(manifest: Environment["manifest"], names: CrossRegionNames): Record<string, unknown> {
+function remoteStates(
+  manifest: Environment["manifest"],
+  names: CrossRegionNames,
+): Record<string, unknown> {
   const state = (role: Role) => {
     const region = manifest.regions[role];
     return {
@@ -160,7 +201,11 @@ function remoteStates(manifest: Environment["manifest"], names: CrossRegionNames
   return { primary: state("primary"), secondary: state("secondary") };
 }
 
-function defaultTags(environment: Environment, deployment: string, versions: Record<string, string | undefined>) {
+function defaultTags(
+  environment: Environment,
+  deployment: string,
+  versions: Record<string, string | undefined>,
+) {
   const modules = Object.entries(versions)
     .map(([domain, version]) => `${domain}@${version}`)
     .join(" ");

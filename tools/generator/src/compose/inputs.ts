@@ -86,13 +86,22 @@ export function regionalInputs(
 
 /** What the global root reads of each regional root's outputs. */
 export const REGIONAL_OUTPUTS_FOR_GLOBAL = {
-  compute: ["api_domain_target", "api_domain_zone_id", "api_health_fqdn", "certificate_validation_records"],
+  compute: [
+    "api_domain_target",
+    "api_domain_zone_id",
+    "api_health_fqdn",
+    "certificate_validation_records",
+  ],
   database: ["cluster_identifier"],
 } as const;
 
 /** The module calls of the global root: Route 53 and its health-check alarms. */
-export function globalInputs(manifest: Manifest, names: CrossRegionNames): Record<string, ModuleInputs> {
-  const remote = (role: Role, output: string) => `\${data.terraform_remote_state.${role}.outputs.${output}}`;
+export function globalInputs(
+  manifest: Manifest,
+  names: CrossRegionNames,
+): Record<string, ModuleInputs> {
+  const remote = (role: Role, output: string) =>
+    `\${data.terraform_remote_state.${role}.outputs.${output}}`;
   const endpoint = (role: Role) => ({
     region: manifest.regions[role],
     target_domain_name: remote(role, "api_domain_target"),

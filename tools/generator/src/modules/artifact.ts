@@ -38,7 +38,9 @@ export function readReleasedModule(dir: string): ModuleFiles {
       .sort()
       .map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]),
   );
-  const json = JSON.parse(new TextDecoder().decode(files.get("main.tf.json"))) as TerraformModuleJson;
+  const json = JSON.parse(
+    new TextDecoder().decode(files.get("main.tf.json")),
+  ) as TerraformModuleJson;
   return { json, files, sha256: hashFiles(files) };
 }
 

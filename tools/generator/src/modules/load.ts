@@ -49,10 +49,20 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
   const code = result.outputFiles[0]!.contents;
   // Written beside the installed packages so the bundle's bare imports resolve to them;
   // named by content so two trees in one process never share an ESM cache entry.
-  const file = join(cacheDir(), `modules-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  const file = join(
+    cacheDir(),
+    `modules-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`,
+  );
   writeFileSync(file, code);
-  const { kit, ...definitions } = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  return { root, definitions: definitions as ModuleSources["definitions"], kit: kit as ModuleSources["kit"] };
+  const { kit, ...definitions } = (await import(pathToFileURL(file).href)) as Record<
+    string,
+    unknown
+  >;
+  return {
+    root,
+    definitions: definitions as ModuleSources["definitions"],
+    kit: kit as ModuleSources["kit"],
+  };
 }
 
 function cacheDir(): string {
@@ -62,4 +72,3 @@ function cacheDir(): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
-

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { composeEnvironment, CompositionError, GLOBAL_REGION, type Deployment } from "../../src/compose/deployments.ts";
+import {
+  composeEnvironment,
+  CompositionError,
+  GLOBAL_REGION,
+  type Deployment,
+} from "../../src/compose/deployments.ts";
 import { contractModule, contractResolver, exampleEnvironment, TOOLCHAIN } from "../helpers.ts";
 
 type Root = {
@@ -31,12 +36,16 @@ describe("composeEnvironment", () => {
       expect(root.provider.aws).toHaveLength(1);
       expect(root.provider.aws[0]!.region).toBe(deployment.region);
       expect(root.terraform.backend.s3.region).toBe(deployment.region);
-      expect(root.terraform.backend.s3.bucket).toBe(`tandem-tfstate-210987654321-${deployment.region}`);
+      expect(root.terraform.backend.s3.bucket).toBe(
+        `tandem-tfstate-210987654321-${deployment.region}`,
+      );
       expect(root.data).toBeUndefined();
       expect(text).not.toContain("terraform_remote_state");
       // The other region appears only inside ARNs and region names computed from the manifest.
       for (const match of text.matchAll(new RegExp(`[^"]*${other}[^"]*`, "g"))) {
-        expect(match[0]).toMatch(new RegExp(`^(arn:aws:[a-z]+:${other}:210987654321:.+|${other})$`));
+        expect(match[0]).toMatch(
+          new RegExp(`^(arn:aws:[a-z]+:${other}:210987654321:.+|${other})$`),
+        );
       }
     }
   });
@@ -44,7 +53,11 @@ describe("composeEnvironment", () => {
   it("uses an encrypted S3 backend with S3-native locking and no DynamoDB lock table", () => {
     for (const deployment of [primary!, secondary!, global!]) {
       const s3 = rootOf(deployment).terraform.backend.s3;
-      expect(s3).toMatchObject({ encrypt: true, use_lockfile: true, key: `prod/${deployment.name}.tfstate` });
+      expect(s3).toMatchObject({
+        encrypt: true,
+        use_lockfile: true,
+        key: `prod/${deployment.name}.tfstate`,
+      });
       expect(s3).not.toHaveProperty("dynamodb_table");
     }
   });
@@ -59,7 +72,8 @@ describe("composeEnvironment", () => {
         Environment: "prod",
         ManagedBy: "tandem",
         TandemDeployment: "prod/us-east-1",
-        TandemModules: "networking@1.0.0 database@1.0.0 backup@1.0.0 compute@1.0.0 monitoring@1.0.0",
+        TandemModules:
+          "networking@1.0.0 database@1.0.0 backup@1.0.0 compute@1.0.0 monitoring@1.0.0",
       },
     });
   });
@@ -67,16 +81,26 @@ describe("composeEnvironment", () => {
   it("wires cross-region values from names, by role", () => {
     const p = rootOf(primary!).module;
     const s = rootOf(secondary!).module;
-    expect(p.database).toMatchObject({ role: "primary", primary_table_arn: "", secondary_region: "us-west-2" });
+    expect(p.database).toMatchObject({
+      role: "primary",
+      primary_table_arn: "",
+      secondary_region: "us-west-2",
+    });
     expect(s.database).toMatchObject({
       role: "secondary",
       secondary_region: "",
       primary_table_arn: "arn:aws:dynamodb:us-east-1:210987654321:table/payments-prod-sessions",
     });
-    expect(p.backup!.destination_vault_arn).toBe("arn:aws:backup:us-west-2:210987654321:backup-vault:payments-prod");
+    expect(p.backup!.destination_vault_arn).toBe(
+      "arn:aws:backup:us-west-2:210987654321:backup-vault:payments-prod",
+    );
     expect(s.backup!.destination_vault_arn).toBe("");
-    expect(p.compute!.peer_event_bus_arn).toBe("arn:aws:events:us-west-2:210987654321:event-bus/payments-prod");
-    expect(s.compute!.peer_event_bus_arn).toBe("arn:aws:events:us-east-1:210987654321:event-bus/payments-prod");
+    expect(p.compute!.peer_event_bus_arn).toBe(
+      "arn:aws:events:us-west-2:210987654321:event-bus/payments-prod",
+    );
+    expect(s.compute!.peer_event_bus_arn).toBe(
+      "arn:aws:events:us-east-1:210987654321:event-bus/payments-prod",
+    );
     expect(p.monitoring!.replication_lag_threshold_ms).toBe(60_000);
     expect(p.database!.subnet_ids).toBe("${module.networking.private_subnet_ids}");
   });
@@ -95,13 +119,15 @@ describe("composeEnvironment", () => {
       target_domain_name: "${data.terraform_remote_state.primary.outputs.api_domain_target}",
     });
     expect(root.module.dns!.record_name).toBe("api.pay.acme-payments.com");
-    expect(rootOf(primary!).output?.api_health_fqdn).toEqual({ value: "${module.compute.api_health_fqdn}" });
+    expect(rootOf(primary!).output?.api_health_fqdn).toEqual({
+      value: "${module.compute.api_health_fqdn}",
+    });
   });
 
   it("passes only the inputs a pinned version declares", () => {
     const older = composeEnvironment(
       exampleEnvironment("prod"),
-      (domain, version) => ({
+      (domain) => ({
         source: `x/${domain}`,
         files: contractModule(domain, (json) => {
           if (domain === "networking") delete json.variable!.flow_log_retention_days;
@@ -117,13 +143,21 @@ describe("composeEnvironment", () => {
     const needs = (change: Parameters<typeof contractModule>[1], on: string) => () =>
       composeEnvironment(
         exampleEnvironment("prod"),
-        (domain, version) => ({ source: domain, files: domain === on ? contractModule(domain, change) : contractResolver(domain, version).files }),
+        (domain, version) => ({
+          source: domain,
+          files:
+            domain === on
+              ? contractModule(domain, change)
+              : contractResolver(domain, version).files,
+        }),
         TOOLCHAIN,
       );
     expect(needs((json) => void (json.variable!.surprise = { type: "string" }), "backup")).toThrow(
       new CompositionError("backup@1.0.0 requires surprise, which no manifest value provides"),
     );
-    expect(needs((json) => void delete json.output!.kms_key_arn, "database")).toThrow(/compute needs output kms_key_arn of database/);
+    expect(needs((json) => void delete json.output!.kms_key_arn, "database")).toThrow(
+      /compute needs output kms_key_arn of database/,
+    );
   });
 
   it("hashes content: the same inputs give the same sha256, a module change gives another", () => {
@@ -133,10 +167,17 @@ describe("composeEnvironment", () => {
       exampleEnvironment("prod"),
       (domain, version) => ({
         ...contractResolver(domain, version),
-        files: { ...contractModule(domain), sha256: domain === "dns" ? "other" : contractModule(domain).sha256 },
+        files: {
+          ...contractModule(domain),
+          sha256: domain === "dns" ? "other" : contractModule(domain).sha256,
+        },
       }),
       TOOLCHAIN,
     );
-    expect(changed.map((d) => d.sha256 === again.find((a) => a.name === d.name)!.sha256)).toEqual([true, true, false]);
+    expect(changed.map((d) => d.sha256 === again.find((a) => a.name === d.name)!.sha256)).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });

@@ -1,0 +1,96 @@
+import { TerraformIterator, TerraformLocal, Token } from "cdktf";
+import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check/index.js";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
+import type { ModuleStack } from "@tandem/module-kit";
+
+/** What the handler serves for Route 53: 2xx when the region can take traffic. */
+export const HEALTH_PATH = "/health";
+
+/**
+ * One HTTPS health check per region on its regional API endpoint, and failover alias records
+ * (A and AAAA) from `record_name` to each region's API Gateway custom domain. No CNAME to a
+ * Lambda function URL: a function URL only answers to its own host name.
+ */
+export function failover(stack: ModuleStack, zoneId: string): void {
+  const endpoints = new TerraformLocal(stack, "local.endpoints", {
+    primary: "${var.primary}",
+    secondary: "${var.secondary}",
+  });
+  const checks = TerraformIterator.fromMap(endpoints.asAnyMap);
+  new Route53HealthCheck(stack, "aws_route53_health_check.this", {
+    forEach: checks,
+    type: "HTTPS",
+    // A host name: Route 53 resolves it and sends it as SNI and Host, which API Gateway routes on.
+    fqdn: checks.getString("health_check_fqdn"),
+    port: 443,
+    enableSni: true,
+    resourcePath: HEALTH_PATH,
+    requestInterval: Token.asNumber("${var.health_check_interval}"),
+    failureThreshold: Token.asNumber("${var.health_check_failure_threshold}"),
+    regions: Token.asList("${var.health_check_regions}"),
+    measureLatency: true,
+    tags: { Name: `\${var.name}-${checks.key}` },
+  });
+  // API Gateway regional custom domains serve IPv6 when their endpoint is dualstack, so AAAA
+  // aliases fail over the same way (API Gateway developer guide, "IP address types").
+  for (const type of ["A", "AAAA"]) aliasRecords(stack, type, zoneId, endpoints);
+  certificateValidation(stack, zoneId);
+}
+
+function aliasRecords(
+  stack: ModuleStack,
+  type: string,
+  zoneId: string,
+  endpoints: TerraformLocal,
+): void {
+  const each = TerraformIterator.fromMap(endpoints.asAnyMap);
+  new Route53Record(stack, `aws_route53_record.${type.toLowerCase()}`, {
+    forEach: each,
+    zoneId,
+    name: "${var.record_name}",
+    type,
+    setIdentifier: each.key,
+    failoverRoutingPolicy: { type: "${upper(each.key)}" },
+    healthCheckId: "${aws_route53_health_check.this[each.key].id}",
+    alias: {
+      name: each.getString("target_domain_name"),
+      zoneId: each.getString("target_zone_id"),
+      evaluateTargetHealth: true,
+    },
+    lifecycle: {
+      precondition: [
+        {
+          condition:
+            '${var.record_name == var.zone_name || endswith(var.record_name, ".${var.zone_name}")}',
+          errorMessage: "record_name must be zone_name or a name under it.",
+        },
+        {
+          condition: "${var.primary.region != var.secondary.region}",
+          errorMessage: "primary and secondary must be different regions.",
+        },
+      ],
+    },
+  });
+}
+
+/**
+ * ACM's DNS validation records. Both regions' certificates for the same name in the same account
+ * ask for the same record, so records are keyed by name and may overwrite each other.
+ */
+function certificateValidation(stack: ModuleStack, zoneId: string): void {
+  const records = new TerraformLocal(
+    stack,
+    "local.certificate_validation_records",
+    "${ { for r in distinct(var.certificate_validation_records) : r.name => r } }",
+  );
+  const each = TerraformIterator.fromMap(records.asAnyMap);
+  new Route53Record(stack, "aws_route53_record.certificate_validation", {
+    forEach: each,
+    zoneId,
+    name: each.getString("name"),
+    type: each.getString("type"),
+    records: [each.getString("value")],
+    ttl: 300,
+    allowOverwrite: true,
+  });
+}

@@ -1,0 +1,108 @@
+import { TerraformVariable } from "cdktf";
+import type { ModuleStack } from "@tandem/module-kit";
+
+export const ROLES = ["primary", "secondary", "global"] as const;
+
+/** The inputs the regional alarms read; `""` (their default) is only valid in the global role. */
+export const REGIONAL_INPUTS = {
+  function_name: "The payment handler's Lambda function name (compute output).",
+  api_id: "The regional HTTP API id (compute output).",
+  dead_letter_queue_name: "The handler's dead-letter queue name (compute output).",
+  table_name: "The DynamoDB global table name, the same in both regions.",
+  peer_region: "The other region of the pair, where this region's table writes replicate to.",
+  backup_vault_name: "This region's AWS Backup vault name (backup output).",
+} as const;
+
+const PEER_REGION_RULE =
+  'var.peer_region == "" || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.peer_region))';
+
+/** Declares the module's inputs; resources refer to them as `var.<name>`. */
+export function monitoringVariables(stack: ModuleStack): { alarmEmails: string[] } {
+  // Same rule as the kit's `name`; the kit's `role` has no `global`, so commonVariables() does not fit.
+  variable(stack, "name", {
+    type: "string",
+    description: "Prefix for every resource name, e.g. `payments-prod`.",
+    rules: [
+      [
+        'can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))',
+        "name must be 3-40 characters of lower-case letters, digits and hyphens.",
+      ],
+    ],
+  });
+  variable(stack, "role", {
+    type: "string",
+    description:
+      "`primary` or `secondary` (a regional root: alarms and dashboard for that region) or `global` (the us-east-1 root: Route 53 health-check alarms).",
+    rules: [
+      [
+        `contains(${JSON.stringify(ROLES)}, var.role)`,
+        "role must be primary, secondary or global.",
+      ],
+    ],
+  });
+  const alarmEmails = variable(stack, "alarm_emails", {
+    type: "list(string)",
+    description:
+      "Who gets alarm and recovery notifications. Each address must confirm its subscription from the email SNS sends.",
+    rules: [
+      ["length(var.alarm_emails) > 0", "alarm_emails needs at least one address."],
+      [
+        'alltrue([for e in var.alarm_emails : can(regex("^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$", e))])',
+        "alarm_emails must be email addresses.",
+      ],
+    ],
+  });
+  for (const [name, description] of Object.entries(REGIONAL_INPUTS)) {
+    variable(stack, name, {
+      type: "string",
+      description: `${description} Required in the regional roles.`,
+      default: "",
+      rules:
+        name === "peer_region"
+          ? [[PEER_REGION_RULE, "peer_region must be an AWS region such as us-west-2."]]
+          : [],
+    });
+  }
+  variable(stack, "cluster_identifier", {
+    type: "string",
+    description:
+      "This region's Aurora cluster identifier; the secondary role alarms on its global-database replication lag.",
+    default: "",
+  });
+  variable(stack, "replication_lag_threshold_ms", {
+    type: "number",
+    description:
+      "Replication lag (ms) that alarms, for Aurora and DynamoDB: derive it from the RPO, and keep it below it.",
+    default: 60000,
+    rules: [
+      ["var.replication_lag_threshold_ms > 0", "replication_lag_threshold_ms must be positive."],
+    ],
+  });
+  variable(stack, "health_check_ids", {
+    type: "map(string)",
+    description:
+      "Route 53 health check ids by role (dns output `health_check_ids`); the global role alarms on each.",
+    default: {},
+  });
+  return { alarmEmails: alarmEmails.listValue };
+}
+
+interface VariableOptions {
+  type: string;
+  description: string;
+  default?: unknown;
+  rules?: [condition: string, errorMessage: string][];
+}
+
+function variable(stack: ModuleStack, name: string, options: VariableOptions): TerraformVariable {
+  return new TerraformVariable(stack, name, {
+    type: options.type,
+    description: options.description,
+    ...(options.default === undefined ? {} : { default: options.default }),
+    // Terraform JSON reads a plain string as a literal: the condition must be an interpolation.
+    validation: (options.rules ?? []).map(([condition, errorMessage]) => ({
+      condition: `\${${condition}}`,
+      errorMessage,
+    })),
+  });
+}

@@ -1,0 +1,144 @@
+import { resolve } from "node:path";
+import { findings as issueFindings, friendlyError, type Finding } from "./issues.ts";
+import { Releases } from "./releases.ts";
+import {
+  cidrRules,
+  distinctRegions,
+  moduleRules,
+  nameMatchesFile,
+  rtoRule,
+  stateBucketRules,
+  tagRules,
+  vaultLockRules,
+} from "./rules.ts";
+import { manifestSchema, type Domain, type Manifest } from "./schema.ts";
+import { locate, readSource, type Source } from "./source.ts";
+
+export { failoverBudget, type FailoverBudget } from "./rules.ts";
+export {
+  AWS_REGIONS,
+  DOMAINS,
+  manifestSchema,
+  type Domain,
+  type Manifest,
+  type ManifestInput,
+} from "./schema.ts";
+
+export interface Problem {
+  /** The file as given (relative to the working directory). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+  /** Key path such as `networking.cidrs.us-west-2`; "" for the document itself. */
+  path: string;
+  message: string;
+}
+
+export interface Environment {
+  file: string;
+  manifest: Manifest;
+  /** Each domain's resolved release version, or "workspace". */
+  modules: Record<Domain, string>;
+}
+
+export interface LoadOptions {
+  /** Repository root: released modules are `modules/<domain>/releases/<version>/` under it. */
+  root: string;
+  /** Directory that relative file names are resolved against; defaults to `root`. */
+  cwd?: string;
+}
+
+export interface LoadResult {
+  environment?: Environment;
+  problems: Problem[];
+}
+
+/** `path/file.yaml:line:col: key.path: message` */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.path === "" ? "" : `${p.path}: `}${p.message}`;
+}
+
+/** `a.b[0].c` */
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+function check(source: Source, file: string, releases: Releases) {
+  const data = source.data!;
+  const parsed = manifestSchema.safeParse(data, { error: friendlyError });
+  const modules = moduleRules(data, releases);
+  const found: Finding[] = [
+    ...(parsed.success ? [] : issueFindings(parsed.error.issues)),
+    ...nameMatchesFile(data, file),
+    ...distinctRegions(data),
+    ...cidrRules(data),
+    ...stateBucketRules(data),
+    ...rtoRule(data),
+    ...vaultLockRules(data),
+    ...tagRules(data),
+    ...modules.findings,
+  ];
+  return { found, manifest: parsed.success ? parsed.data : undefined, modules: modules.modules };
+}
+
+function load(file: string, options: LoadOptions, releases: Releases): LoadResult {
+  const source = readSource(resolve(options.cwd ?? options.root, file));
+  const located = source.problems.map((p) => ({
+    offset: p.offset,
+    path: p.path,
+    message: p.message,
+  }));
+  let environment: Environment | undefined;
+  if (source.data && source.doc) {
+    const { found, manifest, modules } = check(source, file, releases);
+    const doc = source.doc;
+    located.push(
+      ...found.map((f) => ({
+        offset: locate(doc, f.path, f.at),
+        path: f.path,
+        message: f.message,
+      })),
+    );
+    if (found.length === 0 && located.length === 0 && manifest && modules)
+      environment = { file, manifest, modules };
+  }
+  const problems = located.map(({ offset, path, message }): Problem => {
+    const { line, col } = source.lineCounter.linePos(Math.min(offset, source.text.length));
+    return { file, line, col, path: formatPath(path), message };
+  });
+  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  return environment ? { environment, problems } : { problems };
+}
+
+function internalError(file: string, error: unknown): LoadResult {
+  const message = `internal error in the validator, please report it: ${error instanceof Error ? error.message : String(error)}`;
+  return { problems: [{ file, line: 1, col: 1, path: "", message }] };
+}
+
+/** Loads and validates one manifest: the environment when valid, and every problem found. */
+export function loadEnvironment(file: string, options: LoadOptions): LoadResult {
+  return loadWith(file, options, new Releases(options.root));
+}
+
+function loadWith(file: string, options: LoadOptions, releases: Releases): LoadResult {
+  try {
+    return load(file, options, releases);
+  } catch (error) {
+    return internalError(file, error);
+  }
+}
+
+/** Loads several manifests, reading the released module versions once. */
+export function loadEnvironments(
+  files: readonly string[],
+  options: LoadOptions,
+): { environments: Environment[]; problems: Problem[] } {
+  const releases = new Releases(options.root);
+  const results = files.map((file) => loadWith(file, options, releases));
+  return {
+    environments: results.flatMap((r) => (r.environment ? [r.environment] : [])),
+    problems: results.flatMap((r) => r.problems),
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * Rules that span several keys, the file name or the released modules. They read the raw data
+ * and check only the parts that are well-typed, so a mistake elsewhere (already reported by the
+ * schema) does not hide these problems.
+ */
+import { parse as parsePath } from "node:path";
+import type { z } from "zod";
+import type { Finding } from "./issues.ts";
+import { cidrProblem, overlaps, parseCidr } from "./net.ts";
+import { Releases, resolveVersion } from "./releases.ts";
+import { DOMAINS, manifestSchema, type Domain, type Manifest } from "./schema.ts";
+import { didYouMean, nearest } from "./suggest.ts";
+
+type Data = Record<string, unknown>;
+const shape = manifestSchema.shape;
+
+const record = (value: unknown): Data | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Data)
+    : undefined;
+
+/** The section parsed on its own (with defaults), or undefined when the schema rejects it. */
+function valid<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+export function nameMatchesFile(data: Data, file: string): Finding[] {
+  const name = valid(shape.name, data.name);
+  const stem = parsePath(file).name;
+  return name === undefined || name === stem
+    ? []
+    : [
+        {
+          path: ["name"],
+          message: `\`${name}\` must equal the file name \`${stem}\`: an environment is named after its manifest`,
+        },
+      ];
+}
+
+function regions(data: Data): { primary: string; secondary: string } | undefined {
+  return valid(shape.regions, data.regions);
+}
+
+/** Both regions when valid and distinct: what maps keyed by region are checked against. */
+function regionPair(data: Data): { primary: string; secondary: string } | undefined {
+  const pair = regions(data);
+  return pair && pair.primary !== pair.secondary ? pair : undefined;
+}
+
+export function distinctRegions(data: Data): Finding[] {
+  const pair = regions(data);
+  return pair && pair.primary === pair.secondary
+    ? [
+        {
+          path: ["regions", "secondary"],
+          message: `must differ from regions.primary (${pair.primary}): disaster recovery needs a second region`,
+        },
+      ]
+    : [];
+}
+
+/** A map keyed by region must have exactly the manifest's two regions. */
+function regionKeys(map: unknown, path: string[], what: string, data: Data): Finding[] {
+  const pair = regionPair(data);
+  const entries = record(map);
+  if (!pair || !entries) return [];
+  const wanted = { primary: pair.primary, secondary: pair.secondary };
+  const missing = Object.entries(wanted).filter(([, r]) => !(r in entries));
+  const extra = Object.keys(entries).filter((k) => k !== pair.primary && k !== pair.secondary);
+  return [
+    ...missing.map(([role, r]) => ({
+      path,
+      message: `missing ${what} for \`${r}\` (regions.${role})`,
+    })),
+    ...extra.map((k) => ({
+      path: [...path, k],
+      at: "key" as const,
+      message: `\`${k}\` is not one of this manifest's regions (${pair.primary}, ${pair.secondary})${didYouMean(
+        k,
+        missing.map(([, r]) => r),
+      )}`,
+    })),
+  ];
+}
+
+export function cidrRules(data: Data): Finding[] {
+  const cidrs = record(record(data.networking)?.cidrs);
+  const path = ["networking", "cidrs"];
+  const findings = regionKeys(cidrs, path, "the CIDR block", data);
+  const blocks = Object.entries(cidrs ?? {}).flatMap(([region, text]) => {
+    const cidr = typeof text === "string" && !cidrProblem(text) ? parseCidr(text) : undefined;
+    return cidr ? [{ region, text: text as string, cidr }] : [];
+  });
+  blocks.forEach((b, i) => {
+    const earlier = blocks.slice(0, i).find((a) => overlaps(a.cidr, b.cidr));
+    if (earlier) {
+      findings.push({
+        path: [...path, b.region],
+        message: `${b.text} overlaps ${earlier.text} (${earlier.region}): the two VPCs need separate ranges to be routable to each other`,
+      });
+    }
+  });
+  return findings;
+}
+
+export function stateBucketRules(data: Data): Finding[] {
+  const buckets = record(record(data.state)?.buckets);
+  if (!buckets) return [];
+  const findings = regionKeys(buckets, ["state", "buckets"], "the state bucket", data);
+  const names = Object.entries(buckets).filter(([, v]) => typeof v === "string");
+  const duplicate = names.find(([, v], i) => names.slice(0, i).some(([, w]) => w === v));
+  if (duplicate) {
+    findings.push({
+      path: ["state", "buckets", duplicate[0]],
+      message: "S3 bucket names are global: each region needs its own state bucket",
+    });
+  }
+  return findings;
+}
+
+export interface FailoverBudget {
+  /** Each term of the failover time, with the manifest key it comes from. */
+  terms: { label: string; seconds: number; key: string }[];
+  total: number;
+}
+
+/**
+ * The failover time a manifest implies, which must fit in objectives.rto:
+ *   health-check interval x failure threshold: Route 53 declares an endpoint unhealthy after
+ *     `failureThreshold` consecutive failed checks made every `interval` seconds (Route 53
+ *     Developer Guide, "How Amazon Route 53 determines whether a health check is healthy");
+ * + DNS TTL: resolvers keep serving the cached answer for up to the record's TTL (RFC 1035
+ *     section 3.2.1, RFC 2181 section 8) after Route 53 starts answering with the secondary;
+ * + database promotion allowance: the time to switch over or fail over the Aurora global
+ *     database to the secondary cluster (Aurora User Guide, "Using switchover or failover in an
+ *     Amazon Aurora global database"); the drill measures the real figure.
+ */
+export function failoverBudget(manifest: Pick<Manifest, "dns" | "database">): FailoverBudget {
+  const { interval, failureThreshold } = manifest.dns.healthCheck;
+  const terms = [
+    {
+      label: `health-check detection (${interval} s x ${failureThreshold})`,
+      seconds: interval * failureThreshold,
+      key: "dns.healthCheck",
+    },
+    { label: "DNS TTL", seconds: manifest.dns.ttl, key: "dns.ttl" },
+    {
+      label: "database promotion",
+      seconds: manifest.database.promotionAllowance,
+      key: "database.promotionAllowance",
+    },
+  ];
+  return { terms, total: terms.reduce((sum, t) => sum + t.seconds, 0) };
+}
+
+export function rtoRule(data: Data): Finding[] {
+  const objectives = valid(shape.objectives, data.objectives);
+  const dns = valid(shape.dns, data.dns);
+  const database = valid(shape.database, data.database);
+  if (!objectives || !dns || !database) return [];
+  const budget = failoverBudget({ dns, database });
+  if (budget.total <= objectives.rto) return [];
+  const terms = budget.terms.map((t) => `${t.label} ${t.seconds} s (${t.key})`).join(" + ");
+  const rto = String(record(data.objectives)?.rto);
+  return [
+    {
+      path: ["objectives", "rto"],
+      message: `${rto} (${objectives.rto} s) is shorter than the failover time this manifest implies: ${budget.total} s = ${terms}`,
+    },
+  ];
+}
+
+export function vaultLockRules(data: Data): Finding[] {
+  const backup = valid(shape.backup, data.backup);
+  const lock = backup?.vaultLock;
+  if (!backup || !lock) return [];
+  const { minRetentionDays: min, maxRetentionDays: max } = lock;
+  if (min > max) {
+    return [
+      {
+        path: ["backup", "vaultLock", "maxRetentionDays"],
+        message: `must be at least minRetentionDays (${min})`,
+      },
+    ];
+  }
+  return (["retentionDays", "copyRetentionDays"] as const)
+    .filter((key) => backup[key] < min || backup[key] > max)
+    .map((key) => ({
+      path: ["backup", key],
+      message: `${backup[key]} days is outside the vault lock's ${min}-${max} days: AWS Backup fails backup and copy jobs whose retention the lock does not allow`,
+    }));
+}
+
+const TAG_KEY_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return "a tag key must not be empty";
+  if (key.length > 128) return `tag key is ${key.length} characters; AWS allows at most 128`;
+  if (/^aws:/i.test(key)) return "tag keys starting with `aws:` are reserved for AWS";
+  if (!TAG_KEY_CHARS.test(key))
+    return "a tag key may contain only letters, digits, spaces and _ . : / = + - @";
+  return undefined;
+}
+
+export function tagRules(data: Data): Finding[] {
+  const tags = record(data.tags);
+  if (!tags) return [];
+  const findings: Finding[] = Object.keys(tags).flatMap((key) => {
+    const message = tagKeyProblem(key);
+    return message ? [{ path: ["tags", key], message, at: "key" as const }] : [];
+  });
+  if (!("CostCenter" in tags)) {
+    const near = nearest("CostCenter", Object.keys(tags));
+    const hint = near ? `; found \`${near}\` (tag keys are case-sensitive)` : "";
+    findings.push({
+      path: ["tags", "CostCenter"],
+      message: `is required: every environment carries a CostCenter tag for cost allocation${hint}`,
+    });
+  }
+  return findings;
+}
+
+/** Why `workspace` is not allowed here, or undefined when it is (or cannot be decided yet). */
+function workspaceProblem(data: Data): string | undefined {
+  if (data.name === "prod") return "`workspace` is never allowed in prod: pin a released version";
+  const tier = valid(shape.tier, data.tier);
+  const allowed = valid(shape.allowWorkspaceModules, data.allowWorkspaceModules);
+  if (tier === "production")
+    return "`workspace` is not allowed when tier is production (the default): pin a released version";
+  if (tier !== undefined && allowed === false)
+    return "`workspace` needs `allowWorkspaceModules: true` in this manifest";
+  return undefined;
+}
+
+/** Each module resolves to a released version, or to `workspace` where that is allowed. */
+export function moduleRules(
+  data: Data,
+  releases: Releases,
+): { findings: Finding[]; modules?: Record<Domain, string> } {
+  const modules = record(data.modules);
+  const findings: Finding[] = [];
+  const resolved: Partial<Record<Domain, string>> = {};
+  for (const domain of DOMAINS) {
+    const wanted = modules?.[domain];
+    if (typeof wanted !== "string" || wanted === "") continue;
+    const path = ["modules", domain];
+    if (wanted === "workspace") {
+      const problem = workspaceProblem(data);
+      if (problem) findings.push({ path, message: problem });
+      else resolved[domain] = "workspace";
+      continue;
+    }
+    const resolution = resolveVersion(domain, wanted, releases);
+    if ("problem" in resolution) findings.push({ path, message: resolution.problem });
+    else resolved[domain] = resolution.version;
+  }
+  const complete = DOMAINS.every((d) => resolved[d] !== undefined);
+  return complete ? { findings, modules: resolved as Record<Domain, string> } : { findings };
+}

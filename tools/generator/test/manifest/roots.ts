@@ -1,0 +1,31 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { DOMAINS, type Domain } from "../../src/manifest/schema.ts";
+
+export const REPO = join(import.meta.dirname, "../../../..");
+export const FIXTURES = join(import.meta.dirname, "../fixtures/invalid");
+
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A scratch directory removed after the test file. */
+export function scratch(prefix = "tandem-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** A repository root whose modules have the given released versions (1.0.0 for every domain by default). */
+export function releaseRoot(versions: Partial<Record<Domain, string[]>> = {}): string {
+  const root = scratch("tandem-root-");
+  for (const domain of DOMAINS) {
+    for (const version of versions[domain] ?? ["1.0.0"]) {
+      mkdirSync(join(root, "modules", domain, "releases", version), { recursive: true });
+    }
+  }
+  return root;
+}

@@ -1,0 +1,191 @@
+import { Fn, TerraformCount, TerraformIterator, TerraformLocal, Token } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group/index.js";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
+import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
+import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance/index.js";
+import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js";
+import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
+import { awsContext, type ModuleStack } from "@tandem/module-kit";
+import { inPrimary, onlyIn } from "./expressions.ts";
+import type { DatabaseInputs } from "./variables.ts";
+
+export const ENGINE = "aurora-mysql";
+export const LOG_TYPES = ["audit", "error", "general", "slowquery"];
+export const MASTER_USERNAME = "tandem_admin";
+
+/**
+ * The global cluster (primary role) and this region's member cluster with its instances.
+ * Both roles encrypt with their own region's key; the secondary joins by identifier only.
+ */
+export function aurora(
+  stack: ModuleStack,
+  inputs: DatabaseInputs,
+  key: KmsKey,
+  masterPassword: string,
+): RdsCluster {
+  const globalCluster = new RdsGlobalCluster(stack, "aws_rds_global_cluster.this", {
+    count: onlyIn(inputs.role, "primary"),
+    globalClusterIdentifier: inputs.globalClusterIdentifier,
+    engine: ENGINE,
+    engineVersion: inputs.engineVersion,
+    storageEncrypted: true,
+    deletionProtection: inputs.deletionProtection,
+  });
+  const { clusterParameters, instanceParameters } = parameterGroups(stack, inputs);
+  const subnetGroup = new DbSubnetGroup(stack, "aws_db_subnet_group.this", {
+    name: inputs.name,
+    description: `Aurora subnets of ${inputs.name}`,
+    subnetIds: inputs.subnetIds,
+  });
+  const cluster = new RdsCluster(stack, "aws_rds_cluster.this", {
+    clusterIdentifier: inputs.name,
+    engine: ENGINE,
+    engineVersion: inputs.engineVersion,
+    globalClusterIdentifier: inputs.globalClusterIdentifier,
+    databaseName: inPrimary(inputs.role, inputs.databaseName),
+    masterUsername: inPrimary(inputs.role, MASTER_USERNAME),
+    masterPasswordWo: masterPassword,
+    masterPasswordWoVersion: inPrimary(inputs.role, inputs.masterPasswordVersion),
+    storageEncrypted: true,
+    kmsKeyId: key.arn,
+    dbSubnetGroupName: subnetGroup.name,
+    vpcSecurityGroupIds: inputs.securityGroupIds,
+    dbClusterParameterGroupName: clusterParameters.name,
+    iamDatabaseAuthenticationEnabled: true,
+    enabledCloudwatchLogsExports: LOG_TYPES,
+    backupRetentionPeriod: inputs.backupRetentionDays,
+    copyTagsToSnapshot: true,
+    deleteAutomatedBackups: false,
+    deletionProtection: inputs.deletionProtection,
+    skipFinalSnapshot: false,
+    finalSnapshotIdentifier: `${inputs.name}-final`,
+    dependsOn: [globalCluster, logGroups(stack, inputs, key)],
+    lifecycle: {
+      // Documented for global-cluster members: membership and replication are managed by the
+      // global cluster (switchover, failover) and engine upgrades go through aws_rds_global_cluster.
+      ignoreChanges: [
+        "global_cluster_identifier",
+        "replication_source_identifier",
+        "engine_version",
+      ],
+    },
+  });
+  instances(stack, inputs, key, cluster, instanceParameters, subnetGroup);
+  return cluster;
+}
+
+/** Parameter groups for the engine's family, e.g. `aurora-mysql8.0` for `8.0.mysql_aurora.3.08.2`. */
+function parameterGroups(stack: ModuleStack, inputs: DatabaseInputs) {
+  const family = new TerraformLocal(
+    stack,
+    "parameter_group_family",
+    `${ENGINE}${Fn.join(".", Fn.slice(Fn.split(".", inputs.engineVersion), 0, 2))}`,
+  ).asString;
+  const clusterParameters = new RdsClusterParameterGroup(
+    stack,
+    "aws_rds_cluster_parameter_group.this",
+    {
+      namePrefix: `${inputs.name}-`,
+      family,
+      description: `Aurora cluster parameters of ${inputs.name}: TLS required, audit logging on`,
+      parameter: [
+        { name: "require_secure_transport", value: "ON" },
+        { name: "server_audit_logging", value: "1" },
+        { name: "server_audit_events", value: "CONNECT,QUERY_DCL,QUERY_DDL" },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+    },
+  );
+  const instanceParameters = new DbParameterGroup(stack, "aws_db_parameter_group.this", {
+    namePrefix: `${inputs.name}-`,
+    family,
+    description: `Aurora instance parameters of ${inputs.name}: slow query log to CloudWatch`,
+    parameter: [
+      { name: "slow_query_log", value: "1" },
+      { name: "long_query_time", value: "1" },
+      { name: "log_output", value: "FILE" },
+    ],
+    lifecycle: { createBeforeDestroy: true },
+  });
+  return { clusterParameters, instanceParameters };
+}
+
+/** Created before the cluster so RDS writes into encrypted groups with a retention, not its own. */
+function logGroups(stack: ModuleStack, inputs: DatabaseInputs, key: KmsKey): CloudwatchLogGroup {
+  const type = TerraformIterator.fromList(LOG_TYPES);
+  return new CloudwatchLogGroup(stack, "aurora", {
+    forEach: type,
+    name: `/aws/rds/cluster/${inputs.name}/${type.value}`,
+    retentionInDays: inputs.logRetentionDays,
+    kmsKeyId: key.arn,
+  });
+}
+
+function instances(
+  stack: ModuleStack,
+  inputs: DatabaseInputs,
+  key: KmsKey,
+  cluster: RdsCluster,
+  parameters: DbParameterGroup,
+  subnetGroup: DbSubnetGroup,
+): void {
+  const count = TerraformCount.of(inputs.instanceCount);
+  const monitoring = monitoringRole(stack, inputs);
+  new RdsClusterInstance(stack, "aws_rds_cluster_instance.this", {
+    count,
+    identifier: `${inputs.name}-${Token.asString(count.index)}`,
+    clusterIdentifier: cluster.id,
+    engine: ENGINE,
+    instanceClass: inputs.instanceClass,
+    dbSubnetGroupName: subnetGroup.name,
+    dbParameterGroupName: parameters.name,
+    publiclyAccessible: false,
+    autoMinorVersionUpgrade: true,
+    performanceInsightsEnabled: true,
+    performanceInsightsKmsKeyId: key.arn,
+    performanceInsightsRetentionPeriod: 7,
+    monitoringInterval: 60,
+    monitoringRoleArn: monitoring.role.arn,
+    copyTagsToSnapshot: true,
+    dependsOn: [monitoring.attachment],
+  });
+}
+
+/** Enhanced monitoring: RDS publishes OS metrics through this role. IAM is global, so the name carries the region. */
+function monitoringRole(stack: ModuleStack, inputs: DatabaseInputs) {
+  const aws = awsContext(stack);
+  const assume = new DataAwsIamPolicyDocument(
+    stack,
+    "data.aws_iam_policy_document.monitoring_assume",
+    {
+      statement: [
+        {
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: [`monitoring.rds.${aws.dnsSuffix}`] }],
+          condition: [
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] },
+          ],
+        },
+      ],
+    },
+  );
+  const role = new IamRole(stack, "aws_iam_role.monitoring", {
+    name: `${inputs.name}-rdsmon-${aws.region}`,
+    description: `Aurora enhanced monitoring of ${inputs.name} in ${aws.region}`,
+    assumeRolePolicy: assume.json,
+  });
+  const attachment = new IamRolePolicyAttachment(
+    stack,
+    "aws_iam_role_policy_attachment.monitoring",
+    {
+      role: role.name,
+      policyArn: `arn:${aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+    },
+  );
+  return { role, attachment };
+}

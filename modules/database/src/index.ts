@@ -1,0 +1,104 @@
+import { Fn, Op, TerraformLocal, TerraformOutput } from "cdktf";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
+import type { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
+import { defineModule, kmsKey, type ModuleStack } from "@tandem/module-kit";
+import { aurora } from "./aurora.ts";
+import { generatedMasterPassword, masterSecret } from "./credentials.ts";
+import { single } from "./expressions.ts";
+import { sessionsTable } from "./table.ts";
+import { declareInputs, type DatabaseInputs } from "./variables.ts";
+
+const description = `Aurora MySQL global database and the DynamoDB sessions table of one region of the pair, encrypted with that region's own KMS key (rotation on, key policy, alias \`alias/<name>-data\`).
+
+- **Primary role** creates the Aurora global cluster (\`global_cluster_identifier\`, storage encrypted, deletion protection) and the writer cluster joined to it, the sessions table, and the master-password secret.
+- **Secondary role** creates a cluster that joins the global cluster by identifier, encrypted with the secondary region's key (no multi-region key), and adds this region's replica of the sessions table with \`aws_dynamodb_table_replica\`. It never refers to the other region's resources.
+- **Both roles**: \`instance_count\` instances of \`instance_class\` (memory-optimized, as global databases require), a DB subnet group, cluster and instance parameter groups (\`require_secure_transport = ON\`, audit logging of connections, DCL and DDL, slow query log), IAM database authentication, Performance Insights and enhanced monitoring, log exports (audit, error, general, slowquery) into KMS-encrypted log groups with a retention, \`backup_retention_days\` of automated backups kept after deletion, tags copied to snapshots, a final snapshot on delete, deletion protection on by default. No \`backtrack_window\`: Aurora global databases do not support backtracking. Each cluster ignores drift of \`global_cluster_identifier\`, \`replication_source_identifier\` and \`engine_version\`, as the AWS provider documents for global-cluster members (engine upgrades go through the global cluster).
+
+**Master password.** AWS does not support the RDS-managed master user secret (\`manage_master_user_password\`) for DB clusters that are part of an Aurora global database (Aurora User Guide, "Limitations for Secrets Manager integration"). So the primary role generates the password at apply time with the ephemeral \`aws_secretsmanager_random_password\` and passes it only through write-only arguments (\`master_password_wo\` on the cluster, \`secret_string_wo\` on the secret version): it never appears in code, configuration, plan or state. The secret \`<name>/aurora/master\` (RDS secret format, encrypted with the data key) is replicated to \`secondary_region\` so the credentials stay readable when the primary region is down; the replica uses Secrets Manager's AWS-managed key because the secondary's own key is created later, by the secondary root. Bump \`master_password_version\` to rotate. Applications should use IAM database authentication rather than the master user. Requires Terraform >= 1.11 or OpenTofu >= 1.11 (ephemeral resources and write-only arguments).
+
+**Sessions table.** Single-table design with hash key \`pk\` (string): sessions and the payment handler's idempotency records (\`pk = "payment#<key>"\`) share it. On-demand billing, point-in-time recovery, SSE with the regional key, streams \`NEW_AND_OLD_IMAGES\`, TTL on \`expires_at\` (epoch seconds), deletion protection. The primary table ignores \`replica\` drift because the secondary root owns its replica. Note that \`aws_dynamodb_table_replica\` reads and updates the table through the primary region's endpoint: with the primary region down, plan the secondary root with \`-refresh=false\` (failover itself needs no apply).`;
+
+const example = `module "database" {
+  source = "./modules/database"
+
+  name                      = "payments-prod"
+  role                      = "primary"
+  subnet_ids                = module.networking.private_subnet_ids
+  security_group_ids        = [module.networking.database_security_group_id]
+  global_cluster_identifier = "payments-prod"
+  engine_version            = "8.0.mysql_aurora.3.08.2"
+  instance_class            = "db.r6g.large"
+  instance_count            = 2
+  backup_retention_days     = 14
+  table_name                = "payments-prod-sessions"
+  primary_table_arn         = ""
+  secondary_region          = "us-west-2"
+}
+
+# In the secondary region's root:
+#   role              = "secondary"
+#   primary_table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/payments-prod-sessions"
+#   secondary_region  = ""`;
+
+export default defineModule({
+  domain: "database",
+  description,
+  example,
+  build(stack) {
+    const inputs = declareInputs(stack);
+    const key = kmsKey(stack, {
+      description: `Data of ${inputs.name} in this region: Aurora, Performance Insights, DynamoDB, secrets, logs`,
+      alias: `${inputs.name}-data`,
+      servicePrincipals: ["logs"],
+    });
+    const cluster = aurora(stack, inputs, key, generatedMasterPassword(stack, inputs));
+    masterSecret(stack, inputs, key, cluster);
+    sessionsTable(stack, inputs, key);
+    outputs(stack, inputs, key, cluster);
+  },
+});
+
+function outputs(
+  stack: ModuleStack,
+  inputs: DatabaseInputs,
+  key: KmsKey,
+  cluster: RdsCluster,
+): void {
+  const tableArn = new TerraformLocal(
+    stack,
+    "sessions_table_arn",
+    Fn.conditional(
+      Op.eq(inputs.role, "primary"),
+      single(stack, "aws_dynamodb_table.this", "arn"),
+      single(stack, "aws_dynamodb_table_replica.this", "arn"),
+    ),
+  ).asString;
+  const values: Record<string, [value: string, description: string]> = {
+    cluster_arn: [cluster.arn, "ARN of this region's Aurora cluster."],
+    cluster_identifier: [
+      cluster.clusterIdentifier,
+      "Identifier of this region's Aurora cluster (for alarms and the drill).",
+    ],
+    cluster_endpoint: [
+      cluster.endpoint,
+      "Writer endpoint of this region's cluster (serves writes only while it is the global primary).",
+    ],
+    reader_endpoint: [cluster.readerEndpoint, "Reader endpoint of this region's cluster."],
+    kms_key_arn: [key.arn, "ARN of this region's data key (Aurora, DynamoDB, secrets, logs)."],
+    table_arn: [
+      tableArn,
+      "ARN of the sessions table in this region (the table in the primary role, the replica in the secondary).",
+    ],
+    table_name: [
+      Fn.element(Fn.split("/", tableArn), 1),
+      "Name of the sessions table (the same in both regions).",
+    ],
+    master_secret_name: [
+      `${inputs.name}/aurora/master`,
+      "Name of the Secrets Manager secret with the master credentials (the replica in the secondary region).",
+    ],
+  };
+  for (const [name, [value, description]] of Object.entries(values)) {
+    new TerraformOutput(stack, `output.${name}`, { value, description });
+  }
+}

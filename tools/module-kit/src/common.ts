@@ -15,7 +15,7 @@ export function commonVariables(stack: ModuleStack): {
     description: "Prefix for every resource name, e.g. `payments-prod`.",
     validation: [
       {
-        condition: 'can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))',
+        condition: '${can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))}',
         errorMessage: "name must be 3-40 characters of lower-case letters, digits and hyphens.",
       },
     ],
@@ -25,7 +25,7 @@ export function commonVariables(stack: ModuleStack): {
     description: "This region's role in the pair: `primary` or `secondary`.",
     validation: [
       {
-        condition: 'contains(["primary", "secondary"], var.role)',
+        condition: '${contains(["primary", "secondary"], var.role)}',
         errorMessage: "role must be primary or secondary.",
       },
     ],

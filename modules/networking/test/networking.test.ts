@@ -1,0 +1,309 @@
+import { describe, expect, it } from "vitest";
+import { synthesizeModule } from "@tandem/module-kit";
+import networking from "../src/index.ts";
+import { evaluate, terraformCli, validate } from "./terraform.ts";
+
+const { json } = synthesizeModule(networking);
+type Block = Record<string, unknown>;
+const resource = (type: string, name: string) => json.resource?.[type]?.[name] as Block;
+const data = (type: string, name: string) => json.data?.[type]?.[name] as Block;
+const ownVariables = Object.fromEntries(
+  Object.entries(json.variable ?? {}).filter(([name]) => !["name", "role"].includes(name)),
+);
+
+describe("networking module", () => {
+  it("declares the inputs of the wiring contract with production defaults", () => {
+    const defaults = Object.fromEntries(
+      Object.entries(json.variable ?? {}).map(([k, v]) => [k, v.default]),
+    );
+    expect(defaults).toEqual({
+      name: undefined,
+      role: undefined,
+      cidr_block: undefined,
+      az_count: 3,
+      single_nat_gateway: false,
+      flow_log_retention_days: 365,
+      database_port: 3306,
+    });
+  });
+
+  it("exposes the outputs of the wiring contract", () => {
+    expect(Object.keys(json.output ?? {}).sort()).toEqual([
+      "app_security_group_id",
+      "database_security_group_id",
+      "private_subnet_ids",
+      "public_subnet_ids",
+      "vpc_id",
+    ]);
+    expect(json.output?.private_subnet_ids?.value).toBe(
+      "${[for az in local.azs : aws_subnet.private[az].id]}",
+    );
+  });
+
+  it("creates a VPC with DNS support and host names", () => {
+    expect(resource("aws_vpc", "this")).toMatchObject({
+      cidr_block: "${var.cidr_block}",
+      enable_dns_support: true,
+      enable_dns_hostnames: true,
+    });
+  });
+
+  it("spreads subnets over the Region's own AZs, keyed by AZ name, without public IPs", () => {
+    // No state filter: an AZ reported impaired must not drop out and re-key the subnets.
+    expect(data("aws_availability_zones", "available")).toEqual({
+      filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
+    for (const tier of ["public", "private"]) {
+      expect(resource("aws_subnet", tier)).toMatchObject({
+        for_each: `\${local.${tier}_subnets}`,
+        availability_zone: "${each.key}",
+        cidr_block: "${each.value}",
+        map_public_ip_on_launch: false,
+      });
+    }
+  });
+
+  it("routes the public tier to the internet gateway and each private subnet to a NAT gateway (the seed had no routes)", () => {
+    expect(resource("aws_route", "public_internet")).toMatchObject({
+      route_table_id: "${aws_route_table.public.id}",
+      destination_cidr_block: "0.0.0.0/0",
+      gateway_id: "${aws_internet_gateway.this.id}",
+    });
+    expect(resource("aws_route", "private_nat")).toMatchObject({
+      for_each: "${local.private_subnets}",
+      route_table_id: "${aws_route_table.private[each.key].id}",
+      destination_cidr_block: "0.0.0.0/0",
+      nat_gateway_id:
+        "${aws_nat_gateway.this[var.single_nat_gateway ? local.azs[0] : each.key].id}",
+    });
+    expect(resource("aws_route_table_association", "public")).toMatchObject({
+      for_each: "${local.public_subnets}",
+      subnet_id: "${aws_subnet.public[each.key].id}",
+      route_table_id: "${aws_route_table.public.id}",
+    });
+    expect(resource("aws_route_table_association", "private")).toMatchObject({
+      for_each: "${local.private_subnets}",
+      subnet_id: "${aws_subnet.private[each.key].id}",
+      route_table_id: "${aws_route_table.private[each.key].id}",
+    });
+    expect(resource("aws_route_table", "private")).toMatchObject({
+      for_each: "${local.private_subnets}",
+    });
+  });
+
+  it("puts each NAT gateway in a public subnet with its own Elastic IP", () => {
+    expect(resource("aws_nat_gateway", "this")).toMatchObject({
+      for_each: "${local.nat_azs}",
+      allocation_id: "${aws_eip.nat[each.key].id}",
+      subnet_id: "${aws_subnet.public[each.key].id}",
+      depends_on: ["aws_internet_gateway.this"],
+    });
+    expect(resource("aws_eip", "nat")).toMatchObject({
+      for_each: "${local.nat_azs}",
+      domain: "vpc",
+    });
+  });
+
+  it("logs all VPC traffic to a KMS-encrypted log group kept for the configured retention", () => {
+    expect(resource("aws_flow_log", "this")).toMatchObject({
+      vpc_id: "${aws_vpc.this.id}",
+      traffic_type: "ALL",
+      log_destination_type: "cloud-watch-logs",
+      log_destination: "${aws_cloudwatch_log_group.flow_logs.arn}",
+      iam_role_arn: "${aws_iam_role.flow_logs.arn}",
+    });
+    expect(resource("aws_cloudwatch_log_group", "flow_logs")).toMatchObject({
+      kms_key_id: "${aws_kms_key.flow_logs.arn}",
+      retention_in_days: "${var.flow_log_retention_days}",
+    });
+    expect(resource("aws_kms_key", "flow_logs")).toMatchObject({ enable_key_rotation: true });
+    expect(JSON.stringify(data("aws_iam_policy_document", "flow_logs_key"))).toContain(
+      "logs.${data.aws_region.current.region}",
+    );
+  });
+
+  it("lets the flow-log role write only to its own log group, and only for this account's flow logs", () => {
+    const policy = data("aws_iam_policy_document", "flow_logs") as { statement: Block[] };
+    const actions = policy.statement.flatMap((s) => s.actions as string[]);
+    expect(actions.sort()).toEqual([
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]);
+    const resources = policy.statement.flatMap((s) => s.resources as string[]);
+    expect(resources).not.toContain("*");
+    expect(policy.statement[0]?.resources).toEqual([
+      "${aws_cloudwatch_log_group.flow_logs.arn}",
+      "${aws_cloudwatch_log_group.flow_logs.arn}:log-stream:*",
+    ]);
+    const assume = JSON.stringify(data("aws_iam_policy_document", "flow_logs_assume"));
+    expect(assume).toContain("vpc-flow-logs.amazonaws.com");
+    expect(assume).toContain("aws:SourceAccount");
+    expect(assume).toContain(":vpc-flow-log/*");
+    // Both regions create this role in one account; the name must differ per region.
+    expect(resource("aws_iam_role", "flow_logs").name).toContain(
+      "${data.aws_region.current.region}",
+    );
+  });
+
+  it("adds DynamoDB and S3 gateway endpoints to the private route tables, DynamoDB limited to own tables", () => {
+    for (const service of ["dynamodb", "s3"]) {
+      expect(resource("aws_vpc_endpoint", service)).toMatchObject({
+        vpc_endpoint_type: "Gateway",
+        service_name: `com.amazonaws.\${data.aws_region.current.region}.${service}`,
+        route_table_ids: "${values(aws_route_table.private)[*].id}",
+      });
+    }
+    expect(resource("aws_vpc_endpoint", "dynamodb").policy).toBe(
+      "${data.aws_iam_policy_document.dynamodb_endpoint.json}",
+    );
+    expect(JSON.stringify(data("aws_iam_policy_document", "dynamodb_endpoint"))).toContain(
+      ":${data.aws_caller_identity.current.account_id}:table/*",
+    );
+  });
+
+  it("strips every rule from the default security group", () => {
+    const group = resource("aws_default_security_group", "this");
+    expect(group.vpc_id).toBe("${aws_vpc.this.id}");
+    expect(group).not.toHaveProperty("ingress");
+    expect(group).not.toHaveProperty("egress");
+  });
+
+  it("admits the database port only from the application group, and describes every rule", () => {
+    const ingress = json.resource?.aws_vpc_security_group_ingress_rule as Record<string, Block>;
+    const egress = json.resource?.aws_vpc_security_group_egress_rule as Record<string, Block>;
+    expect(Object.keys(ingress)).toEqual(["database_from_app"]);
+    expect(ingress.database_from_app).toMatchObject({
+      security_group_id: "${aws_security_group.database.id}",
+      referenced_security_group_id: "${aws_security_group.app.id}",
+      ip_protocol: "tcp",
+      from_port: "${var.database_port}",
+      to_port: "${var.database_port}",
+    });
+    expect(egress.app_to_database).toMatchObject({
+      security_group_id: "${aws_security_group.app.id}",
+      referenced_security_group_id: "${aws_security_group.database.id}",
+      from_port: "${var.database_port}",
+    });
+    const databaseRules = [...Object.values(ingress), ...Object.values(egress)].filter(
+      (rule) => rule.security_group_id === "${aws_security_group.database.id}",
+    );
+    expect(databaseRules).toHaveLength(1);
+    for (const rule of [...Object.values(ingress), ...Object.values(egress)]) {
+      expect(rule.description).toMatch(/\w/);
+      expect(rule.ip_protocol).not.toBe("-1");
+    }
+    for (const group of Object.values(json.resource?.aws_security_group ?? {})) {
+      expect(group).not.toHaveProperty("ingress");
+      expect(group).not.toHaveProperty("egress");
+      expect(group.description).toMatch(/\w/);
+    }
+  });
+
+  it("writes every validation condition as an expression (JSON syntax reads a bare string as a literal)", () => {
+    for (const variable of Object.values(ownVariables)) {
+      for (const rule of variable.validation ?? []) expect(rule.condition).toMatch(/^\$\{.*\}$/s);
+    }
+  });
+});
+
+describe.skipIf(!terraformCli)("networking expressions, evaluated by Terraform", () => {
+  const valid = {
+    cidr_block: "10.0.0.0/16",
+    az_count: 3,
+    flow_log_retention_days: 365,
+    database_port: 3306,
+  };
+
+  it.each([
+    [{}, true],
+    [
+      {
+        cidr_block: "172.16.0.0/20",
+        az_count: 6,
+        flow_log_retention_days: 3653,
+        database_port: 5432,
+      },
+      true,
+    ],
+    [{ cidr_block: "10.0.1.0/16" }, false],
+    [{ cidr_block: "10.0.0.0/8" }, false],
+    [{ cidr_block: "10.0.0.0/24" }, false],
+    [{ cidr_block: "vpc" }, false],
+    [{ az_count: 1 }, false],
+    [{ az_count: 7 }, false],
+    [{ az_count: 2.5 }, false],
+    [{ flow_log_retention_days: 366 }, false],
+    [{ flow_log_retention_days: 0 }, false],
+    [{ database_port: 0 }, false],
+    [{ database_port: 65536 }, false],
+  ])("validates %j (valid: %s)", (change, ok) => {
+    const result = validate(ownVariables, { ...valid, ...change });
+    expect(result.ok, result.output).toBe(ok);
+    if (!ok) expect(result.output).toContain(`var.${Object.keys(change)[0]}`);
+  });
+
+  const plan = (cidr: string, azs: string[], single: boolean) => {
+    const config = {
+      variable: { ...ownVariables, test_azs: { type: "list(string)" } },
+      locals: { ...json.locals, azs: "${var.test_azs}" },
+    };
+    const values = { ...valid, cidr_block: cidr, single_nat_gateway: single, test_azs: azs };
+    return evaluate(
+      config,
+      values,
+      "{ public = local.public_subnets, private = local.private_subnets, nat = local.nat_azs }",
+    ) as {
+      public: Record<string, string>;
+      private: Record<string, string>;
+      nat: string[];
+    };
+  };
+  const azs = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
+
+  it.each(["10.0.0.0/16", "10.1.0.0/16", "192.168.16.0/20"])(
+    "gives %s six public and six private subnets that fit inside it and never overlap",
+    (cidr) => {
+      const { public: pub, private: priv } = plan(cidr, azs, false);
+      expect(Object.keys(pub)).toEqual(azs);
+      expect(Object.keys(priv)).toEqual(azs);
+      const all = [...Object.values(pub), ...Object.values(priv)].map(range);
+      const vpc = range(cidr);
+      for (const [i, a] of all.entries()) {
+        expect(a.start >= vpc.start && a.end <= vpc.end).toBe(true);
+        for (const b of all.slice(i + 1)) expect(a.end < b.start || b.end < a.start).toBe(true);
+      }
+      expect(prefix(priv["us-east-1a"]!)).toBe(prefix(cidr) + 4);
+      expect(prefix(pub["us-east-1a"]!)).toBe(prefix(cidr) + 8);
+    },
+  );
+
+  it("keeps an AZ's subnets when AZs are added (addresses are keyed by AZ name)", () => {
+    const three = plan("10.0.0.0/16", azs.slice(0, 3), false);
+    const six = plan("10.0.0.0/16", azs, false);
+    expect(six.private).toMatchObject(three.private);
+    expect(six.public).toMatchObject(three.public);
+    expect(three.private).toEqual({
+      "us-east-1a": "10.0.0.0/20",
+      "us-east-1b": "10.0.16.0/20",
+      "us-east-1c": "10.0.32.0/20",
+    });
+    expect(three.public["us-east-1a"]).toBe("10.0.240.0/24");
+  });
+
+  it("creates a NAT gateway per AZ by default, one in the first AZ when single_nat_gateway is set", () => {
+    expect(plan("10.0.0.0/16", azs.slice(0, 3), false).nat).toEqual(azs.slice(0, 3));
+    expect(plan("10.0.0.0/16", azs.slice(0, 3), true).nat).toEqual(["us-east-1a"]);
+  });
+});
+
+function prefix(cidr: string): number {
+  return Number(cidr.split("/")[1]);
+}
+
+function range(cidr: string): { start: number; end: number } {
+  const [ip = "", bits = "32"] = cidr.split("/");
+  const start = ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  return { start, end: start + 2 ** (32 - Number(bits)) - 1 };
+}

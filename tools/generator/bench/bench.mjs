@@ -21,7 +21,10 @@ async function libraryImports() {
   };
   mkdirSync(join(root, "node_modules/.cache/tandem"), { recursive: true });
   const domains = ["networking", "database", "backup", "compute", "monitoring", "dns"];
-  writeFileSync(entries.modules, domains.map((d) => `export * from "${join(root, "modules", d, "src/index.ts")}";`).join("\n"));
+  writeFileSync(
+    entries.modules,
+    domains.map((d) => `export * from "${join(root, "modules", d, "src/index.ts")}";`).join("\n"),
+  );
   const result = await build({
     entryPoints: Object.values(entries),
     bundle: true,
@@ -30,17 +33,25 @@ async function libraryImports() {
     format: "esm",
     platform: "node",
     packages: "external",
-    alias: { "@tandem/module-kit": join(root, "tools/module-kit/src/index.ts"), "@tandem/module-kit/canonical-json": join(root, "tools/module-kit/src/canonical-json.ts") },
+    alias: {
+      "@tandem/module-kit": join(root, "tools/module-kit/src/index.ts"),
+      "@tandem/module-kit/canonical-json": join(root, "tools/module-kit/src/canonical-json.ts"),
+    },
     metafile: true,
     logLevel: "silent",
   });
-  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  const imports = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external).map((i) => i.path),
+  );
   return [...new Set(imports)].filter((path) => !path.startsWith("node:")).sort();
 }
 
 function time(args) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["--import", rss, ...args], { cwd: root, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--import", rss, ...args], {
+    cwd: root,
+    encoding: "utf8",
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
   const kb = Number(/TANDEM_MAX_RSS_KB=(\d+)/.exec(result.stderr)?.[1] ?? 0);
@@ -63,15 +74,21 @@ const cases = {
 };
 const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
 time(cases.synth); // warm the file cache once
-for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
+for (let i = 0; i < runs; i++)
+  for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
 
 const result = Object.fromEntries(
-  Object.entries(samples).map(([name, s]) => [name, { ms: median(s.map((x) => x.ms)), mib: Math.max(...s.map((x) => x.mib)) }]),
+  Object.entries(samples).map(([name, s]) => [
+    name,
+    { ms: median(s.map((x) => x.ms)), mib: Math.max(...s.map((x) => x.mib)) },
+  ]),
 );
 console.log(`tandem benchmark: median of ${runs} runs, ${libraries.length} libraries in the floor`);
 console.log("case      median ms   peak MiB   ratio");
 const row = (name, ratio, goal) =>
-  console.log(`${name.padEnd(9)} ${result[name].ms.toFixed(0).padStart(9)} ${result[name].mib.toFixed(0).padStart(10)}   ${ratio}${goal ? `  (goal ${goal})` : ""}`);
+  console.log(
+    `${name.padEnd(9)} ${result[name].ms.toFixed(0).padStart(9)} ${result[name].mib.toFixed(0).padStart(10)}   ${ratio}${goal ? `  (goal ${goal})` : ""}`,
+  );
 row("floor", "1.00x floor");
 row("synth", `${(result.synth.ms / result.floor.ms).toFixed(2)}x floor`, "<= 2.5x, <= 300 MiB");
 row("affected", `${(result.affected.ms / result.synth.ms).toFixed(2)}x synth`, "<= 3x");

@@ -26,7 +26,9 @@ await build({
 const { artifact, readme, canonicalJson } = await import(pathToFileURL(out).href);
 const dir = `dist/modules/${domain}`;
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}/main.tf.json`, canonicalJson(artifact.json));
+const { required_version, ...settings } = artifact.json.terraform;
+writeFileSync(`${dir}/main.tf.json`, canonicalJson({ ...artifact.json, terraform: settings }));
+writeFileSync(`${dir}/versions.tf.json`, canonicalJson({ terraform: { required_version } }));
 writeFileSync(`${dir}/README.md`, readme);
 for (const [name, bytes] of Object.entries(artifact.assets)) writeFileSync(`${dir}/${name}`, bytes);
 console.log(

@@ -6,7 +6,12 @@ import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import type { Domain } from "../manifest/schema.ts";
 import type { ModuleSources } from "./load.ts";
 
-/** A module as files: `main.tf.json`, `README.md` and its assets, by file name. */
+/**
+ * A module as files: `main.tf.json`, `versions.tf.json`, `README.md` and its assets, by name.
+ * The Terraform version requirement sits alone in `versions.tf.json` (Terraform merges
+ * `terraform` blocks across files) because checkov's JSON parser fails on it and would
+ * otherwise skip the whole module without a finding.
+ */
 export interface ModuleFiles {
   readonly json: TerraformModuleJson;
   readonly files: ReadonlyMap<string, Uint8Array>;
@@ -20,8 +25,10 @@ const encoder = new TextEncoder();
 export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles {
   const definition = sources.definitions[domain];
   const artifact = sources.kit.synthesizeModule(definition, join(sources.root, "modules", domain));
+  const { required_version, ...settings } = artifact.json.terraform;
   const files = new Map<string, Uint8Array>([
-    ["main.tf.json", encoder.encode(canonicalJson(artifact.json))],
+    ["main.tf.json", encoder.encode(canonicalJson({ ...artifact.json, terraform: settings }))],
+    ["versions.tf.json", encoder.encode(canonicalJson({ terraform: { required_version } }))],
     ["README.md", encoder.encode(sources.kit.renderReadme(definition, artifact))],
     ...Object.entries(artifact.assets),
   ]);

@@ -13,7 +13,6 @@ export const REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]$";
 export interface DatabaseInputs {
   name: string;
   role: string;
-  isPrimary: string;
   subnetIds: string[];
   securityGroupIds: string[];
   globalClusterIdentifier: string;

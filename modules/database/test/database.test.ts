@@ -179,6 +179,19 @@ describe("Aurora global database", () => {
       'aurora-mysql${join(".", slice(split(".", var.engine_version), 0, 2))}',
     );
   });
+
+  it("logs slow queries to files for CloudWatch but keeps the general log (every statement) off", () => {
+    const instance = resource("aws_db_parameter_group").parameter;
+    expect(instance).toEqual(
+      expect.arrayContaining([
+        { name: "slow_query_log", value: "1" },
+        { name: "log_output", value: "FILE" },
+      ]),
+    );
+    expect(resource("aws_db_parameter_group").family).toBe("${local.parameter_group_family}");
+    const all = [instance, resource("aws_rds_cluster_parameter_group").parameter].flat() as Block[];
+    expect(all.filter((p) => p.name === "general_log" && p.value !== "0")).toEqual([]);
+  });
 });
 
 describe("master password (seed: hard-coded in code)", () => {

@@ -3,7 +3,13 @@ import { synthesizeModule } from "@tandem/module-kit";
 import dns from "../src/index.ts";
 import { CHECKER_REGIONS } from "../src/variables.ts";
 import { QUERY_LOG_RETENTION_DAYS } from "../src/zone.ts";
-import { type Condition, evaluate, expr, hasTerraform, planErrors } from "./terraform.ts";
+import {
+  type Condition,
+  evaluate,
+  expr,
+  hasTerraform,
+  planErrors,
+} from "@tandem/module-kit/testing";
 
 const { json } = synthesizeModule(dns);
 type Block = Record<string, unknown>;

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { synthesizeModule } from "@tandem/module-kit";
 import monitoring from "../src/index.ts";
 import { BACKUP_FAILURE_METRICS, REGIONAL_ALARMS } from "../src/alarms.ts";
-import { type Condition, evaluate, expr, hasTerraform, planErrors } from "./terraform.ts";
+import {
+  type Condition,
+  evaluate,
+  expr,
+  hasTerraform,
+  planErrors,
+} from "@tandem/module-kit/testing";
 
 const { json } = synthesizeModule(monitoring);
 type Block = Record<string, unknown>;

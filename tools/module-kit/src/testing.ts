@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TerraformModuleJson } from "@tandem/module-kit";
+import type { TerraformModuleJson } from "./module.ts";
 
 /**
  * Runs the module's own expressions through the real Terraform binary (no provider needed):

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson, renderReadme, synthesizeModule } from "@tandem/module-kit";
+import { evaluate, expr, hasTerraform, planErrors } from "@tandem/module-kit/testing";
 import definition from "../src/index.ts";
 import { LOG_TYPES } from "../src/aurora.ts";
 import {
@@ -442,4 +443,68 @@ describe("README", () => {
 
 it("synthesizes deterministically", () => {
   expect(canonicalJson(synthesizeModule(definition).json)).toBe(canonicalJson(json));
+});
+
+describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
+  const primary = {
+    name: "payments-prod",
+    role: "primary",
+    subnet_ids: ["subnet-a", "subnet-b"],
+    security_group_ids: ["sg-db"],
+    global_cluster_identifier: "payments-prod",
+    engine_version: "8.0.mysql_aurora.3.08.2",
+    instance_class: "db.r6g.large",
+    table_name: "payments-prod-sessions",
+    secondary_region: "us-west-2",
+  };
+  const secondary = {
+    ...primary,
+    role: "secondary",
+    secondary_region: "",
+    primary_table_arn: "arn:aws:dynamodb:us-east-1:123456789012:table/payments-prod-sessions",
+  };
+
+  it("accepts the inputs the composer passes in either role", () => {
+    expect(planErrors(json, primary)).toBe("");
+    expect(planErrors(json, secondary)).toBe("");
+  });
+
+  it("rejects inputs that would only fail at apply", () => {
+    const errors = planErrors(json, {
+      ...primary,
+      instance_class: "db.t4g.medium",
+      engine_version: "15.4",
+      instance_count: 0,
+      backup_retention_days: 36,
+      subnet_ids: ["subnet-a"],
+      secondary_region: "",
+    });
+    expect(errors).toContain("burstable db.t classes are not supported");
+    expect(errors).toContain("engine_version must be an Aurora MySQL version");
+    expect(errors).toContain("instance_count must be a whole number from 1 to 16");
+    expect(errors).toContain("backup_retention_days must be a whole number from 1 to 35");
+    expect(errors).toContain("subnet_ids needs at least two subnets");
+    expect(errors).toContain("secondary_region must be an AWS region");
+    expect(planErrors(json, { ...secondary, primary_table_arn: "" })).toContain(
+      "primary_table_arn must be the primary table's ARN when role is secondary",
+    );
+  });
+
+  it("derives the parameter group family from the engine version", () => {
+    // A template, so it is evaluated as a quoted HCL string.
+    const family = `"${String(json.locals?.parameter_group_family)}"`;
+    expect(evaluate(json, primary, [family])).toEqual(["aurora-mysql8.0"]);
+    expect(
+      evaluate(json, { ...primary, engine_version: "5.7.mysql_aurora.2.12.1" }, [family]),
+    ).toEqual(["aurora-mysql5.7"]);
+  });
+
+  it("reads the table name from the table's or the replica's ARN", () => {
+    const arn = "arn:aws:dynamodb:us-west-2:123456789012:table/payments-prod-sessions";
+    expect(
+      evaluate(json, secondary, [expr(json.output?.table_name?.value)], {
+        sessions_table_arn: arn,
+      }),
+    ).toEqual(["payments-prod-sessions"]);
+  });
 });

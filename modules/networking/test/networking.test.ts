@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { synthesizeModule } from "@tandem/module-kit";
 import networking from "../src/index.ts";
-import { evaluate, terraformCli, validate } from "./terraform.ts";
+import { type Condition, evaluate, hasTerraform, planErrors } from "@tandem/module-kit/testing";
 
 const { json } = synthesizeModule(networking);
 type Block = Record<string, unknown>;
 const resource = (type: string, name: string) => json.resource?.[type]?.[name] as Block;
 const data = (type: string, name: string) => json.data?.[type]?.[name] as Block;
-const ownVariables = Object.fromEntries(
-  Object.entries(json.variable ?? {}).filter(([name]) => !["name", "role"].includes(name)),
-);
 
 describe("networking module", () => {
   it("declares the inputs of the wiring contract with production defaults", () => {
@@ -202,22 +199,17 @@ describe("networking module", () => {
   });
 
   it("writes every validation condition as an expression (JSON syntax reads a bare string as a literal)", () => {
-    for (const variable of Object.values(ownVariables)) {
+    for (const variable of Object.values(json.variable ?? {})) {
       for (const rule of variable.validation ?? []) expect(rule.condition).toMatch(/^\$\{.*\}$/s);
     }
   });
 });
 
-describe.skipIf(!terraformCli)("networking expressions, evaluated by Terraform", () => {
-  const valid = {
-    cidr_block: "10.0.0.0/16",
-    az_count: 3,
-    flow_log_retention_days: 365,
-    database_port: 3306,
-  };
+describe.skipIf(!hasTerraform)("networking expressions, evaluated by Terraform", () => {
+  const valid = { name: "payments-prod", role: "primary", cidr_block: "10.0.0.0/16" };
 
   it.each([
-    [{}, true],
+    [{}, ""],
     [
       {
         cidr_block: "172.16.0.0/20",
@@ -225,42 +217,55 @@ describe.skipIf(!terraformCli)("networking expressions, evaluated by Terraform",
         flow_log_retention_days: 3653,
         database_port: 5432,
       },
-      true,
+      "",
     ],
-    [{ cidr_block: "10.0.1.0/16" }, false],
-    [{ cidr_block: "10.0.0.0/8" }, false],
-    [{ cidr_block: "10.0.0.0/24" }, false],
-    [{ cidr_block: "vpc" }, false],
-    [{ az_count: 1 }, false],
-    [{ az_count: 7 }, false],
-    [{ az_count: 2.5 }, false],
-    [{ flow_log_retention_days: 366 }, false],
-    [{ flow_log_retention_days: 0 }, false],
-    [{ database_port: 0 }, false],
-    [{ database_port: 65536 }, false],
-  ])("validates %j (valid: %s)", (change, ok) => {
-    const result = validate(ownVariables, { ...valid, ...change });
-    expect(result.ok, result.output).toBe(ok);
-    if (!ok) expect(result.output).toContain(`var.${Object.keys(change)[0]}`);
+    [{ cidr_block: "10.0.1.0/16" }, "cidr_block must be an IPv4 network address"],
+    [{ cidr_block: "10.0.0.0/8" }, "cidr_block must be an IPv4 network address"],
+    [{ cidr_block: "10.0.0.0/24" }, "cidr_block must be an IPv4 network address"],
+    [{ cidr_block: "vpc" }, "cidr_block must be an IPv4 network address"],
+    [{ az_count: 1 }, "az_count must be a whole number from 2 to 6"],
+    [{ az_count: 7 }, "az_count must be a whole number from 2 to 6"],
+    [{ az_count: 2.5 }, "az_count must be a whole number from 2 to 6"],
+    [{ flow_log_retention_days: 366 }, "flow_log_retention_days must be one of"],
+    [{ flow_log_retention_days: 0 }, "flow_log_retention_days must be one of"],
+    [{ database_port: 0 }, "database_port must be a TCP port"],
+    [{ database_port: 65536 }, "database_port must be a TCP port"],
+  ])("validates %j", (change, error) => {
+    const errors = planErrors(json, { ...valid, ...change });
+    if (error) expect(errors).toContain(error);
+    else expect(errors).toBe("");
   });
 
-  const plan = (cidr: string, azs: string[], single: boolean) => {
-    const config = {
-      variable: { ...ownVariables, test_azs: { type: "list(string)" } },
-      locals: { ...json.locals, azs: "${var.test_azs}" },
-    };
-    const values = { ...valid, cidr_block: cidr, single_nat_gateway: single, test_azs: azs };
-    return evaluate(
-      config,
-      values,
-      "{ public = local.public_subnets, private = local.private_subnets, nat = local.nat_azs }",
-    ) as {
-      public: Record<string, string>;
-      private: Record<string, string>;
-      nat: string[];
+  it("stops the plan when the Region has fewer AZs than az_count", () => {
+    const vpc = resource("aws_vpc", "this") as { lifecycle: { precondition: Condition[] } };
+    const withZones = (names: string[]) =>
+      vpc.lifecycle.precondition.map((c) => ({
+        ...c,
+        condition: c.condition.replaceAll(
+          "data.aws_availability_zones.available.names",
+          JSON.stringify(names),
+        ),
+      }));
+    expect(planErrors(json, { ...valid, az_count: 3 }, withZones(["a", "b", "c"]))).toBe("");
+    expect(planErrors(json, { ...valid, az_count: 4 }, withZones(["a", "b", "c"]))).toContain(
+      "az_count exceeds the availability zones",
+    );
+  });
+
+  const azs = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
+  const plan = (cidr: string, zones: string[], single: boolean) => {
+    const [pub, priv, nat] = evaluate(
+      json,
+      { ...valid, cidr_block: cidr, single_nat_gateway: single },
+      ["local.public_subnets", "local.private_subnets", "local.nat_azs"],
+      { ...json.locals, azs: zones },
+    );
+    return {
+      public: pub as Record<string, string>,
+      private: priv as Record<string, string>,
+      nat: nat as string[],
     };
   };
-  const azs = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
 
   it.each(["10.0.0.0/16", "10.1.0.0/16", "192.168.16.0/20"])(
     "gives %s six public and six private subnets that fit inside it and never overlap",

@@ -1,0 +1,83 @@
+import { Token } from "cdktf";
+import { BackupPlan } from "@cdktf/provider-aws/lib/backup-plan/index.js";
+import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection/index.js";
+import type { BackupVault } from "@cdktf/provider-aws/lib/backup-vault/index.js";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
+import { awsContext, type ModuleStack } from "@tandem/module-kit";
+
+const primaryOnly = () => Token.asNumber('${var.role == "primary" ? 1 : 0}');
+
+/**
+ * Primary role only: the plan with its cross-Region copy, the selection and the role AWS Backup
+ * assumes to run them. The seed had a plan with neither selection nor role, so it backed up nothing.
+ */
+export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault): void {
+  const aws = awsContext(stack);
+  const assume = new DataAwsIamPolicyDocument(stack, "data.aws_iam_policy_document.assume", {
+    statement: [
+      {
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: ["backup.amazonaws.com"] }],
+      },
+    ],
+  });
+  new IamRole(stack, "aws_iam_role.this", {
+    count: primaryOnly(),
+    // IAM names are account-wide; the region keeps a later swap of the roles from colliding.
+    name: `${name}-backup-${aws.region}`,
+    description: `AWS Backup runs the ${name} plan (backups, cross-Region copies, restores) with this role.`,
+    assumeRolePolicy: assume.json,
+  });
+  const policies = {
+    backup: "AWSBackupServiceRolePolicyForBackup",
+    restores: "AWSBackupServiceRolePolicyForRestores",
+  };
+  const attachments = Object.entries(policies).map(
+    ([id, policy]) =>
+      new IamRolePolicyAttachment(stack, `aws_iam_role_policy_attachment.${id}`, {
+        count: primaryOnly(),
+        role: "${aws_iam_role.this[0].name}",
+        policyArn: `arn:${aws.partition}:iam::aws:policy/service-role/${policy}`,
+      }),
+  );
+  new BackupPlan(stack, "aws_backup_plan.this", {
+    count: primaryOnly(),
+    name,
+    rule: [
+      {
+        ruleName: "scheduled-with-cross-region-copy",
+        targetVaultName: vault.name,
+        schedule: "${var.schedule}",
+        lifecycle: { deleteAfter: Token.asNumber("${var.retention_days}") },
+        // The copy's retention goes in the copy action's own lifecycle block, not the rule's.
+        copyAction: [
+          {
+            destinationVaultArn: "${var.destination_vault_arn}",
+            lifecycle: { deleteAfter: Token.asNumber("${var.copy_retention_days}") },
+          },
+        ],
+      },
+    ],
+    lifecycle: {
+      precondition: [
+        {
+          condition:
+            '${split(":", var.destination_vault_arn)[3] != data.aws_region.current.region}',
+          errorMessage:
+            "destination_vault_arn must be in another Region: a same-Region copy does not survive a Regional outage.",
+        },
+      ],
+    },
+    tags: { Name: name },
+  });
+  new BackupSelection(stack, "aws_backup_selection.this", {
+    count: primaryOnly(),
+    name,
+    planId: "${aws_backup_plan.this[0].id}",
+    iamRoleArn: "${aws_iam_role.this[0].arn}",
+    resources: Token.asList("${var.resource_arns}"),
+    dependsOn: attachments,
+  });
+}

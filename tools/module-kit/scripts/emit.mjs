@@ -20,6 +20,7 @@ await build({
   format: "esm",
   platform: "node",
   packages: "external",
+  alias: { "@tandem/module-kit": "./tools/module-kit/src/index.ts" },
   outfile: out,
   logLevel: "error",
 });

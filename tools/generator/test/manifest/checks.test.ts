@@ -11,7 +11,15 @@ describe("CIDR blocks", () => {
   it("parse dotted quads with a prefix, rejecting leading zeros and out-of-range parts", () => {
     expect(parseCidr("10.1.0.0/16")).toEqual({ base: 0x0a010000, prefix: 16 });
     expect(parseCidr("255.255.255.255/32")).toEqual({ base: 0xffffffff, prefix: 32 });
-    for (const bad of ["10.0.0.01/16", "256.0.0.0/16", "10.0.0.0/33", "10.0.0.0/016", "10.0.0.0", "10.0.0/16", " 10.0.0.0/16"]) {
+    for (const bad of [
+      "10.0.0.01/16",
+      "256.0.0.0/16",
+      "10.0.0.0/33",
+      "10.0.0.0/016",
+      "10.0.0.0",
+      "10.0.0/16",
+      " 10.0.0.0/16",
+    ]) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
   });
@@ -21,7 +29,9 @@ describe("CIDR blocks", () => {
     expect(cidrProblem("10.0.0.0/24")).toBeUndefined();
     expect(cidrProblem("10.0.0.0/15")).toMatch(/^prefix \/15 is outside \/16 to \/24/);
     expect(cidrProblem("10.0.0.0/25")).toMatch(/^prefix \/25 is outside/);
-    expect(cidrProblem("192.168.7.0/16")).toBe("`192.168.7.0/16` has host bits set: the network address is 192.168.0.0/16");
+    expect(cidrProblem("192.168.7.0/16")).toBe(
+      "`192.168.7.0/16` has host bits set: the network address is 192.168.0.0/16",
+    );
   });
 
   it("overlap when one contains the other, also above 128.0.0.0 (unsigned arithmetic)", () => {
@@ -36,7 +46,13 @@ describe("CIDR blocks", () => {
 
 describe("domain names", () => {
   it("accept delegable LDH names of two or more labels", () => {
-    for (const ok of ["pay.acme-payments.com", "xn--bcher-kva.shop.de", "myexample.com", "example.com.au", `${"a".repeat(63)}.io`]) {
+    for (const ok of [
+      "pay.acme-payments.com",
+      "xn--bcher-kva.shop.de",
+      "myexample.com",
+      "example.com.au",
+      `${"a".repeat(63)}.io`,
+    ]) {
       expect(domainProblem(ok), ok).toBeUndefined();
     }
   });
@@ -47,10 +63,16 @@ describe("domain names", () => {
     expect(domainProblem("Pay.Acme.com")).toBe("must be lower case: `pay.acme.com`");
     expect(domainProblem("localhost")).toMatch(/needs at least two labels/);
     expect(domainProblem("pay..acme.com")).toMatch(/has an empty label/);
-    expect(domainProblem("-pay.acme.com")).toMatch(/label `-pay` may contain only letters, digits and hyphens/);
-    expect(domainProblem(`${"a".repeat(64)}.io`)).toMatch(/is 64 characters; a DNS label has at most 63/);
+    expect(domainProblem("-pay.acme.com")).toMatch(
+      /label `-pay` may contain only letters, digits and hyphens/,
+    );
+    expect(domainProblem(`${"a".repeat(64)}.io`)).toMatch(
+      /is 64 characters; a DNS label has at most 63/,
+    );
     expect(domainProblem(`${"abcdefghi.".repeat(25)}com`)).toBeUndefined(); // 253 characters
-    expect(domainProblem(`${"abcdefghi.".repeat(25)}comx`)).toMatch(/^is 254 characters; a DNS name has at most 253$/);
+    expect(domainProblem(`${"abcdefghi.".repeat(25)}comx`)).toMatch(
+      /^is 254 characters; a DNS name has at most 253$/,
+    );
     expect(domainProblem("10.0.0.1")).toMatch(/ends in a numeric label/);
   });
 
@@ -59,15 +81,28 @@ describe("domain names", () => {
       expect(domainProblem(name), name).toMatch(/reserved for documentation \(RFC 2606\)/);
     }
     for (const name of ["pay.example", "pay.test", "pay.invalid", "app.localhost"]) {
-      expect(domainProblem(name), name).toMatch(/is a reserved top-level domain \(RFC 2606, special-use under RFC 6761\)/);
+      expect(domainProblem(name), name).toMatch(
+        /is a reserved top-level domain \(RFC 2606, special-use under RFC 6761\)/,
+      );
     }
-    expect(domainProblem("payments.testing.local")).toMatch(/reserved for multicast DNS \(RFC 6762/);
+    expect(domainProblem("payments.testing.local")).toMatch(
+      /reserved for multicast DNS \(RFC 6762/,
+    );
   });
 });
 
 describe("GitHub Actions cron", () => {
   it("accepts the documented syntax", () => {
-    for (const ok of ["0 6 * * 1", "*/15 * * * *", "0 0 1 JAN *", "30 5,17 * * MON-FRI", "20/15 * * * *", "0 0-23/2 * * *", "0 6 * * sun", " 0 6 1 * * "]) {
+    for (const ok of [
+      "0 6 * * 1",
+      "*/15 * * * *",
+      "0 0 1 JAN *",
+      "30 5,17 * * MON-FRI",
+      "20/15 * * * *",
+      "0 0-23/2 * * *",
+      "0 6 * * sun",
+      " 0 6 1 * * ",
+    ]) {
       expect(githubCronProblem(ok), ok).toBeUndefined();
     }
   });
@@ -81,7 +116,9 @@ describe("GitHub Actions cron", () => {
     expect(githubCronProblem("1,,2 * * * *")).toBe("minute `` is malformed");
     expect(githubCronProblem("1-2-3 * * * *")).toBe("minute `1-2-3` is malformed");
     expect(githubCronProblem("1/2/3 * * * *")).toBe("minute `1/2/3` is malformed");
-    expect(githubCronProblem("0 6 * * FOO")).toBe("day-of-week `FOO` is not a number or a name (SUN-SAT)");
+    expect(githubCronProblem("0 6 * * FOO")).toBe(
+      "day-of-week `FOO` is not a number or a name (SUN-SAT)",
+    );
     expect(githubCronProblem("0 x * * *")).toBe("hour `x` is not a number");
     expect(githubCronProblem("0 6 * * 1-7")).toMatch(/^day-of-week 7 is out of range 0-6/);
   });
@@ -89,9 +126,13 @@ describe("GitHub Actions cron", () => {
   it("explains AWS, Quartz and macro habits", () => {
     expect(githubCronProblem("")).toMatch(/^has 0 fields; GitHub Actions cron has 5 fields/);
     expect(githubCronProblem("0 6 * *")).toMatch(/^has 4 fields/);
-    expect(githubCronProblem("0 6 ? * MON")).toBe("`?` is AWS and Quartz syntax; GitHub Actions uses `*`");
+    expect(githubCronProblem("0 6 ? * MON")).toBe(
+      "`?` is AWS and Quartz syntax; GitHub Actions uses `*`",
+    );
     expect(githubCronProblem("@weekly")).toMatch(/is not documented for GitHub Actions/);
-    expect(githubCronProblem("cron(0 3 * * ? *)")).toMatch(/is AWS EventBridge syntax; .*, e\.g\. "0 3 \* \* \*"$/);
+    expect(githubCronProblem("cron(0 3 * * ? *)")).toMatch(
+      /is AWS EventBridge syntax; .*, e\.g\. "0 3 \* \* \*"$/,
+    );
     // AWS numbers weekdays 1-7 from Sunday, GitHub 0-6: no mechanical translation is offered.
     expect(githubCronProblem("cron(0 3 ? * 2 *)")).toMatch(/day-of-week$/);
     expect(githubCronProblem("rate(7 days)")).toMatch(/is AWS EventBridge syntax/);
@@ -100,7 +141,15 @@ describe("GitHub Actions cron", () => {
 
 describe("AWS Backup schedules", () => {
   it("accept AWS cron expressions that run at most hourly", () => {
-    for (const ok of ["cron(0 3 * * ? *)", "cron(0 5 ? * MON-FRI *)", "cron(0 12 L * ? *)", "cron(0 2 ? * 6#3 *)", "cron(0 1 ? * 5L 2026)", "cron(15 * ? * * *)", "cron(0 0 15W * ? *)"]) {
+    for (const ok of [
+      "cron(0 3 * * ? *)",
+      "cron(0 5 ? * MON-FRI *)",
+      "cron(0 12 L * ? *)",
+      "cron(0 2 ? * 6#3 *)",
+      "cron(0 1 ? * 5L 2026)",
+      "cron(15 * ? * * *)",
+      "cron(0 0 15W * ? *)",
+    ]) {
       expect(awsBackupScheduleProblem(ok), ok).toBeUndefined();
     }
   });
@@ -108,12 +157,18 @@ describe("AWS Backup schedules", () => {
   it("reject anything else, saying why", () => {
     expect(awsBackupScheduleProblem("0 3 * * ? *")).toMatch(/^must be an AWS cron expression/);
     expect(awsBackupScheduleProblem("cron(0 3 * *)")).toMatch(/has 6 fields .* found 4$/);
-    expect(awsBackupScheduleProblem("cron(0 3 ? * ? *)")).toBe("exactly one of day-of-month and day-of-week must be `?`");
+    expect(awsBackupScheduleProblem("cron(0 3 ? * ? *)")).toBe(
+      "exactly one of day-of-month and day-of-week must be `?`",
+    );
     expect(awsBackupScheduleProblem("cron(0,30 3 * * ? *)")).toMatch(/at most once an hour/);
     expect(awsBackupScheduleProblem("cron(0 24 * * ? *)")).toBe("hour 24 is out of range 0-23");
-    expect(awsBackupScheduleProblem("cron(0 3 32 * ? *)")).toBe("day-of-month 32 is out of range 1-31");
+    expect(awsBackupScheduleProblem("cron(0 3 32 * ? *)")).toBe(
+      "day-of-month 32 is out of range 1-31",
+    );
     expect(awsBackupScheduleProblem("cron(0 3 ? * 8 *)")).toBe("day-of-week 8 is out of range 1-7");
-    expect(awsBackupScheduleProblem("cron(0 3 * * ? 1969)")).toBe("year 1969 is out of range 1970-2199");
+    expect(awsBackupScheduleProblem("cron(0 3 * * ? 1969)")).toBe(
+      "year 1969 is out of range 1970-2199",
+    );
     expect(awsBackupScheduleProblem("cron(60 3 * * ? *)")).toBe("minute 60 is out of range 0-59");
     expect(awsBackupScheduleProblem("cron(0 3 * 0 ? *)")).toBe("month 0 is out of range 1-12");
   });
@@ -136,7 +191,9 @@ describe("module releases", () => {
     expect(resolveVersion("networking", ">=1.0.0", releases)).toEqual({ version: "1.10.0" });
     expect(resolveVersion("networking", "2.0.0-rc.1", releases)).toEqual({ version: "2.0.0-rc.1" });
     expect(resolveVersion("networking", "~1.9", releases)).toEqual({ version: "1.9.0" });
-    expect(resolveVersion("networking", "1.8.0", releases)).toEqual({ problem: "1.8.0 is not released; released: 1.9.0, 1.10.0, 2.0.0-rc.1" });
+    expect(resolveVersion("networking", "1.8.0", releases)).toEqual({
+      problem: "1.8.0 is not released; released: 1.9.0, 1.10.0, 2.0.0-rc.1",
+    });
     expect(resolveVersion("networking", "latest", releases)).toEqual({
       problem: "`latest` must be an exact version (1.2.3), a semver range (^1.2.0) or `workspace`",
     });

@@ -1,0 +1,168 @@
+import { TerraformOutput } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
+import type { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
+import type { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus/index.js";
+import { awsContext, type ModuleStack } from "@tandem/module-kit";
+import { ENV } from "./handler/contract.ts";
+import type { ComputeInputs } from "./variables.ts";
+
+/** The bundle shipped inside the module folder (see `assets`). */
+export const HANDLER_ZIP = "handler.zip";
+
+export interface FunctionDeps {
+  key: KmsKey;
+  queue: SqsQueue;
+  bus: CloudwatchEventBus;
+  drill: SsmParameter;
+}
+
+/** The payment handler: in the private subnets, traced, with its logs, its DLQ and a least-privilege role. */
+export function paymentFunction(
+  stack: ModuleStack,
+  inputs: ComputeInputs,
+  deps: FunctionDeps,
+): LambdaFunction {
+  const functionName = `${inputs.name}-payments`;
+  const logs = new CloudwatchLogGroup(stack, "aws_cloudwatch_log_group.function", {
+    name: `/aws/lambda/${functionName}`,
+    retentionInDays: inputs.logRetentionDays,
+    kmsKeyId: deps.key.arn,
+  });
+  const { role, policy } = executionRole(stack, inputs, deps, logs);
+  const fn = new LambdaFunction(stack, "aws_lambda_function.this", {
+    functionName,
+    description:
+      "Records payments idempotently (POST /payments) and reports this region's health (GET /health).",
+    role: role.arn,
+    runtime: "nodejs22.x",
+    architectures: ["arm64"],
+    handler: "index.handler",
+    filename: `\${path.module}/${HANDLER_ZIP}`,
+    sourceCodeHash: `\${filebase64sha256("\${path.module}/${HANDLER_ZIP}")}`,
+    memorySize: inputs.memoryMb,
+    timeout: inputs.timeoutSeconds,
+    reservedConcurrentExecutions: inputs.reservedConcurrency,
+    kmsKeyArn: deps.key.arn,
+    environment: {
+      variables: {
+        [ENV.tableName]: inputs.tableName,
+        [ENV.eventBusName]: deps.bus.name,
+        [ENV.drillParameterName]: deps.drill.name,
+        [ENV.role]: inputs.role,
+      },
+    },
+    vpcConfig: { subnetIds: inputs.subnetIds, securityGroupIds: inputs.securityGroupIds },
+    deadLetterConfig: { targetArn: deps.queue.arn },
+    tracingConfig: { mode: "Active" },
+    loggingConfig: {
+      logFormat: "JSON",
+      logGroup: logs.name,
+      applicationLogLevel: "INFO",
+      systemLogLevel: "WARN",
+    },
+    // On destroy, the function goes first while its role may still delete its network interfaces.
+    dependsOn: [policy],
+  });
+  new TerraformOutput(stack, "function_name", {
+    value: fn.functionName,
+    description: "Name of the payment handler function.",
+  });
+  new TerraformOutput(stack, "function_arn", {
+    value: fn.arn,
+    description: "ARN of the payment handler function.",
+  });
+  return fn;
+}
+
+function executionRole(
+  stack: ModuleStack,
+  inputs: ComputeInputs,
+  deps: FunctionDeps,
+  logs: CloudwatchLogGroup,
+) {
+  const aws = awsContext(stack);
+  const assume = new DataAwsIamPolicyDocument(
+    stack,
+    "data.aws_iam_policy_document.function_assume",
+    {
+      statement: [
+        {
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+        },
+      ],
+    },
+  );
+  // IAM is global: the region keeps the two regions' roles apart (64 characters at most).
+  const role = new IamRole(stack, "aws_iam_role.function", {
+    name: `${inputs.name}-payments-${aws.region}`,
+    description: "Execution role of the payment handler.",
+    assumeRolePolicy: assume.json,
+  });
+  const document = new DataAwsIamPolicyDocument(stack, "data.aws_iam_policy_document.function", {
+    statement: [
+      {
+        sid: "PaymentsTable",
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        resources: [inputs.tableArn],
+      },
+      {
+        sid: "PaymentsTableKeyThroughDynamoDb",
+        actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        resources: [inputs.tableKmsKeyArn],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: "kms:ViaService",
+            values: [`dynamodb.${aws.region}.${aws.dnsSuffix}`],
+          },
+        ],
+      },
+      // The queue and the bus are encrypted with this module's key.
+      {
+        sid: "ModuleKey",
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: [deps.key.arn],
+      },
+      { sid: "DrillFlag", actions: ["ssm:GetParameter"], resources: [deps.drill.arn] },
+      { sid: "PaymentEvents", actions: ["events:PutEvents"], resources: [deps.bus.arn] },
+      { sid: "DeadLetterQueue", actions: ["sqs:SendMessage"], resources: [deps.queue.arn] },
+      {
+        sid: "OwnLogGroup",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${logs.arn}:*`],
+      },
+      // X-Ray has no resource-level permissions for writing traces (Service Authorization Reference).
+      {
+        sid: "XRayTraces",
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources: ["*"],
+      },
+      // Lambda manages a VPC function's ENIs through this role; like AWSLambdaVPCAccessExecutionRole, on "*".
+      {
+        sid: "VpcNetworkInterfaces",
+        actions: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
+        resources: ["*"],
+      },
+    ],
+  });
+  const policy = new IamRolePolicy(stack, "aws_iam_role_policy.function", {
+    name: "payment-handler",
+    role: role.id,
+    policy: document.json,
+  });
+  return { role, policy };
+}

@@ -1,0 +1,418 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { canonicalJson, synthesizeModule, type TerraformModuleJson } from "@tandem/module-kit";
+import compute from "../src/index.ts";
+import { RATE_PER_EXECUTION } from "../src/api.ts";
+import { ENV, PAYMENT_EVENT } from "../src/handler/contract.ts";
+import { LOG_RETENTION_DAYS } from "../src/variables.ts";
+import { evaluate, expr, hasTerraform, planErrors } from "./terraform.ts";
+
+const moduleDir = fileURLToPath(new URL("..", import.meta.url));
+const { json, assets } = synthesizeModule(compute, moduleDir);
+type Block = Record<string, unknown>;
+type Statement = {
+  sid?: string;
+  effect?: string;
+  actions: string[];
+  resources: string[];
+  condition?: unknown[];
+};
+const resource = (type: string, name: string) => json.resource?.[type]?.[name] as Block;
+const resources = (type: string) => Object.values(json.resource?.[type] ?? {}) as Block[];
+const statements = (name: string) =>
+  (json.data?.aws_iam_policy_document?.[name] as { statement: Statement[] }).statement;
+const fn = resource("aws_lambda_function", "this");
+
+describe("compute contract (docs/module-wiring.md)", () => {
+  it("declares exactly the inputs of the wiring contract, with its defaults", () => {
+    expect(Object.keys(json.variable ?? {}).sort()).toEqual(
+      [
+        "api_domain_name",
+        "log_retention_days",
+        "memory_mb",
+        "name",
+        "peer_event_bus_arn",
+        "reserved_concurrency",
+        "role",
+        "security_group_ids",
+        "subnet_ids",
+        "table_arn",
+        "table_kms_key_arn",
+        "table_name",
+        "timeout_seconds",
+      ].sort(),
+    );
+    const defaults = Object.fromEntries(
+      Object.entries(json.variable ?? {}).map(([k, v]) => [k, v.default]),
+    );
+    expect(defaults).toMatchObject({
+      reserved_concurrency: 50,
+      memory_mb: 512,
+      timeout_seconds: 10,
+      log_retention_days: 365,
+    });
+  });
+
+  it("exposes exactly the outputs of the wiring contract, each described", () => {
+    expect(Object.keys(json.output ?? {}).sort()).toEqual(
+      [
+        "api_domain_target",
+        "api_domain_zone_id",
+        "api_health_fqdn",
+        "api_id",
+        "certificate_validation_records",
+        "dead_letter_queue_name",
+        "drill_parameter_name",
+        "event_bus_arn",
+        "event_bus_name",
+        "function_arn",
+        "function_name",
+      ].sort(),
+    );
+    for (const output of Object.values(json.output ?? {})) expect(output.description).toBeTruthy();
+  });
+
+  it("names the event bus var.name, the name the peer region computes its ARN from", () => {
+    expect(resource("aws_cloudwatch_event_bus", "this").name).toBe("${var.name}");
+  });
+
+  it("synthesizes the same JSON every time", () => {
+    expect(canonicalJson(synthesizeModule(compute, moduleDir).json)).toBe(canonicalJson(json));
+  });
+});
+
+describe("the function", () => {
+  it("runs the bundled handler on Node.js 22 from the zip shipped inside the module", () => {
+    expect(Object.keys(assets)).toEqual(["handler.zip"]);
+    expect(fn).toMatchObject({
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      filename: "${path.module}/handler.zip",
+      source_code_hash: '${filebase64sha256("${path.module}/handler.zip")}',
+    });
+  });
+
+  it("runs in the given private subnets with reserved concurrency, memory and timeout from the inputs", () => {
+    expect(fn).toMatchObject({
+      vpc_config: {
+        subnet_ids: "${var.subnet_ids}",
+        security_group_ids: "${var.security_group_ids}",
+      },
+      reserved_concurrent_executions: "${var.reserved_concurrency}",
+      memory_size: "${var.memory_mb}",
+      timeout: "${var.timeout_seconds}",
+    });
+  });
+
+  it("is traced with X-Ray and sends failed async invocations to the dead-letter queue", () => {
+    expect(fn.tracing_config).toEqual({ mode: "Active" });
+    expect(fn.dead_letter_config).toEqual({ target_arn: "${aws_sqs_queue.dead_letter.arn}" });
+  });
+
+  it("gets the configuration the handler reads, with the drill flag's name from the parameter", () => {
+    const variables = (fn.environment as { variables: Record<string, string> }).variables;
+    expect(Object.keys(variables).sort()).toEqual(Object.values(ENV).sort());
+    expect(variables[ENV.drillParameterName]).toBe("${aws_ssm_parameter.drill.name}");
+    expect(variables[ENV.eventBusName]).toBe("${aws_cloudwatch_event_bus.this.name}");
+    expect(variables[ENV.role]).toBe("${var.role}");
+  });
+
+  it("logs to /aws/lambda/<function name> with the retention from the inputs", () => {
+    const logs = resource("aws_cloudwatch_log_group", "function");
+    expect(logs.name).toBe(`/aws/lambda/${String(fn.function_name)}`);
+    expect(logs.retention_in_days).toBe("${var.log_retention_days}");
+    expect(fn.logging_config).toMatchObject({
+      log_group: "${aws_cloudwatch_log_group.function.name}",
+    });
+  });
+
+  it("is destroyed before its role's policy, so Lambda can still delete its network interfaces", () => {
+    expect(fn.depends_on).toEqual(["aws_iam_role_policy.function"]);
+  });
+});
+
+describe("KMS everywhere", () => {
+  const key = "${aws_kms_key.this.arn}";
+
+  it("encrypts the environment, both log groups, the dead-letter queue and the event bus with the module's key", () => {
+    expect(fn.kms_key_arn).toBe(key);
+    for (const logs of resources("aws_cloudwatch_log_group")) expect(logs.kms_key_id).toBe(key);
+    expect(resource("aws_sqs_queue", "dead_letter").kms_master_key_id).toBe(key);
+    expect(resource("aws_cloudwatch_event_bus", "this").kms_key_identifier).toBe(key);
+  });
+
+  it("rotates the key and lets the regional logs principal and EventBridge use it", () => {
+    expect(resource("aws_kms_key", "this").enable_key_rotation).toBe(true);
+    const principals = JSON.stringify(
+      statements("this_key").map((s) => (s as { principals?: unknown }).principals),
+    );
+    expect(principals).toContain("logs.${data.aws_region.current.region}");
+    expect(principals).toContain("events.${data.aws_partition.current.dns_suffix}");
+  });
+});
+
+describe("least privilege", () => {
+  const own = [
+    "${var.table_arn}",
+    "${var.table_kms_key_arn}",
+    "${aws_kms_key.this.arn}",
+    "${aws_ssm_parameter.drill.arn}",
+    "${aws_cloudwatch_event_bus.this.arn}",
+    "${aws_sqs_queue.dead_letter.arn}",
+    "${aws_cloudwatch_log_group.function.arn}:*",
+  ];
+  // Actions without resource-level permissions (Service Authorization Reference): the only "*".
+  const wildcardOnly = new Set([
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ]);
+
+  it("lets the function touch only its own table, keys, parameter, bus, queue and log group", () => {
+    for (const s of statements("function")) {
+      expect(s.effect ?? "Allow").toBe("Allow");
+      for (const action of s.actions) expect(action).not.toMatch(/\*/);
+      if (s.resources.includes("*")) {
+        expect(s.resources).toEqual(["*"]);
+        for (const action of s.actions) expect(wildcardOnly).toContain(action);
+      } else {
+        for (const r of s.resources) expect(own).toContain(r);
+      }
+    }
+  });
+
+  it("grants exactly the actions the handler calls on its data", () => {
+    const grants = Object.fromEntries(
+      statements("function").map((s) => [s.resources.join(), s.actions]),
+    );
+    expect(grants["${var.table_arn}"]).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
+    expect(grants["${aws_ssm_parameter.drill.arn}"]).toEqual(["ssm:GetParameter"]);
+    expect(grants["${aws_cloudwatch_event_bus.this.arn}"]).toEqual(["events:PutEvents"]);
+    expect(grants["${aws_sqs_queue.dead_letter.arn}"]).toEqual(["sqs:SendMessage"]);
+  });
+
+  it("uses the table's key only through DynamoDB", () => {
+    const tableKey = statements("function").find((s) =>
+      s.resources.includes("${var.table_kms_key_arn}"),
+    );
+    expect(JSON.stringify(tableKey?.condition)).toContain("kms:ViaService");
+  });
+
+  it("lets the forwarding role put events on the peer bus and nothing else", () => {
+    expect(statements("events")).toEqual([
+      {
+        sid: "PeerBusOnly",
+        actions: ["events:PutEvents"],
+        resources: ["${var.peer_event_bus_arn}"],
+      },
+    ]);
+    expect(resource("aws_iam_role_policy", "events").role).toBe("${aws_iam_role.events.id}");
+  });
+
+  it("lets API Gateway invoke the function only from this API", () => {
+    expect(resource("aws_lambda_permission", "api")).toMatchObject({
+      principal: "apigateway.amazonaws.com",
+      source_arn: "${aws_apigatewayv2_api.this.execution_arn}/*",
+    });
+  });
+
+  it("keeps the two regions' IAM roles apart (IAM names are global)", () => {
+    for (const role of resources("aws_iam_role"))
+      expect(String(role.name)).toContain("${data.aws_region.current.region}");
+  });
+});
+
+describe("front door (seed corrections)", () => {
+  it("has no Lambda function URL: a CNAME to one cannot serve the custom domain", () => {
+    expect(json.resource).not.toHaveProperty("aws_lambda_function_url");
+  });
+
+  it("requires IAM authorization on POST /payments and leaves only GET /health open", () => {
+    const routes = Object.fromEntries(
+      resources("aws_apigatewayv2_route").map((r) => [r.route_key, r.authorization_type]),
+    );
+    expect(routes).toEqual({ "POST /payments": "AWS_IAM", "GET /health": "NONE" });
+    for (const r of resources("aws_apigatewayv2_route"))
+      expect(r.target).toBe("integrations/${aws_apigatewayv2_integration.function.id}");
+  });
+
+  it("proxies to the function with payload format 2.0", () => {
+    expect(resource("aws_apigatewayv2_integration", "function")).toMatchObject({
+      integration_type: "AWS_PROXY",
+      integration_uri: "${aws_lambda_function.this.invoke_arn}",
+      payload_format_version: "2.0",
+    });
+  });
+
+  it("throttles at the stage and writes access logs to an encrypted log group", () => {
+    const stage = resource("aws_apigatewayv2_stage", "this");
+    expect(stage.default_route_settings).toEqual({
+      throttling_burst_limit: "${var.reserved_concurrency}",
+      throttling_rate_limit: `\${var.reserved_concurrency * ${RATE_PER_EXECUTION}}`,
+    });
+    const access = stage.access_log_settings as { destination_arn: string; format: string };
+    expect(access.destination_arn).toBe("${aws_cloudwatch_log_group.access.arn}");
+    expect(JSON.parse(access.format)).toMatchObject({
+      requestId: "$context.requestId",
+      status: "$context.status",
+    });
+  });
+
+  it("serves var.api_domain_name as a regional domain with a DNS-validated certificate it waits for", () => {
+    expect(resource("aws_acm_certificate", "this")).toMatchObject({
+      domain_name: "${var.api_domain_name}",
+      validation_method: "DNS",
+    });
+    expect(resource("aws_apigatewayv2_domain_name", "this")).toMatchObject({
+      domain_name: "${var.api_domain_name}",
+      domain_name_configuration: {
+        certificate_arn: "${aws_acm_certificate_validation.this.certificate_arn}",
+        endpoint_type: "REGIONAL",
+        security_policy: "TLS_1_2",
+      },
+    });
+    expect(resource("aws_apigatewayv2_api_mapping", "this")).toMatchObject({
+      domain_name: "${aws_apigatewayv2_domain_name.this.id}",
+    });
+  });
+
+  it("gives the alias records the domain's regional target and zone, and the health check the API's host", () => {
+    expect(json.output?.api_domain_target?.value).toBe(
+      "${aws_apigatewayv2_domain_name.this.domain_name_configuration[0].target_domain_name}",
+    );
+    expect(json.output?.api_domain_zone_id?.value).toBe(
+      "${aws_apigatewayv2_domain_name.this.domain_name_configuration[0].hosted_zone_id}",
+    );
+  });
+});
+
+describe("events (seed correction: no DynamoDB Stream Record rule)", () => {
+  const rule = resource("aws_cloudwatch_event_rule", "forward_to_peer");
+
+  it("listens on the module's bus and forwards to the peer's bus with the forwarding role", () => {
+    expect(rule.event_bus_name).toBe("${aws_cloudwatch_event_bus.this.name}");
+    expect(resource("aws_cloudwatch_event_target", "peer_bus")).toMatchObject({
+      rule: "${aws_cloudwatch_event_rule.forward_to_peer.name}",
+      event_bus_name: "${aws_cloudwatch_event_bus.this.name}",
+      arn: "${var.peer_event_bus_arn}",
+      role_arn: "${aws_iam_role.events.arn}",
+      dead_letter_config: { arn: "${aws_sqs_queue.dead_letter.arn}" },
+    });
+  });
+
+  it("lets EventBridge deliver dead letters only from this bus and rule", () => {
+    const [allow] = statements("dead_letter");
+    expect(allow?.actions).toEqual(["sqs:SendMessage"]);
+    expect(JSON.stringify(allow?.condition)).toContain(
+      "${aws_cloudwatch_event_rule.forward_to_peer.arn}",
+    );
+  });
+});
+
+describe("the drill flag", () => {
+  it("is a parameter the drill flips, created false and then left to the drill", () => {
+    expect(resource("aws_ssm_parameter", "drill")).toMatchObject({
+      name: "/${var.name}/drill/unhealthy",
+      type: "String",
+      value: "false",
+      lifecycle: { ignore_changes: ["value"] },
+    });
+    expect(json.output?.drill_parameter_name?.value).toBe("${aws_ssm_parameter.drill.name}");
+  });
+});
+
+describe.runIf(hasTerraform)("expressions, evaluated by Terraform", () => {
+  const values = {
+    name: "payments-prod",
+    role: "primary",
+    subnet_ids: ["subnet-0a", "subnet-0b"],
+    security_group_ids: ["sg-0a"],
+    table_name: "payments-prod-sessions",
+    table_arn: "arn:aws:dynamodb:us-east-1:210987654321:table/payments-prod-sessions",
+    table_kms_key_arn:
+      "arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    api_domain_name: "api.pay.acme-payments.com",
+    peer_event_bus_arn: "arn:aws:events:us-west-2:210987654321:event-bus/payments-prod",
+  };
+
+  it("matches this region's payment events only, so forwarded events never bounce back", () => {
+    const pattern = evaluate(json, values, expr(rule().event_pattern), {
+      "data.aws_region.current.region": '"us-east-1"',
+    });
+    expect(JSON.parse(String(pattern))).toEqual({
+      source: [PAYMENT_EVENT.source],
+      "detail-type": [PAYMENT_EVENT.detailType],
+      detail: { originRegion: ["us-east-1"] },
+    });
+    expect(String(pattern)).not.toMatch(/aws\.dynamodb|DynamoDB Stream Record/);
+  });
+
+  it("outputs the validation records as { name, type, value } and waits on their names", () => {
+    const options =
+      '[{ domain_name = "api.pay.acme-payments.com", resource_record_name = "_x.api.pay.acme-payments.com.", resource_record_type = "CNAME", resource_record_value = "_y.acm-validations.aws." }]';
+    const replace = { "aws_acm_certificate.this.domain_validation_options": options };
+    expect(
+      evaluate(json, values, expr(json.output?.certificate_validation_records?.value), replace),
+    ).toEqual([
+      { name: "_x.api.pay.acme-payments.com.", type: "CNAME", value: "_y.acm-validations.aws." },
+    ]);
+    const fqdns = resource("aws_acm_certificate_validation", "this").validation_record_fqdns;
+    expect(evaluate(json, values, expr(fqdns), replace)).toEqual(["_x.api.pay.acme-payments.com."]);
+  });
+
+  it("gives the health check a host name, not a URL", () => {
+    const replace = {
+      "aws_apigatewayv2_api.this.api_endpoint":
+        '"https://abc123.execute-api.us-east-1.amazonaws.com"',
+    };
+    expect(evaluate(json, values, expr(json.output?.api_health_fqdn?.value), replace)).toBe(
+      "abc123.execute-api.us-east-1.amazonaws.com",
+    );
+  });
+
+  // name and role come from the kit (commonVariables); these are the module's own inputs.
+  const own = {
+    ...json,
+    variable: Object.fromEntries(
+      Object.entries(json.variable ?? {}).filter(([k]) => k !== "name" && k !== "role"),
+    ),
+  } as TerraformModuleJson;
+  const ownValues = Object.fromEntries(
+    Object.entries(values).filter(([k]) => k !== "name" && k !== "role"),
+  );
+
+  it("accepts realistic inputs", () => {
+    expect(planErrors(own, ownValues)).toBe("");
+  });
+
+  it.each([
+    ["subnet_ids", ["subnet-0a"], "at least two private subnets"],
+    ["security_group_ids", [], "at least one security group"],
+    ["table_name", "x", "table_name must be"],
+    ["table_arn", "payments-prod-sessions", "DynamoDB table ARN"],
+    ["table_kms_key_arn", "arn:aws:kms:us-east-1:210987654321:alias/payments", "KMS key ARN"],
+    ["api_domain_name", "https://api.pay.acme-payments.com/", "not a URL"],
+    ["peer_event_bus_arn", "arn:aws:sqs:us-west-2:210987654321:payments-prod", "event bus ARN"],
+    ["reserved_concurrency", 0, "reserved_concurrency must be"],
+    ["memory_mb", 64, "memory_mb must be"],
+    ["timeout_seconds", 30, "API Gateway stops waiting at 30"],
+    ["log_retention_days", 0, "log_retention_days must be one of"],
+  ])("rejects %s = %j", (name, value, message) => {
+    expect(planErrors(own, { ...ownValues, [name]: value })).toContain(message);
+  });
+
+  it("knows every retention CloudWatch Logs accepts", () => {
+    expect(planErrors(own, { ...ownValues, log_retention_days: LOG_RETENTION_DAYS.at(-1) })).toBe(
+      "",
+    );
+  });
+
+  function rule() {
+    return resource("aws_cloudwatch_event_rule", "forward_to_peer");
+  }
+});

@@ -1,7 +1,7 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias/index.js";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
-import { awsContext } from "./common.ts";
+import { awsContext, type AwsContext } from "./common.ts";
 import type { ModuleStack } from "./module-stack.ts";
 
 export interface KmsKeyOptions {
@@ -50,9 +50,7 @@ export function kmsKey(stack: ModuleStack, options: KmsKeyOptions): KmsKey {
           "kms:Describe*",
         ],
         resources: ["*"],
-        condition: [
-          { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] },
-        ],
+        condition: [serviceCondition(service, aws)],
       })),
     ],
   });
@@ -67,6 +65,20 @@ export function kmsKey(stack: ModuleStack, options: KmsKeyOptions): KmsKey {
     targetKeyId: key.keyId,
   });
   return key;
+}
+
+/**
+ * CloudWatch Logs is limited to this account's log groups in this region (the condition AWS
+ * documents for encrypted log groups); other services to calls made for this account.
+ */
+function serviceCondition(service: string, aws: AwsContext) {
+  return service === "logs"
+    ? {
+        test: "ArnLike",
+        variable: "kms:EncryptionContext:aws:logs:arn",
+        values: [`arn:${aws.partition}:logs:${aws.region}:${aws.accountId}:log-group:*`],
+      }
+    : { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] };
 }
 
 /** CloudWatch Logs uses a regional service principal; the others are global. */

@@ -64,6 +64,10 @@ describe("synthesizeModule", () => {
     const policy = JSON.stringify(json.data?.aws_iam_policy_document?.this_key);
     expect(policy).toContain("logs.${data.aws_region.current.region}");
     expect(policy).toContain("sns.${data.aws_partition.current.dns_suffix}");
+    // Logs gets the condition AWS documents for encrypted log groups; others the source account.
+    expect(policy).toContain("kms:EncryptionContext:aws:logs:arn");
+    expect(policy).toContain(":log-group:*");
+    expect(policy).toContain("aws:SourceAccount");
     expect(JSON.stringify(json.data?.aws_iam_policy_document?.data_key)).not.toContain("Service");
   });
 

@@ -171,15 +171,13 @@ describe("idempotency", () => {
   });
 
   it("reports other DynamoDB errors as 500 and publishes nothing", async () => {
-    h.dynamodb
-      .on(PutItemCommand)
-      .rejects(
-        new DynamoDBServiceException({
-          name: "ProvisionedThroughputExceededException",
-          $fault: "client",
-          $metadata: {},
-        }),
-      );
+    h.dynamodb.on(PutItemCommand).rejects(
+      new DynamoDBServiceException({
+        name: "ProvisionedThroughputExceededException",
+        $fault: "client",
+        $metadata: {},
+      }),
+    );
     expect((await h.handler(post(PAYMENT))).statusCode).toBe(500);
     expect(h.published).toHaveLength(0);
   });

@@ -5,7 +5,26 @@ import compute from "../src/index.ts";
 import { RATE_PER_EXECUTION } from "../src/api.ts";
 import { ENV, PAYMENT_EVENT } from "../src/handler/contract.ts";
 import { LOG_RETENTION_DAYS } from "../src/variables.ts";
-import { evaluate, expr, hasTerraform, planErrors } from "./terraform.ts";
+import {
+  evaluate as evaluateAll,
+  expr,
+  hasTerraform,
+  planErrors,
+} from "@tandem/module-kit/testing";
+
+/** Evaluates one expression of the module, with resource references replaced by stand-ins. */
+function evaluate(
+  json: TerraformModuleJson,
+  values: Record<string, unknown>,
+  expression: string,
+  replace: Record<string, string> = {},
+) {
+  const text = Object.entries(replace).reduce(
+    (t, [from, to]) => t.split(from).join(to),
+    expression,
+  );
+  return evaluateAll(json, values, [text])[0];
+}
 
 const moduleDir = fileURLToPath(new URL("..", import.meta.url));
 const { json, assets } = synthesizeModule(compute, moduleDir);

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "./args.ts";
+import { installedPackages } from "./modules/load.ts";
 
 /** What synthesis reads of a tree; everything else (docs, CI, the generator) cannot change output. */
 const SYNTH_INPUTS = ["environments", "modules", "tools/module-kit"];
@@ -30,7 +31,8 @@ export function resolveCommit(repo: string, ref: string): string {
 
 /**
  * Extracts what synthesis reads of `ref` into a temporary folder and passes it to `use`;
- * the folder is removed afterwards. Paths the commit does not have are simply absent.
+ * the folder is removed afterwards. Paths the commit does not have are simply absent, and
+ * libraries come from this installation (the generator and libraries of `ref` are not used).
  */
 export async function withTreeAt<T>(
   repo: string,
@@ -50,6 +52,8 @@ export async function withTreeAt<T>(
       const tar = spawnSync("tar", ["-x", "-C", root], { input: archive });
       if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr.toString()}`);
     }
+    // Module code may bundle libraries at synth time (the payment handler): lend it ours.
+    symlinkSync(installedPackages(), join(root, "node_modules"), "dir");
     return await use(root);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -65,10 +65,14 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
   };
 }
 
-function cacheDir(): string {
+/** The node_modules folder this installation resolves its libraries from. */
+export function installedPackages(): string {
   const cdktf = createRequire(import.meta.url).resolve("cdktf");
-  const nodeModules = cdktf.slice(0, cdktf.lastIndexOf("node_modules") + "node_modules".length);
-  const dir = join(nodeModules, ".cache", "tandem");
+  return cdktf.slice(0, cdktf.lastIndexOf("node_modules") + "node_modules".length);
+}
+
+function cacheDir(): string {
+  const dir = join(installedPackages(), ".cache", "tandem");
   mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -3,6 +3,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
@@ -34,7 +35,7 @@ export function paymentFunction(
     retentionInDays: inputs.logRetentionDays,
     kmsKeyId: deps.key.arn,
   });
-  const { role, policy } = executionRole(stack, inputs, deps, logs);
+  const { role, grants } = executionRole(stack, inputs, deps, logs);
   const fn = new LambdaFunction(stack, "aws_lambda_function.this", {
     functionName,
     description:
@@ -67,7 +68,7 @@ export function paymentFunction(
       systemLogLevel: "WARN",
     },
     // On destroy, the function goes first while its role may still delete its network interfaces.
-    dependsOn: [policy],
+    dependsOn: grants,
   });
   new TerraformOutput(stack, "function_name", {
     value: fn.functionName,
@@ -79,6 +80,11 @@ export function paymentFunction(
   });
   return fn;
 }
+
+const MANAGED_POLICIES = {
+  network_interfaces: "service-role/AWSLambdaENIManagementAccess",
+  xray: "AWSXRayDaemonWriteAccess",
+};
 
 function executionRole(
   stack: ModuleStack,
@@ -138,25 +144,6 @@ function executionRole(
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
         resources: [`${logs.arn}:*`],
       },
-      // X-Ray has no resource-level permissions for writing traces (Service Authorization Reference).
-      {
-        sid: "XRayTraces",
-        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-        resources: ["*"],
-      },
-      // Lambda manages a VPC function's ENIs through this role; like AWSLambdaVPCAccessExecutionRole, on "*".
-      {
-        sid: "VpcNetworkInterfaces",
-        actions: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
-        resources: ["*"],
-      },
     ],
   });
   const policy = new IamRolePolicy(stack, "aws_iam_role_policy.function", {
@@ -164,5 +151,14 @@ function executionRole(
     role: role.id,
     policy: document.json,
   });
-  return { role, policy };
+  // The VPC network interfaces and X-Ray writes have no resource-level permissions; AWS's
+  // managed policies for exactly these two jobs keep "*" out of our own policy.
+  const managed = Object.entries(MANAGED_POLICIES).map(
+    ([id, path]) =>
+      new IamRolePolicyAttachment(stack, `aws_iam_role_policy_attachment.${id}`, {
+        role: role.name,
+        policyArn: `arn:${aws.partition}:iam::aws:policy/${path}`,
+      }),
+  );
+  return { role, grants: [policy, ...managed] };
 }

@@ -58,7 +58,7 @@ describe("encryption (seed: storage_encrypted = false)", () => {
   });
 
   it("lets CloudWatch Logs use the key for the Aurora log groups", () => {
-    expect(JSON.stringify(json.data?.aws_iam_policy_document?.this_key)).toContain(
+    expect(String(resource("aws_kms_key").policy)).toContain(
       "logs.${data.aws_region.current.region}",
     );
     const logs = resource("aws_cloudwatch_log_group", "aurora");

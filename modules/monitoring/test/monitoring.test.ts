@@ -83,7 +83,7 @@ describe("alarm topic", () => {
       kms_master_key_id: "${aws_kms_key.alarms.arn}",
     });
     expect(json.resource?.aws_kms_key?.alarms?.enable_key_rotation).toBe(true);
-    const keyPolicy = JSON.stringify(json.data?.aws_iam_policy_document?.alarms_key);
+    const keyPolicy = String(json.resource?.aws_kms_key?.alarms?.policy);
     expect(keyPolicy).toContain('"cloudwatch.${data.aws_partition.current.dns_suffix}"');
     expect(keyPolicy).toContain("kms:GenerateDataKey*");
     expect(keyPolicy).toContain("aws:SourceAccount");

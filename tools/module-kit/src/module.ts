@@ -8,6 +8,8 @@ export interface TerraformModuleJson {
   locals?: Record<string, unknown>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   resource?: Record<string, Record<string, Record<string, unknown>>>;
+  /** Ephemeral resources (Terraform 1.10+): opened during plan and apply, never stored in state. */
+  ephemeral?: Record<string, Record<string, Record<string, unknown>>>;
   output?: Record<string, TerraformOutputJson>;
 }
 

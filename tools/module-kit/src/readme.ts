@@ -1,4 +1,9 @@
-import type { ModuleArtifact, ModuleDefinition, TerraformVariableJson } from "./module.ts";
+import type {
+  ModuleArtifact,
+  ModuleDefinition,
+  TerraformModuleJson,
+  TerraformVariableJson,
+} from "./module.ts";
 
 /**
  * The module's README, generated from the module itself so the tables cannot drift:
@@ -15,10 +20,14 @@ export function renderReadme(definition: ModuleDefinition, artifact: ModuleArtif
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, o]) => `| \`${name}\` | ${cell(o.description ?? "")} |`)
     .join("\n");
-  const resources = Object.entries(json.resource ?? {})
-    .flatMap(([type, byName]) => Object.keys(byName).map((name) => `- \`${type}.${name}\``))
-    .sort()
-    .join("\n");
+  const addresses = (blocks: TerraformModuleJson["resource"], prefix = "") =>
+    Object.entries(blocks ?? {}).flatMap(([type, byName]) =>
+      Object.keys(byName).map((name) => `- \`${prefix}${type}.${name}\``),
+    );
+  const resources = [
+    ...addresses(json.resource).sort(),
+    ...addresses(json.ephemeral, "ephemeral.").sort(),
+  ].join("\n");
   return `# ${definition.domain}
 
 ${definition.description}

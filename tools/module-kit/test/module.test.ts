@@ -36,6 +36,7 @@ const sample = defineModule({
       servicePrincipals: ["logs", "sns"],
     });
     kmsKey(stack, { id: "data", description: "data", alias: `${name}-data` });
+    stack.addOverride("ephemeral.random_password.token", { length: 32 });
     new TerraformOutput(stack, "vpc_id", { value: vpc.id, description: "The VPC id." });
   },
 });
@@ -85,6 +86,7 @@ describe("renderReadme", () => {
     expect(readme).toContain("| `az_count` | AZs \\| count | `number` | `3` | no |");
     expect(readme).toContain("| `vpc_id` | The VPC id. |");
     expect(readme).toContain("- `aws_vpc.this`");
+    expect(readme).toContain("- `ephemeral.random_password.token`");
   });
 });
 

@@ -4,6 +4,7 @@ import { Releases } from "./releases.ts";
 import {
   cidrRules,
   distinctRegions,
+  drillRule,
   moduleRules,
   nameMatchesFile,
   rtoRule,
@@ -76,6 +77,7 @@ function check(source: Source, file: string, releases: Releases) {
     ...cidrRules(data),
     ...stateBucketRules(data),
     ...rtoRule(data),
+    ...drillRule(data),
     ...vaultLockRules(data),
     ...tagRules(data),
     ...modules.findings,

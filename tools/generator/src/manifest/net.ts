@@ -14,6 +14,10 @@ export const MAX_PREFIX = 24;
 const mask = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
 const dotted = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 
+/** RFC 1918 section 3: the address space reserved for private networks. */
+const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const PRIVATE_RANGES = PRIVATE.map((text) => parseCidr(text)!);
+
 /** Parses `a.b.c.d/n` (no leading zeros, octets 0-255, prefix 0-32); host bits are kept. */
 export function parseCidr(text: string): Cidr | undefined {
   const m = CIDR.exec(text);
@@ -37,12 +41,20 @@ export function cidrProblem(text: string): string | undefined {
   if (network !== cidr.base) {
     return `\`${text}\` has host bits set: the network address is ${dotted(network)}/${cidr.prefix}`;
   }
+  if (!PRIVATE_RANGES.some((range) => contains(range, cidr))) {
+    return `\`${text}\` is outside the private ranges of RFC 1918 (${PRIVATE.join(", ")}): the VPC's local route would capture traffic to those addresses, so the internet hosts that own them become unreachable through NAT`;
+  }
   return undefined;
 }
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   const m = mask(Math.min(a.prefix, b.prefix));
   return (a.base & m) >>> 0 === (b.base & m) >>> 0;
+}
+
+/** Whether `outer` includes all of `inner`. */
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  return outer.prefix <= inner.prefix && overlaps(outer, inner);
 }
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

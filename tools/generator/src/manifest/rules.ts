@@ -171,6 +171,25 @@ export function rtoRule(data: Data): Finding[] {
   ];
 }
 
+/**
+ * A scheduled drill in production must not lose payments: an Aurora global failover (AllowDataLoss)
+ * drops writes not yet replicated, a switchover syncs the secondary first (RDS API Reference,
+ * FailoverGlobalCluster and SwitchoverGlobalCluster).
+ */
+export function drillRule(data: Data): Finding[] {
+  const drill = record(data.drill);
+  const production = valid(shape.tier, data.tier) === "production";
+  return production && drill?.enabled === true && drill.mode === "failover"
+    ? [
+        {
+          path: ["drill", "mode"],
+          message:
+            "a scheduled drill in production must not use `failover`: like an unplanned outage, an Aurora global failover accepts data loss up to the replication lag; use `switchover`, which synchronizes the secondary first and loses no data",
+        },
+      ]
+    : [];
+}
+
 export function vaultLockRules(data: Data): Finding[] {
   const backup = valid(shape.backup, data.backup);
   const lock = backup?.vaultLock;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { awsBackupScheduleProblem, githubCronProblem } from "./cron.ts";
 import { cidrProblem, domainProblem } from "./net.ts";
+import { logRetentionProblem } from "./retention.ts";
 import { nearest } from "./suggest.ts";
 
 /** The six domains, in apply order inside a regional root. */
@@ -54,7 +55,8 @@ export const AWS_REGIONS = [
 
 /** Turns a check returning a message (or undefined) into a zod refinement. */
 const satisfies =
-  (check: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  <T>(check: (value: T) => string | undefined) =>
+  (value: T, ctx: z.RefinementCtx) => {
     const message = check(value);
     if (message !== undefined) ctx.addIssue({ code: "custom", message });
   };
@@ -84,6 +86,8 @@ export const duration = z
   .transform((text) => Number(text.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[text.slice(-1) as "s"]);
 
 const moduleVersion = z.string().min(1);
+/** Checked here, not only by the modules' variable validations, which fail at plan time. */
+const logRetentionDays = z.number().int().superRefine(satisfies(logRetentionProblem)).default(365);
 const regionMap = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
 
 export const manifestSchema = z.strictObject({
@@ -123,7 +127,7 @@ export const manifestSchema = z.strictObject({
     cidrs: regionMap(z.string().superRefine(satisfies(cidrProblem))),
     azCount: z.number().int().min(2).max(6).default(3),
     natGateways: z.enum(["per-az", "single"]).default("per-az"),
-    flowLogRetentionDays: z.number().int().positive().default(365),
+    flowLogRetentionDays: logRetentionDays,
   }),
   database: z
     .strictObject({
@@ -149,7 +153,7 @@ export const manifestSchema = z.strictObject({
       reservedConcurrency: z.number().int().min(1).default(50),
       memoryMb: z.number().int().min(128).max(10240).default(512),
       timeoutSeconds: z.number().int().min(1).max(29).default(10),
-      logRetentionDays: z.number().int().positive().default(365),
+      logRetentionDays,
     })
     .prefault({}),
   backup: z

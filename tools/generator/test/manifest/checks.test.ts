@@ -2,8 +2,15 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { awsBackupScheduleProblem, githubCronProblem } from "../../src/manifest/cron.ts";
-import { cidrProblem, domainProblem, overlaps, parseCidr } from "../../src/manifest/net.ts";
+import {
+  cidrProblem,
+  contains,
+  domainProblem,
+  overlaps,
+  parseCidr,
+} from "../../src/manifest/net.ts";
 import { Releases, resolveVersion } from "../../src/manifest/releases.ts";
+import { LOG_RETENTION_DAYS, logRetentionProblem } from "../../src/manifest/retention.ts";
 import { nearest } from "../../src/manifest/suggest.ts";
 import { releaseRoot } from "./roots.ts";
 
@@ -34,6 +41,39 @@ describe("CIDR blocks", () => {
     );
   });
 
+  it("accept the RFC 1918 ranges only, up to their edges", () => {
+    for (const ok of [
+      "10.0.0.0/16",
+      "10.255.0.0/16",
+      "172.16.0.0/16",
+      "172.31.255.0/24",
+      "192.168.0.0/16",
+    ]) {
+      expect(cidrProblem(ok), ok).toBeUndefined();
+    }
+    for (const bad of [
+      "9.255.0.0/16",
+      "11.0.0.0/16",
+      "172.15.0.0/16",
+      "172.32.0.0/16",
+      "192.167.0.0/16",
+      "192.169.0.0/24",
+      "100.64.0.0/16",
+      "203.0.113.0/24",
+    ]) {
+      expect(cidrProblem(bad), bad).toBe(
+        `\`${bad}\` is outside the private ranges of RFC 1918 (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): the VPC's local route would capture traffic to those addresses, so the internet hosts that own them become unreachable through NAT`,
+      );
+    }
+  });
+
+  it("contain a block only when it lies wholly inside", () => {
+    const c = (text: string) => parseCidr(text)!;
+    expect(contains(c("172.16.0.0/12"), c("172.31.0.0/16"))).toBe(true);
+    expect(contains(c("172.31.0.0/16"), c("172.16.0.0/12"))).toBe(false);
+    expect(contains(c("192.168.0.0/16"), c("192.168.0.0/16"))).toBe(true);
+  });
+
   it("overlap when one contains the other, also above 128.0.0.0 (unsigned arithmetic)", () => {
     const c = (text: string) => parseCidr(text)!;
     expect(overlaps(c("10.0.0.0/16"), c("10.1.0.0/16"))).toBe(false);
@@ -41,6 +81,29 @@ describe("CIDR blocks", () => {
     expect(overlaps(c("10.0.255.0/24"), c("10.0.0.0/16"))).toBe(true);
     expect(overlaps(c("192.168.0.0/16"), c("192.168.128.0/17"))).toBe(true);
     expect(overlaps(c("192.168.0.0/17"), c("192.168.128.0/17"))).toBe(false);
+  });
+});
+
+describe("log retention", () => {
+  it("accepts exactly the periods CloudWatch Logs lists", () => {
+    for (const days of LOG_RETENTION_DAYS)
+      expect(logRetentionProblem(days), String(days)).toBeUndefined();
+    const accepted = Array.from({ length: 4000 }, (_, i) => i).filter(
+      (d) => !logRetentionProblem(d),
+    );
+    expect(accepted).toEqual([...LOG_RETENTION_DAYS]);
+  });
+
+  it("names the accepted periods on either side, or the one nearest outside the list", () => {
+    expect(logRetentionProblem(2)).toBe(
+      "2 days is not a retention period CloudWatch Logs accepts; the nearest are 1 and 3 days",
+    );
+    expect(logRetentionProblem(732)).toMatch(/; the nearest are 731 and 1096 days$/);
+    expect(logRetentionProblem(3654)).toMatch(/; the nearest is 3653 days$/);
+    expect(logRetentionProblem(-1)).toMatch(/^-1 days is not .*; the nearest is 1 day$/);
+    expect(logRetentionProblem(0)).toBe(
+      "0 (never expire) is not allowed: logs must expire; the nearest retention CloudWatch Logs accepts is 1 day",
+    );
   });
 });
 

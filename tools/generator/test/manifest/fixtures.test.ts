@@ -43,6 +43,9 @@ const EXPECTED: Record<string, string[]> = {
     "18:23: networking.cidrs.us-east-1: prefix /8 is outside /16 to /24: an AWS VPC block is at most a /16, and the networking module needs at least a /24 for public and private subnets in every AZ",
     "18:46: networking.cidrs.us-west-2: prefix /26 is outside /16 to /24: an AWS VPC block is at most a /16, and the networking module needs at least a /24 for public and private subnets in every AZ",
   ],
+  "cidr-public.yaml": [
+    "18:49: networking.cidrs.us-west-2: `172.32.0.0/16` is outside the private ranges of RFC 1918 (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): the VPC's local route would capture traffic to those addresses, so the internet hosts that own them become unreachable through NAT",
+  ],
   "cidr-regions.yaml": [
     "18:10: networking.cidrs: missing the CIDR block for `us-west-2` (regions.secondary)",
     "18:37: networking.cidrs.us-west-1: `us-west-1` is not one of this manifest's regions (us-east-1, us-west-2); did you mean `us-west-2`?",
@@ -73,6 +76,9 @@ const EXPECTED: Record<string, string[]> = {
   "domain-test-tld.yaml": [
     "6:9: domain: `.test` is a reserved top-level domain (RFC 2606, special-use under RFC 6761): it can never be delegated to a Route 53 public zone, so the failover records would not resolve; use a domain you own",
   ],
+  "drill-failover-prod.yaml": [
+    "25:9: drill.mode: a scheduled drill in production must not use `failover`: like an unplanned outage, an Aurora global failover accepts data loss up to the replication lag; use `switchover`, which synchronizes the secondary first and loses no data",
+  ],
   "drill-mode.yaml": [
     "26:9: drill.mode: must be one of `switchover`, `failover`, not the text `switchovr`; did you mean `switchover`?",
   ],
@@ -87,6 +93,10 @@ const EXPECTED: Record<string, string[]> = {
     "18:18: database.instanceClass: burstable db.t* classes cannot run an Aurora global database, which needs a memory-optimized class such as db.r6g.large",
   ],
   "invalid-utf8.yaml": ["1:26: is not valid UTF-8 text"],
+  "log-retention.yaml": [
+    "19:25: networking.flowLogRetentionDays: 200 days is not a retention period CloudWatch Logs accepts; the nearest are 180 and 365 days",
+    "22:21: compute.logRetentionDays: 0 (never expire) is not allowed: logs must expire; the nearest retention CloudWatch Logs accepts is 1 day",
+  ],
   "missing-key.yaml": ["2:1: account: is required", "22:1: drill.mode: is required"],
   "module-range.yaml": [
     "11:13: modules.database: no released version satisfies `^2.0.0`; released: 1.0.0",

@@ -39,9 +39,23 @@ describe("schema messages", () => {
       ["networking.flowLogRetentionDays: must be a finite number"],
     ],
     [
-      "zero where a positive number belongs",
-      [["natGateways: single", "natGateways: single\n  flowLogRetentionDays: 0"]],
-      ["networking.flowLogRetentionDays: must be greater than 0"],
+      "a log retention beyond the longest CloudWatch Logs accepts",
+      [["natGateways: single", "natGateways: single\n  flowLogRetentionDays: 4000"]],
+      [
+        "networking.flowLogRetentionDays: 4000 days is not a retention period CloudWatch Logs accepts; the nearest is 3653 days",
+      ],
+    ],
+    [
+      "a negative log retention",
+      [["\nmonitoring:", "\ncompute:\n  logRetentionDays: -7\n\nmonitoring:"]],
+      [
+        "compute.logRetentionDays: -7 days is not a retention period CloudWatch Logs accepts; the nearest is 1 day",
+      ],
+    ],
+    [
+      "a fractional log retention, reported once",
+      [["natGateways: single", "natGateways: single\n  flowLogRetentionDays: 365.5"]],
+      ["networking.flowLogRetentionDays: must be a whole number, not 365.5"],
     ],
     [
       "a duplicate key inside a list",
@@ -185,6 +199,28 @@ describe("cross-field rules that pass", () => {
       ["networking: 1.0.0", "networking: workspace"],
     ]);
     expect(environment?.modules.networking).toBe("workspace");
+  });
+
+  it("accept a failover drill outside production, or a disabled one in production", () => {
+    const failover: [string, string] = ["mode: switchover", "mode: failover"];
+    expect(load([failover]).problems).toEqual([]);
+    const disabled: [string, string] = ["enabled: true", "enabled: false"];
+    const production: [string, string] = ["tier: staging", "tier: production"];
+    expect(load([production, disabled, failover]).problems).toEqual([]);
+    expect(said(load([production, failover]).problems)).toEqual([
+      expect.stringMatching(
+        /^drill\.mode: a scheduled drill in production must not use `failover`/,
+      ),
+    ]);
+  });
+
+  it("accept any whole log retention CloudWatch Logs accepts", () => {
+    const { environment } = load([
+      ["natGateways: single", "natGateways: single\n  flowLogRetentionDays: 1"],
+      ["\nmonitoring:", "\ncompute:\n  logRetentionDays: 3653\n\nmonitoring:"],
+    ]);
+    expect(environment?.manifest.networking.flowLogRetentionDays).toBe(1);
+    expect(environment?.manifest.compute.logRetentionDays).toBe(3653);
   });
 
   it("accept one state bucket per region, and reject one shared bucket", () => {

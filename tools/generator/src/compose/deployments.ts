@@ -56,29 +56,53 @@ export function composeEnvironment(
   const names = crossRegionNames(manifest);
   const { primary, secondary } = manifest.regions;
   const build = (spec: RootSpec) => deployment(environment, names, resolve, toolchain, spec);
-  return [
-    build({
+  const regional = {
+    primary: build({
       name: primary,
       region: primary,
       role: "primary",
       dependsOn: [],
       calls: regionalInputs(manifest, names, "primary"),
     }),
-    build({
+    secondary: build({
       name: secondary,
       region: secondary,
       role: "secondary",
       dependsOn: [primary],
       calls: regionalInputs(manifest, names, "secondary"),
     }),
-    build({
-      name: "global",
-      region: GLOBAL_REGION,
-      role: "global",
-      dependsOn: [primary, secondary],
-      calls: globalInputs(manifest, names),
-    }),
-  ];
+  };
+  const global = build({
+    name: "global",
+    region: GLOBAL_REGION,
+    role: "global",
+    dependsOn: [primary, secondary],
+    calls: globalInputs(manifest, names),
+  });
+  checkRemoteOutputs(global, regional);
+  return [regional.primary, regional.secondary, global];
+}
+
+/**
+ * A regional root outputs only what its module versions declare; the global root must not read
+ * an output that is missing there (outside `try()`), or its plan would fail after both regions
+ * applied.
+ */
+function checkRemoteOutputs(global: Deployment, regional: Record<Role, Deployment>): void {
+  const text = JSON.stringify(global.root.module).replace(/try\([^()]*\)/g, "");
+  for (const [, role, output] of text.matchAll(
+    /data\.terraform_remote_state\.(primary|secondary)\.outputs\.(\w+)/g,
+  )) {
+    const root = regional[role as Role];
+    if (output! in ((root.root.output as object | undefined) ?? {})) continue;
+    const domain = Object.entries(REGIONAL_OUTPUTS_FOR_GLOBAL).find(([, outputs]) =>
+      (outputs as readonly string[]).includes(output!),
+    )?.[0] as Domain | undefined;
+    const missing = domain ? `${domain}@${root.modules[domain]} does not` : "no module there does";
+    throw new CompositionError(
+      `the global root reads output ${output} of the ${root.name} root, but ${missing} declare it`,
+    );
+  }
 }
 
 interface RootSpec {

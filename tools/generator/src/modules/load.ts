@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -53,7 +53,12 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
     cacheDir(),
     `modules-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`,
   );
-  writeFileSync(file, code);
+  // Renamed into place: another process (parallel tests, Nx targets) may be importing this name.
+  if (!existsSync(file)) {
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, code);
+    renameSync(partial, file);
+  }
   const { kit, ...definitions } = (await import(pathToFileURL(file).href)) as Record<
     string,
     unknown

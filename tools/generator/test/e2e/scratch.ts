@@ -1,0 +1,142 @@
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll } from "vitest";
+import { run } from "../../src/cli.ts";
+import type { CommandIo } from "../../src/io.ts";
+import { DOMAINS } from "../../src/manifest/schema.ts";
+
+/** The real repository this test file lives in. */
+export const REPO = join(import.meta.dirname, "../../../..");
+export { DOMAINS };
+
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** An empty temporary directory, removed after the test file. */
+export function tempDir(prefix = "tandem-e2e-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/**
+ * A git repository holding what synthesis reads of the real one (manifests, module sources,
+ * releases and READMEs, the kit), with one commit. Returns its root.
+ */
+export function scratchRepo(): string {
+  const root = tempDir("tandem-repo-");
+  const copy = (path: string) => cpSync(join(REPO, path), join(root, path), { recursive: true });
+  copy("environments");
+  for (const domain of DOMAINS) {
+    for (const part of ["src", "package.json", "releases", "README.md"])
+      copy(`modules/${domain}/${part}`);
+  }
+  copy("tools/module-kit/src");
+  copy("tools/module-kit/package.json");
+  writeFileSync(join(root, ".gitignore"), "dist/\n");
+  git(root, "init", "--quiet", "--initial-branch=main");
+  git(root, "config", "user.name", "tandem e2e");
+  git(root, "config", "user.email", "e2e@example.com");
+  git(root, "config", "commit.gpgsign", "false");
+  commit(root, "initial tree");
+  return root;
+}
+
+export function git(repo: string, ...args: string[]): string {
+  return execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
+}
+
+/** Commits everything in the working tree and returns the new commit. */
+export function commit(repo: string, message: string): string {
+  git(repo, "add", "--all");
+  git(repo, "commit", "--quiet", "--allow-empty", "-m", message);
+  return git(repo, "rev-parse", "HEAD");
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tandem <argv>` in-process with `cwd` as the working directory. */
+export async function tandem(
+  cwd: string,
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<Result> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = {
+    stdout: (text) => void out.push(text),
+    stderr: (text) => void err.push(text),
+    cwd,
+    env,
+  };
+  const code = await run(argv, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** Rewrites a file of `repo` (path relative to it); fails when the edit changes nothing. */
+export function edit(repo: string, path: string, change: (text: string) => string): void {
+  const file = join(repo, path);
+  const before = readFileSync(file, "utf8");
+  const after = change(before);
+  if (after === before) throw new Error(`edit of ${path} changed nothing`);
+  writeFileSync(file, after);
+}
+
+/** Every file under `dir`, by path relative to it (sorted), with its bytes. */
+export function readTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.set(relative(dir, path), readFileSync(path));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Copies a released snapshot to a new version folder and returns the new folder (relative). */
+export function copyRelease(repo: string, domain: string, from: string, to: string): string {
+  const target = `modules/${domain}/releases/${to}`;
+  mkdirSync(join(repo, target), { recursive: true });
+  cpSync(join(repo, `modules/${domain}/releases/${from}`), join(repo, target), {
+    recursive: true,
+  });
+  return target;
+}
+
+export function readJson<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
+
+/** The parts of a module's main.tf.json the tests edit. */
+export interface ModuleJson {
+  variable: Record<string, { description?: string; default?: unknown }>;
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  output: Record<string, unknown>;
+}
+
+/** A module's main.tf.json, edited as data and written back. */
+export function editModuleJson(file: string, change: (json: ModuleJson) => void): void {
+  const json = readJson<ModuleJson>(file);
+  change(json);
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+}

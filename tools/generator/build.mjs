@@ -14,12 +14,8 @@ await build({
   platform: "node",
   target: "node20",
   packages: "external",
-  alias: {
-    "@tandem/module-kit/canonical-json": new URL(
-      "../module-kit/src/canonical-json.ts",
-      import.meta.url,
-    ).pathname,
-  },
+  // Only the kit's dependency-free subpaths are imported at run time; types are erased.
+  alias: { "@tandem/module-kit": new URL("../module-kit/src", import.meta.url).pathname },
   outExtension: { ".js": ".mjs" },
   logLevel: "warning",
 }).catch(() => {

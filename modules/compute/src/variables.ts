@@ -1,5 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { commonVariables, type ModuleStack } from "@tandem/module-kit";
+import { LOG_RETENTION_DAYS } from "@tandem/module-kit";
 
 /** Every input of the module, as Terraform expressions. */
 export interface ComputeInputs {
@@ -18,11 +19,7 @@ export interface ComputeInputs {
   logRetentionDays: number;
 }
 
-/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 (never expire) is left out on purpose. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
+export { LOG_RETENTION_DAYS };
 
 type Validation = [condition: string, errorMessage: string];
 

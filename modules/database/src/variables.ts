@@ -1,5 +1,6 @@
 import { TerraformVariable, type IResolvable } from "cdktf";
 import { commonVariables, type ModuleStack } from "@tandem/module-kit";
+import { LOG_RETENTION_DAYS } from "@tandem/module-kit";
 
 /** Aurora global databases need memory-optimized classes; burstable db.t* are not supported. */
 export const INSTANCE_CLASS_PATTERN =
@@ -182,7 +183,7 @@ function auroraInputs(stack: ModuleStack) {
         default: 365,
         validation: [
           [
-            "contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)",
+            `contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)`,
             "log_retention_days must be a retention CloudWatch Logs accepts (e.g. 90, 365, 731).",
           ],
         ],

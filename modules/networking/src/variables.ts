@@ -1,11 +1,8 @@
 import { TerraformVariable } from "cdktf";
 import type { ModuleStack } from "@tandem/module-kit";
+import { LOG_RETENTION_DAYS } from "@tandem/module-kit";
 
-/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy); anything else fails at apply. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
+export { LOG_RETENTION_DAYS };
 
 /**
  * Declares the networking inputs of docs/module-wiring.md. In JSON syntax a validation condition is

@@ -33,10 +33,7 @@ async function libraryImports() {
     format: "esm",
     platform: "node",
     packages: "external",
-    alias: {
-      "@tandem/module-kit": join(root, "tools/module-kit/src/index.ts"),
-      "@tandem/module-kit/canonical-json": join(root, "tools/module-kit/src/canonical-json.ts"),
-    },
+    alias: { "@tandem/module-kit": join(root, "tools/module-kit/src") },
     metafile: true,
     logLevel: "silent",
   });

@@ -15,3 +15,4 @@ export {
 export { awsContext, commonVariables, type AwsContext } from "./common.ts";
 export { kmsKey, type KmsKeyOptions } from "./kms.ts";
 export { renderReadme } from "./readme.ts";
+export { LOG_RETENTION_DAYS } from "./retention.ts";

@@ -43,7 +43,7 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
     platform: "node",
     target: "node20",
     packages: "external",
-    alias: { "@tandem/module-kit": join(root, "tools/module-kit/src/index.ts") },
+    alias: { "@tandem/module-kit": join(root, "tools/module-kit/src") },
     logLevel: "silent",
   });
   const code = result.outputFiles[0]!.contents;

@@ -3,6 +3,9 @@
 //   floor     node importing exactly the libraries `tandem synth` loads, and nothing else
 //   synth     full `tandem synth` of every environment (writes dist/)
 //   affected  `tandem affected --base HEAD` (synthesizes HEAD and the working tree)
+//   node      an empty node process, the floor for
+//   validate  `tandem validate` of every manifest (no cdktf loaded)
+// and, in one process, the median time to synthesize each module from its loaded definition.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -65,6 +68,8 @@ const libraries = await libraryImports();
 writeFileSync(floorFile, libraries.map((lib) => `import "${lib}";`).join("\n") + "\n");
 
 const cases = {
+  node: ["-e", ""],
+  validate: [tandem, "validate"],
   floor: [floorFile],
   synth: [tandem, "synth"],
   affected: [tandem, "affected", "--base", "HEAD"],
@@ -86,6 +91,48 @@ const row = (name, ratio, goal) =>
   console.log(
     `${name.padEnd(9)} ${result[name].ms.toFixed(0).padStart(9)} ${result[name].mib.toFixed(0).padStart(10)}   ${ratio}${goal ? `  (goal ${goal})` : ""}`,
   );
+row("node", "1.00x node");
+row("validate", `${(result.validate.ms / result.node.ms).toFixed(2)}x node`);
 row("floor", "1.00x floor");
 row("synth", `${(result.synth.ms / result.floor.ms).toFixed(2)}x floor`, "<= 2.5x, <= 300 MiB");
 row("affected", `${(result.affected.ms / result.synth.ms).toFixed(2)}x synth`, "<= 3x");
+
+// Per-module synthesis in one process: load the tree's modules once, then time each build.
+const perModule = join(root, "node_modules/.cache/tandem/bench-modules.mjs");
+await build({
+  stdin: {
+    contents: `
+      import { loadModuleSources } from "./tools/generator/src/modules/load.ts";
+      import { DOMAINS } from "./tools/generator/src/manifest/schema.ts";
+      const sources = await loadModuleSources(process.cwd());
+      const times = {};
+      for (const d of DOMAINS) {
+        times[d] = [];
+        for (let i = 0; i < ${runs}; i++) {
+          const started = performance.now();
+          const { json } = sources.kit.synthesizeModule(sources.definitions[d], "modules/" + d);
+          times[d].push(performance.now() - started);
+          times[d].resources = Object.values(json.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
+        }
+      }
+      console.log(JSON.stringify(Object.fromEntries(Object.entries(times).map(([d, t]) => [d, { ms: [...t].sort((a, b) => a - b)[t.length >> 1], resources: t.resources }]))));`,
+    resolveDir: root,
+    loader: "ts",
+  },
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  packages: "external",
+  alias: { "@tandem/module-kit": join(root, "tools/module-kit/src") },
+  outfile: perModule,
+  logLevel: "silent",
+});
+const modules = JSON.parse(
+  spawnSync(process.execPath, [perModule], { cwd: root, encoding: "utf8" }).stdout,
+);
+console.log("\nmodule       synth ms (median, in-process)   resources");
+for (const [domain, { ms, resources }] of Object.entries(modules)) {
+  console.log(
+    `${domain.padEnd(12)} ${ms.toFixed(1).padStart(8)} ${String(resources).padStart(27)}`,
+  );
+}

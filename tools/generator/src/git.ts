@@ -24,8 +24,9 @@ export function resolveCommit(repo: string, ref: string): string {
       .toString()
       .trim();
   } catch (error) {
-    if (error instanceof GitError) throw new UsageError(`unknown git ref "${ref}"`);
-    throw error;
+    if (!(error instanceof GitError)) throw error;
+    repositoryRoot(repo); // outside a repository, say that rather than "unknown ref"
+    throw new UsageError(`unknown git ref "${ref}"`);
   }
 }
 
@@ -65,7 +66,8 @@ export function repositoryRoot(cwd: string): string {
   try {
     return git(cwd, ["rev-parse", "--show-toplevel"]).toString().trim();
   } catch (error) {
-    if (error instanceof GitError) throw new UsageError("--base needs a git repository");
+    if (error instanceof GitError)
+      throw new UsageError(`comparing with a git ref needs a git repository: ${error.message}`);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { parseCommandArgs } from "../args.ts";
 import type { Deployment } from "../compose/deployments.ts";
 import { environmentFiles } from "../environments.ts";
-import { withTreeAt } from "../git.ts";
+import { resolveCommit, withTreeAt } from "../git.ts";
 import type { Command } from "../io.ts";
 import { loadEnvironments } from "../manifest/index.ts";
 import { synthesizeTree, type SynthesizedEnvironment } from "../synth.ts";
@@ -27,6 +27,8 @@ export const affectedCommand: Command = async (argv, io) => {
     USAGE,
   );
   if (!values.base) return usage(io);
+  // Unknown refs are usage errors: find them before spending a synthesis.
+  for (const ref of [values.base, values.head]) if (ref) resolveCommit(io.cwd, ref);
   const head = values.head
     ? await withTreeAt(io.cwd, values.head, (root) => synthesizeValid(root))
     : await synthesizeTree(io.cwd, environmentFiles(io.cwd)).then((out) => out.environments);

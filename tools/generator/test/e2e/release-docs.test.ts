@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DOMAINS, edit, readTree, scratchRepo, tandem } from "./scratch.ts";
+
+const setVersion = (repo: string, domain: string, version: string) =>
+  edit(repo, `modules/${domain}/package.json`, (text) =>
+    text.replace(/"version": "[^"]+"/, `"version": "${version}"`),
+  );
+
+describe("tandem release", () => {
+  let repo: string;
+  const releases = (domain: string) => join(repo, "modules", domain, "releases");
+
+  beforeAll(() => {
+    repo = scratchRepo();
+  });
+
+  it("writes releases/<version>/ for a new version: the files synth writes for the module", async () => {
+    setVersion(repo, "dns", "1.1.0");
+    const result = await tandem(repo, ["release", "dns"]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: "released dns@1.1.0 -> modules/dns/releases/1.1.0/\n",
+      stderr: "",
+    });
+    expect((await tandem(repo, ["synth", "--env", "dev"])).code).toBe(0);
+    const built = readTree(join(repo, "dist/modules/dns"));
+    expect(readTree(join(releases("dns"), "1.1.0"))).toEqual(built);
+    expect([...built.keys()].sort()).toEqual(["README.md", "main.tf.json", "versions.tf.json"]);
+  });
+
+  it("is a no-op (exit 0) for a version already released with the same content", async () => {
+    const before = readTree(releases("dns"));
+    const result = await tandem(repo, ["release", "dns"]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: "dns@1.1.0 is already released with this content\n",
+      stderr: "",
+    });
+    expect(readTree(releases("dns"))).toEqual(before);
+  });
+
+  it("refuses (exit 1) to overwrite a released version with changed source, and keeps the snapshot", async () => {
+    const before = readTree(releases("dns"));
+    edit(repo, "modules/dns/src/variables.ts", (text) =>
+      text.replace("Prefix for every resource name", "Name prefix for every resource"),
+    );
+    const result = await tandem(repo, ["release", "dns"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      "dns@1.1.0 is already released with different content; bump the version (nx release) instead of overwriting\n",
+    );
+    expect(readTree(releases("dns"))).toEqual(before);
+  });
+
+  it("releases what it can and refuses the rest when given several modules", async () => {
+    setVersion(repo, "backup", "1.0.1");
+    const result = await tandem(repo, ["release", "backup", "dns"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("released backup@1.0.1 -> modules/backup/releases/1.0.1/\n");
+    expect(result.stderr).toContain("dns@1.1.0 is already released with different content");
+    expect(existsSync(join(releases("backup"), "1.0.1", "main.tf.json"))).toBe(true);
+  });
+
+  it("rejects a missing or unknown module name with exit 2", async () => {
+    for (const argv of [["release"], ["release", "dnss"]]) {
+      const result = await tandem(repo, argv);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`domains: ${DOMAINS.join(", ")}`);
+    }
+  });
+});
+
+describe("tandem docs", () => {
+  let repo: string;
+  const readme = () => readFileSync(join(repo, "modules/networking/README.md"), "utf8");
+
+  beforeAll(() => {
+    repo = scratchRepo();
+  });
+
+  it("--check passes on the repository's READMEs", async () => {
+    expect(await tandem(repo, ["docs", "--check"])).toEqual({
+      code: 0,
+      stdout: "module READMEs are up to date\n",
+      stderr: "",
+    });
+  });
+
+  it("--check fails naming the README a changed variable description makes stale; docs fixes it", async () => {
+    const before = readme();
+    edit(repo, "modules/networking/src/variables.ts", (text) =>
+      text.replace(
+        "Availability zones to spread subnets",
+        "Number of availability zones to spread subnets",
+      ),
+    );
+    const check = await tandem(repo, ["docs", "--check"]);
+    expect(check).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "out of date (run `tandem docs`): modules/networking/README.md\n",
+    });
+    expect(readme()).toBe(before);
+
+    const fix = await tandem(repo, ["docs"]);
+    expect(fix).toEqual({ code: 0, stdout: "updated modules/networking/README.md\n", stderr: "" });
+    expect(readme()).toContain("Number of availability zones to spread subnets");
+    expect((await tandem(repo, ["docs", "--check"])).code).toBe(0);
+  });
+});

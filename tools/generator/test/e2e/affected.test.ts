@@ -2,7 +2,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { commit, copyRelease, edit, editModuleJson, git, scratchRepo, tandem } from "./scratch.ts";
+import {
+  changeNumericDefault,
+  commit,
+  copyRelease,
+  edit,
+  editModuleJson,
+  git,
+  scratchRepo,
+  tandem,
+} from "./scratch.ts";
 
 interface Affected {
   environment: string;
@@ -121,11 +130,7 @@ describe("tandem affected on a scripted git history", () => {
   });
 
   it("finds the regional roots of the environment that builds a changed module from the workspace", async () => {
-    const found = await step("networking default", () =>
-      edit(repo, "modules/networking/src/variables.ts", (text) =>
-        text.replace("default: 3,", "default: 2,"),
-      ),
-    );
+    const found = await step("networking default", () => changeNumericDefault(repo, "networking"));
     expect(found).toEqual([roots("dev").primary, roots("dev").secondary]);
   });
 

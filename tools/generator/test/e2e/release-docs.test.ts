@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DOMAINS, edit, readTree, scratchRepo, tandem } from "./scratch.ts";
+import { DOMAINS, edit, readTree, rewordVariable, scratchRepo, tandem } from "./scratch.ts";
 
 const setVersion = (repo: string, domain: string, version: string) =>
   edit(repo, `modules/${domain}/package.json`, (text) =>
@@ -43,9 +43,7 @@ describe("tandem release", () => {
 
   it("refuses (exit 1) to overwrite a released version with changed source, and keeps the snapshot", async () => {
     const before = readTree(releases("dns"));
-    edit(repo, "modules/dns/src/variables.ts", (text) =>
-      text.replace("Prefix for every resource name", "Name prefix for every resource"),
-    );
+    await rewordVariable(repo, "dns");
     const result = await tandem(repo, ["release", "dns"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
@@ -91,12 +89,7 @@ describe("tandem docs", () => {
 
   it("--check fails naming the README a changed variable description makes stale; docs fixes it", async () => {
     const before = readme();
-    edit(repo, "modules/networking/src/variables.ts", (text) =>
-      text.replace(
-        "Availability zones to spread subnets",
-        "Number of availability zones to spread subnets",
-      ),
-    );
+    const { description } = await rewordVariable(repo, "networking");
     const check = await tandem(repo, ["docs", "--check"]);
     expect(check).toEqual({
       code: 1,
@@ -107,7 +100,7 @@ describe("tandem docs", () => {
 
     const fix = await tandem(repo, ["docs"]);
     expect(fix).toEqual({ code: 0, stdout: "updated modules/networking/README.md\n", stderr: "" });
-    expect(readme()).toContain("Number of availability zones to spread subnets");
+    expect(readme()).toContain(description);
     expect((await tandem(repo, ["docs", "--check"])).code).toBe(0);
   });
 });

@@ -14,7 +14,9 @@ import { join, relative } from "node:path";
 import { afterAll } from "vitest";
 import { run } from "../../src/cli.ts";
 import type { CommandIo } from "../../src/io.ts";
-import { DOMAINS } from "../../src/manifest/schema.ts";
+import { DOMAINS, type Domain } from "../../src/manifest/schema.ts";
+import { moduleFiles } from "../../src/modules/artifact.ts";
+import { loadModuleSources } from "../../src/modules/load.ts";
 
 /** The real repository this test file lives in. */
 export const REPO = join(import.meta.dirname, "../../../..");
@@ -139,4 +141,43 @@ export function editModuleJson(file: string, change: (json: ModuleJson) => void)
   const json = readJson<ModuleJson>(file);
   change(json);
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/** Every file under a folder of `repo`, by path relative to `repo`. */
+function sourceFiles(repo: string, folder: string): string[] {
+  return [...readTree(join(repo, folder)).keys()].map((path) => join(folder, path));
+}
+
+/**
+ * Rewords the description of one of `domain`'s own variables in its source (the first whose
+ * description is written out whole in exactly one source file), found from the module as built,
+ * so the edit survives refactors of how variables are declared. Returns the variable and the
+ * new description.
+ */
+export async function rewordVariable(
+  repo: string,
+  domain: Domain,
+): Promise<{ variable: string; description: string }> {
+  const json = moduleFiles(await loadModuleSources(repo), domain).json;
+  const files = sourceFiles(repo, `modules/${domain}/src`).filter((f) => f.endsWith(".ts"));
+  for (const [variable, { description }] of Object.entries(json.variable ?? {}).sort()) {
+    if (!description) continue;
+    const holding = files.filter((f) => readFileSync(join(repo, f), "utf8").includes(description));
+    if (holding.length !== 1) continue;
+    const reworded = `Reworded: ${description}`;
+    edit(repo, holding[0]!, (text) => text.replace(description, reworded));
+    return { variable, description: reworded };
+  }
+  throw new Error(`no variable description of ${domain} is written out whole in its source`);
+}
+
+/** Changes the first numeric variable default (`default: <n>`) in `domain`'s source. */
+export function changeNumericDefault(repo: string, domain: Domain): void {
+  const file = sourceFiles(repo, `modules/${domain}/src`).find((f) =>
+    /\bdefault: \d+/.test(readFileSync(join(repo, f), "utf8")),
+  );
+  if (!file) throw new Error(`no numeric default in modules/${domain}/src`);
+  edit(repo, file, (text) =>
+    text.replace(/\bdefault: (\d+)/, (_, n) => `default: ${Number(n) + 1}`),
+  );
 }

@@ -1,96 +1,88 @@
-import { TerraformVariable } from "cdktf";
-import type { ModuleStack } from "@tandem/module-kit";
+import { variable, type ModuleStack, type VariableRule } from "@tandem/module-kit";
 
 /** AWS Backup's longest retention: 100 years. */
 const MAX_DAYS = 36500;
 
-/** A validation rule; JSON syntax reads a bare string as a literal, so the condition is wrapped in `${...}`. */
-const rule = (condition: string, errorMessage: string) => ({
-  condition: `\${${condition}}`,
-  errorMessage,
-});
-
-const days = (variable: string) => [
-  rule(
-    `var.${variable} == floor(var.${variable}) && var.${variable} >= 1 && var.${variable} <= ${MAX_DAYS}`,
-    `${variable} must be a whole number of days from 1 to ${MAX_DAYS}.`,
-  ),
+const days = (name: string): VariableRule[] => [
+  [
+    `var.${name} == floor(var.${name}) && var.${name} >= 1 && var.${name} <= ${MAX_DAYS}`,
+    `${name} must be a whole number of days from 1 to ${MAX_DAYS}.`,
+  ],
   // Both Regions' vaults get the same lock; a recovery point outside its range fails the job.
-  rule(
-    `var.vault_lock == null ? true : var.${variable} >= var.vault_lock.min_retention_days && var.${variable} <= var.vault_lock.max_retention_days`,
-    `${variable} must lie within vault_lock's min_retention_days and max_retention_days.`,
-  ),
+  [
+    `var.vault_lock == null ? true : var.${name} >= var.vault_lock.min_retention_days && var.${name} <= var.vault_lock.max_retention_days`,
+    `${name} must lie within vault_lock's min_retention_days and max_retention_days.`,
+  ],
 ];
 
 /** Declares the backup inputs of docs/module-wiring.md. */
 export function backupVariables(stack: ModuleStack): void {
-  new TerraformVariable(stack, "schedule", {
+  variable(stack, "schedule", {
     type: "string",
     default: "cron(0 3 * * ? *)",
     description:
       "When the plan starts a backup, in AWS Backup's UTC schedule syntax: `cron(minutes hours day-of-month month " +
       "day-of-week year)` (six fields, unlike the 5-field cron of the drill) or `rate(N hours|days)`.",
-    validation: [
-      rule(
+    rules: [
+      [
         'can(regex("^cron[(][^ ]+( [^ ]+){5}[)]$", var.schedule)) || can(regex("^rate[(][1-9][0-9]* (hour|hours|day|days)[)]$", var.schedule))',
         "schedule must be an AWS cron expression with six fields, e.g. cron(0 3 * * ? *), or rate(N hours|days).",
-      ),
+      ],
     ],
   });
-  new TerraformVariable(stack, "retention_days", {
+  variable(stack, "retention_days", {
     type: "number",
     default: 35,
     description: "Days a recovery point stays in this Region's vault.",
-    validation: days("retention_days"),
+    rules: days("retention_days"),
   });
-  new TerraformVariable(stack, "copy_retention_days", {
+  variable(stack, "copy_retention_days", {
     type: "number",
     default: 35,
     description: "Days the cross-Region copy stays in the destination vault.",
-    validation: days("copy_retention_days"),
+    rules: days("copy_retention_days"),
   });
-  new TerraformVariable(stack, "destination_vault_arn", {
+  variable(stack, "destination_vault_arn", {
     type: "string",
     default: "",
     description:
       "Primary role: ARN of the other Region's vault that receives the copies " +
       '(`arn:aws:backup:<secondary>:<account>:backup-vault:<name>`). `""` in the secondary role.',
-    validation: [
-      rule(
+    rules: [
+      [
         'var.role != "primary" || can(regex("^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_-]{2,50}$", var.destination_vault_arn))',
         "destination_vault_arn must be a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>) in the primary role.",
-      ),
+      ],
     ],
   });
-  new TerraformVariable(stack, "resource_arns", {
+  variable(stack, "resource_arns", {
     type: "list(string)",
     default: [],
     description:
       "Primary role: ARNs of what the plan backs up (the Aurora cluster and the DynamoDB table). `[]` in the secondary role.",
-    validation: [
-      rule(
+    rules: [
+      [
         'var.role != "primary" || length(var.resource_arns) > 0',
         "resource_arns must name at least one resource in the primary role: a plan without a selection backs up nothing.",
-      ),
-      rule(
+      ],
+      [
         'alltrue([for arn in var.resource_arns : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]+:[0-9]{12}:.+$", arn))])',
         "resource_arns must be resource ARNs (arn:aws:<service>:<region>:<account>:...).",
-      ),
+      ],
     ],
   });
-  const lock = new TerraformVariable(stack, "vault_lock", {
+  variable(stack, "vault_lock", {
     type: "object({ min_retention_days = number, max_retention_days = number, changeable_for_days = optional(number, 3) })",
     nullable: true,
+    default: null,
     description:
       "Vault Lock in compliance mode, or `null` for none. After `changeable_for_days` (at least 3) the lock is " +
       "immutable: nobody, root included, can delete recovery points early, shorten retention or remove the lock.",
-    validation: [
-      rule(
+    rules: [
+      [
         `var.vault_lock == null ? true : var.vault_lock.min_retention_days >= 1 && var.vault_lock.max_retention_days >= var.vault_lock.min_retention_days && var.vault_lock.max_retention_days <= ${MAX_DAYS} && var.vault_lock.changeable_for_days >= 3`,
         `vault_lock needs 1 <= min_retention_days <= max_retention_days <= ${MAX_DAYS} and changeable_for_days >= 3.`,
-      ),
+      ],
     ],
   });
-  // cdktf cannot serialize `default: null`; the override writes it as-is.
-  lock.addOverride("default", null);
 }

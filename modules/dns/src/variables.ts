@@ -1,77 +1,59 @@
-import { TerraformVariable } from "cdktf";
-import type { ModuleStack } from "@tandem/module-kit";
+import {
+  nameVariable,
+  ROUTE53_HEALTH_CHECK_REGIONS,
+  variable,
+  type ModuleStack,
+} from "@tandem/module-kit";
 
 /** A lower-case DNS name without a trailing dot, e.g. `pay.acme-payments.com`. */
 const DNS_NAME = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$";
-
-/** The regions Route 53 health checkers run from (Route 53 API, HealthCheckRegion). */
-export const CHECKER_REGIONS = [
-  "us-east-1",
-  "us-west-1",
-  "us-west-2",
-  "eu-west-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ap-northeast-1",
-  "sa-east-1",
-];
 
 const ENDPOINT_TYPE =
   "object({ region = string, target_domain_name = string, target_zone_id = string, health_check_fqdn = string })";
 
 /** Declares the module's inputs; resources refer to them as `var.<name>`. */
 export function dnsVariables(stack: ModuleStack): void {
-  // Same rule as the kit's `name`; the global root has no `role`, so commonVariables() does not fit.
-  variable(stack, "name", "string", "Prefix for every resource name, e.g. `payments-prod`.", [
-    [
-      'can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))',
-      "name must be 3-40 characters of lower-case letters, digits and hyphens.",
-    ],
-  ]);
-  variable(
-    stack,
-    "zone_name",
-    "string",
-    "The hosted zone's domain, e.g. `pay.acme-payments.com`.",
-    [
+  // The global root has no `role`, so commonVariables() does not fit.
+  nameVariable(stack);
+  variable(stack, "zone_name", {
+    type: "string",
+    description: "The hosted zone's domain, e.g. `pay.acme-payments.com`.",
+    rules: [
       [
         `can(regex("${DNS_NAME}", var.zone_name))`,
         "zone_name must be a lower-case DNS name without a trailing dot.",
       ],
     ],
-  );
-  variable(
-    stack,
-    "zone_id",
-    "string",
-    'An existing public hosted zone for `zone_name`; `""` creates the zone (and its query logging).',
-    [
+  });
+  variable(stack, "zone_id", {
+    type: "string",
+    description:
+      'An existing public hosted zone for `zone_name`; `""` creates the zone (and its query logging).',
+    default: "",
+    rules: [
       [
         `var.zone_id == "" || can(regex("^Z[A-Z0-9]{1,31}$", var.zone_id))`,
         "zone_id must be a Route 53 hosted zone id (Z...) or empty.",
       ],
     ],
-    "",
-  );
-  variable(
-    stack,
-    "record_name",
-    "string",
-    "The failover name clients call, e.g. `api.pay.acme-payments.com`.",
-    [
+  });
+  variable(stack, "record_name", {
+    type: "string",
+    description: "The failover name clients call, e.g. `api.pay.acme-payments.com`.",
+    rules: [
       [
         `can(regex("${DNS_NAME}", var.record_name))`,
         "record_name must be a lower-case DNS name without a trailing dot.",
       ],
     ],
-  );
+  });
   for (const role of ["primary", "secondary"]) endpointVariable(stack, role);
-  variable(
-    stack,
-    "certificate_validation_records",
-    "list(object({ name = string, type = string, value = string }))",
-    "ACM DNS validation records of both regions' certificates (compute output). The same name in the same account gives the same record, so duplicates are merged.",
-    [
+  variable(stack, "certificate_validation_records", {
+    type: "list(object({ name = string, type = string, value = string }))",
+    description:
+      "ACM DNS validation records of both regions' certificates (compute output). The same name in the same account gives the same record, so duplicates are merged.",
+    default: [],
+    rules: [
       [
         "length(distinct([for r in var.certificate_validation_records : r.name])) == length(distinct(var.certificate_validation_records))",
         "certificate_validation_records with the same name must have the same type and value.",
@@ -81,56 +63,51 @@ export function dnsVariables(stack: ModuleStack): void {
         "ACM DNS validation records are CNAME records.",
       ],
     ],
-    [],
-  );
-  variable(
-    stack,
-    "health_check_interval",
-    "number",
-    "Seconds between checks from each checker: 10 (fast, costs more) or 30. Route 53 cannot change it after creation.",
-    [["contains([10, 30], var.health_check_interval)", "health_check_interval must be 10 or 30."]],
-    30,
-  );
-  variable(
-    stack,
-    "health_check_failure_threshold",
-    "number",
-    "Consecutive failed checks before an endpoint is unhealthy (1-10).",
-    [
+  });
+  variable(stack, "health_check_interval", {
+    type: "number",
+    description:
+      "Seconds between checks from each checker: 10 (fast, costs more) or 30. Route 53 cannot change it after creation.",
+    default: 30,
+    rules: [
+      ["contains([10, 30], var.health_check_interval)", "health_check_interval must be 10 or 30."],
+    ],
+  });
+  variable(stack, "health_check_failure_threshold", {
+    type: "number",
+    description: "Consecutive failed checks before an endpoint is unhealthy (1-10).",
+    default: 3,
+    rules: [
       [
         "var.health_check_failure_threshold >= 1 && var.health_check_failure_threshold <= 10 && floor(var.health_check_failure_threshold) == var.health_check_failure_threshold",
         "health_check_failure_threshold must be a whole number from 1 to 10.",
       ],
     ],
-    3,
-  );
-  variable(
-    stack,
-    "health_check_regions",
-    "list(string)",
-    "Regions the Route 53 health checkers run from; at least 3, so one checker region's trouble cannot fail a healthy endpoint.",
-    [
+  });
+  variable(stack, "health_check_regions", {
+    type: "list(string)",
+    description:
+      "Regions the Route 53 health checkers run from; at least 3, so one checker region's trouble cannot fail a healthy endpoint.",
+    default: ["us-east-1", "us-west-2", "eu-west-1"],
+    rules: [
       [
         "length(distinct(var.health_check_regions)) >= 3",
         "health_check_regions needs at least 3 distinct regions.",
       ],
       [
-        `alltrue([for r in var.health_check_regions : contains(${JSON.stringify(CHECKER_REGIONS)}, r)])`,
-        `health_check_regions must be among ${CHECKER_REGIONS.join(", ")}.`,
+        `alltrue([for r in var.health_check_regions : contains(${JSON.stringify(ROUTE53_HEALTH_CHECK_REGIONS)}, r)])`,
+        `health_check_regions must be among ${ROUTE53_HEALTH_CHECK_REGIONS.join(", ")}.`,
       ],
     ],
-    ["us-east-1", "us-west-2", "eu-west-1"],
-  );
+  });
 }
 
 function endpointVariable(stack: ModuleStack, role: string): void {
   const v = `var.${role}`;
-  variable(
-    stack,
-    role,
-    ENDPOINT_TYPE,
-    `The ${role} region's API: its region, the regional custom domain target (\`target_domain_name\`, \`target_zone_id\`) and the host name of its regional endpoint to health-check (a host name, not a URL).`,
-    [
+  variable(stack, role, {
+    type: ENDPOINT_TYPE,
+    description: `The ${role} region's API: its region, the regional custom domain target (\`target_domain_name\`, \`target_zone_id\`) and the host name of its regional endpoint to health-check (a host name, not a URL).`,
+    rules: [
       [
         `can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", ${v}.region))`,
         `${role}.region must be an AWS region such as us-east-1.`,
@@ -148,25 +125,5 @@ function endpointVariable(stack: ModuleStack, role: string): void {
         `${role}.health_check_fqdn must be a host name such as abc123.execute-api.us-east-1.amazonaws.com, not a URL.`,
       ],
     ],
-  );
-}
-
-function variable(
-  stack: ModuleStack,
-  name: string,
-  type: string,
-  description: string,
-  rules: [condition: string, errorMessage: string][],
-  defaultValue?: unknown,
-): void {
-  new TerraformVariable(stack, name, {
-    type,
-    description,
-    ...(defaultValue === undefined ? {} : { default: defaultValue }),
-    // Terraform JSON reads a plain string as a literal: the condition must be an interpolation.
-    validation: rules.map(([condition, errorMessage]) => ({
-      condition: `\${${condition}}`,
-      errorMessage,
-    })),
   });
 }

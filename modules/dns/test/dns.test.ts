@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { synthesizeModule } from "@tandem/module-kit";
+import {
+  ROUTE53_HEALTH_CHECK_REGIONS as CHECKER_REGIONS,
+  synthesizeModule,
+} from "@tandem/module-kit";
 import dns from "../src/index.ts";
-import { CHECKER_REGIONS } from "../src/variables.ts";
 import { QUERY_LOG_RETENTION_DAYS } from "../src/zone.ts";
 import {
   type Condition,

@@ -1,5 +1,4 @@
-import { TerraformVariable } from "cdktf";
-import type { ModuleStack } from "@tandem/module-kit";
+import { nameVariable, variable, type ModuleStack } from "@tandem/module-kit";
 
 export const ROLES = ["primary", "secondary", "global"] as const;
 
@@ -18,17 +17,8 @@ const PEER_REGION_RULE =
 
 /** Declares the module's inputs; resources refer to them as `var.<name>`. */
 export function monitoringVariables(stack: ModuleStack): { alarmEmails: string[] } {
-  // Same rule as the kit's `name`; the kit's `role` has no `global`, so commonVariables() does not fit.
-  variable(stack, "name", {
-    type: "string",
-    description: "Prefix for every resource name, e.g. `payments-prod`.",
-    rules: [
-      [
-        'can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))',
-        "name must be 3-40 characters of lower-case letters, digits and hyphens.",
-      ],
-    ],
-  });
+  nameVariable(stack);
+  // The kit's `role` has no `global`, so commonVariables() does not fit.
   variable(stack, "role", {
     type: "string",
     description:
@@ -68,6 +58,8 @@ export function monitoringVariables(stack: ModuleStack): { alarmEmails: string[]
     description:
       "This region's Aurora cluster identifier; the secondary role alarms on its global-database replication lag.",
     default: "",
+    // An empty list still writes `validation: []`, as released in 1.0.0.
+    rules: [],
   });
   variable(stack, "replication_lag_threshold_ms", {
     type: "number",
@@ -83,26 +75,7 @@ export function monitoringVariables(stack: ModuleStack): { alarmEmails: string[]
     description:
       "Route 53 health check ids by role (dns output `health_check_ids`); the global role alarms on each.",
     default: {},
+    rules: [],
   });
   return { alarmEmails: alarmEmails.listValue };
-}
-
-interface VariableOptions {
-  type: string;
-  description: string;
-  default?: unknown;
-  rules?: [condition: string, errorMessage: string][];
-}
-
-function variable(stack: ModuleStack, name: string, options: VariableOptions): TerraformVariable {
-  return new TerraformVariable(stack, name, {
-    type: options.type,
-    description: options.description,
-    ...(options.default === undefined ? {} : { default: options.default }),
-    // Terraform JSON reads a plain string as a literal: the condition must be an interpolation.
-    validation: (options.rules ?? []).map(([condition, errorMessage]) => ({
-      condition: `\${${condition}}`,
-      errorMessage,
-    })),
-  });
 }

@@ -1,8 +1,23 @@
-import { TerraformVariable } from "cdktf";
+import type { TerraformVariable } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region/index.js";
 import type { ModuleStack } from "./module-stack.ts";
+import { variable } from "./variable.ts";
+
+/** The name prefix every module takes, root modules without a `role` included. */
+export function nameVariable(stack: ModuleStack): TerraformVariable {
+  return variable(stack, "name", {
+    type: "string",
+    description: "Prefix for every resource name, e.g. `payments-prod`.",
+    rules: [
+      [
+        'can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))',
+        "name must be 3-40 characters of lower-case letters, digits and hyphens.",
+      ],
+    ],
+  });
+}
 
 /** The two variables every regional module takes: a name prefix and the region's role. */
 export function commonVariables(stack: ModuleStack): {
@@ -10,25 +25,11 @@ export function commonVariables(stack: ModuleStack): {
   role: string;
   isPrimary: string;
 } {
-  const name = new TerraformVariable(stack, "name", {
-    type: "string",
-    description: "Prefix for every resource name, e.g. `payments-prod`.",
-    validation: [
-      {
-        condition: '${can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))}',
-        errorMessage: "name must be 3-40 characters of lower-case letters, digits and hyphens.",
-      },
-    ],
-  });
-  const role = new TerraformVariable(stack, "role", {
+  const name = nameVariable(stack);
+  const role = variable(stack, "role", {
     type: "string",
     description: "This region's role in the pair: `primary` or `secondary`.",
-    validation: [
-      {
-        condition: '${contains(["primary", "secondary"], var.role)}',
-        errorMessage: "role must be primary or secondary.",
-      },
-    ],
+    rules: [['contains(["primary", "secondary"], var.role)', "role must be primary or secondary."]],
   });
   return { name: name.stringValue, role: role.stringValue, isPrimary: '${var.role == "primary"}' };
 }

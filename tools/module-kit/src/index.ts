@@ -12,7 +12,14 @@ export {
   type TerraformOutputJson,
   type TerraformVariableJson,
 } from "./module.ts";
-export { awsContext, commonVariables, type AwsContext } from "./common.ts";
+export {
+  awsContext,
+  commonVariables,
+  nameVariable,
+  type AwsContext,
+} from "./common.ts";
 export { kmsKey, type KmsKeyOptions } from "./kms.ts";
 export { renderReadme } from "./readme.ts";
 export { LOG_RETENTION_DAYS } from "./retention.ts";
+export { ROUTE53_HEALTH_CHECK_REGIONS } from "./route53.ts";
+export { variable, type VariableOptions, type VariableRule } from "./variable.ts";

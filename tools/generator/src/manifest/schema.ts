@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROUTE53_HEALTH_CHECK_REGIONS } from "@tandem/module-kit/route53";
 import { awsBackupScheduleProblem, githubCronProblem } from "./cron.ts";
 import { cidrProblem, domainProblem } from "./net.ts";
 import { logRetentionProblem } from "./retention.ts";
@@ -199,18 +200,7 @@ export const manifestSchema = z.strictObject({
             .default(30),
           failureThreshold: z.number().int().min(1).max(10).default(3),
           regions: z
-            .array(
-              z.enum([
-                "us-east-1",
-                "us-west-1",
-                "us-west-2",
-                "eu-west-1",
-                "ap-southeast-1",
-                "ap-southeast-2",
-                "ap-northeast-1",
-                "sa-east-1",
-              ]),
-            )
+            .array(z.enum(ROUTE53_HEALTH_CHECK_REGIONS))
             .min(3)
             .default(["us-east-1", "us-west-2", "eu-west-1"]),
         })

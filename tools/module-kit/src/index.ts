@@ -12,12 +12,7 @@ export {
   type TerraformOutputJson,
   type TerraformVariableJson,
 } from "./module.ts";
-export {
-  awsContext,
-  commonVariables,
-  nameVariable,
-  type AwsContext,
-} from "./common.ts";
+export { awsContext, commonVariables, nameVariable, type AwsContext } from "./common.ts";
 export { kmsKey, type KmsKeyOptions } from "./kms.ts";
 export { renderReadme } from "./readme.ts";
 export { LOG_RETENTION_DAYS } from "./retention.ts";

@@ -46,7 +46,10 @@ describe("variable", () => {
 
   it("wraps each condition in ${...}, keeping the rules' order", () => {
     expect(variables.port?.validation).toEqual([
-      { condition: "${var.port == floor(var.port)}", error_message: "port must be a whole number." },
+      {
+        condition: "${var.port == floor(var.port)}",
+        error_message: "port must be a whole number.",
+      },
       {
         condition: "${var.port >= 1 && var.port <= 65535}",
         error_message: "port must be from 1 to 65535.",

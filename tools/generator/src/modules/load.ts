@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -47,22 +47,19 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
     logLevel: "silent",
   });
   const code = result.outputFiles[0]!.contents;
-  // Written beside the installed packages so the bundle's bare imports resolve to them;
-  // named by content so two trees in one process never share an ESM cache entry.
-  const file = join(
-    cacheDir(),
-    `modules-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`,
-  );
-  // Renamed into place: another process (parallel tests, Nx targets) may be importing this name.
-  if (!existsSync(file)) {
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
-    renameSync(partial, file);
+  // Written beside the installed packages so the bundle's bare imports resolve to them; named
+  // by content so two trees in one process never share an ESM cache entry, and by process so a
+  // parallel load never reads a half-written file. Once imported the file is not needed.
+  const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
+  const file = join(cacheDir(), `modules-${hash}-${process.pid}.mjs`);
+  writeFileSync(file, code);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } finally {
+    rmSync(file, { force: true });
   }
-  const { kit, ...definitions } = (await import(pathToFileURL(file).href)) as Record<
-    string,
-    unknown
-  >;
+  const { kit, ...definitions } = loaded;
   return {
     root,
     definitions: definitions as ModuleSources["definitions"],

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import { composeEnvironment, type Deployment, type ModuleResolver } from "./compose/deployments.ts";
 import { loadEnvironments, type Environment, type Problem } from "./manifest/index.ts";
-import { DOMAINS, type Domain } from "./manifest/schema.ts";
+import { DOMAINS, type Domain, type Manifest } from "./manifest/schema.ts";
 import { moduleFiles, readReleasedModule, type ModuleFiles } from "./modules/artifact.ts";
 import { loadModuleSources } from "./modules/load.ts";
 
@@ -15,6 +15,7 @@ export class ManifestProblems extends Error {
 
 export interface SynthesizedEnvironment {
   readonly name: string;
+  readonly manifest: Manifest;
   readonly deployments: Deployment[];
 }
 
@@ -54,7 +55,7 @@ export async function synthesizeTree(root: string, manifestFiles: string[]): Pro
   const synthesized = environments.map((environment) => {
     const deployments = composeEnvironment(environment, resolve, toolchain);
     addEnvironmentFiles(files, environment, deployments);
-    return { name: environment.manifest.name, deployments };
+    return { name: environment.manifest.name, manifest: environment.manifest, deployments };
   });
   return { files, modules, environments: synthesized };
 }

@@ -5,7 +5,6 @@ import { withTreeAt } from "../git.ts";
 import type { Command } from "../io.ts";
 import { failoverBudget, loadEnvironments } from "../manifest/index.ts";
 import type { Domain, Manifest } from "../manifest/schema.ts";
-import type { TerraformModuleJson } from "@tandem/module-kit";
 import { synthesizeTree } from "../synth.ts";
 
 const USAGE = "tandem preview [--env <name>]... [--base <ref>]";
@@ -22,14 +21,12 @@ export const previewCommand: Command = async (argv, io) => {
   const base = values.base
     ? await withTreeAt(io.cwd, values.base, (root) => synthesizeTree(root, existing(root, files)))
     : undefined;
-  const { environments } = loadEnvironments(files, { root: io.cwd });
-  for (const env of head.environments) {
-    const manifest = environments.find((e) => e.manifest.name === env.name)!.manifest;
-    io.stdout(`${env.name} (${manifest.tier}): ${manifest.domain}\n`);
+  for (const { name, manifest, deployments } of head.environments) {
+    io.stdout(`${name} (${manifest.tier}): ${manifest.domain}\n`);
     io.stdout(indent(budgetLines(manifest), 2));
-    for (const deployment of env.deployments) {
+    for (const deployment of deployments) {
       const before = base?.environments
-        .find((e) => e.name === env.name)
+        .find((e) => e.name === name)
         ?.deployments.find((d) => d.name === deployment.name);
       io.stdout(indent(deploymentLines(deployment, before, base !== undefined), 2));
     }
@@ -71,10 +68,14 @@ function deploymentLines(
     .join(" ");
   const counts = resourceCounts(deployment);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const where = [deployment.role, deployment.region].filter((part) => part !== deployment.name);
   const lines = [
-    `${deployment.name} (${deployment.role}, ${deployment.region}) sha256 ${deployment.sha256.slice(0, 12)}${status}`,
+    `${deployment.name} (${where.join(", ")}) sha256 ${deployment.sha256.slice(0, 12)}${status}`,
     `  modules: ${modules}`,
-    `  ${total} resource blocks: ${[...counts].map(([type, n]) => `${type} x${n}`).join(", ")}`,
+    ...wrap(
+      `${total} resource blocks:`,
+      [...counts].map(([type, n]) => `${type} x${n}`),
+    ),
   ];
   if (before && before.sha256 !== deployment.sha256)
     lines.push(...changeLines(before, deployment).map((l) => `  ${l}`));
@@ -95,7 +96,7 @@ function resourceCounts(deployment: Deployment): Map<string, number> {
 function resourceBlocks(deployment: Deployment): Map<string, string> {
   const blocks = new Map<string, string>();
   for (const domain of Object.keys(deployment.modules) as Domain[]) {
-    const json = moduleJson(deployment, domain);
+    const json = deployment.resolved[domain]!.files.json;
     for (const [type, byName] of Object.entries(json.resource ?? {})) {
       for (const [name, block] of Object.entries(byName))
         blocks.set(`module.${domain}.${type}.${name}`, JSON.stringify(block));
@@ -104,8 +105,19 @@ function resourceBlocks(deployment: Deployment): Map<string, string> {
   return blocks;
 }
 
-function moduleJson(deployment: Deployment, domain: Domain): TerraformModuleJson {
-  return deployment.resolved[domain]!.files.json;
+/**
+ * `label item, item, ...` in printed lines of at most 100 columns (the section adds 2 columns
+ * of indent and each line but the last a comma), continuation lines indented.
+ */
+function wrap(label: string, items: string[], width = 97): string[] {
+  const lines = [`  ${label}`];
+  for (const item of items) {
+    const last = lines.length - 1;
+    const joined = `${lines[last]}${lines[last]!.endsWith(":") ? " " : ", "}${item}`;
+    if (joined.length <= width || lines[last]!.endsWith(":")) lines[last] = joined;
+    else lines.push(`    ${item}`);
+  }
+  return lines.map((line, i) => (i < lines.length - 1 ? `${line},` : line));
 }
 
 /** Added, removed and changed resource blocks and module inputs between two versions of a root. */
@@ -122,12 +134,29 @@ function changeLines(before: Deployment, after: Deployment): string[] {
   for (const [domain, call] of Object.entries(
     after.root.module as Record<string, Record<string, unknown>>,
   )) {
+    const from = before.modules[domain as Domain];
+    const to = after.modules[domain as Domain];
+    if (from !== to) lines.push(`~ module.${domain} ${from ?? "(none)"} -> ${to}`);
     const changed = Object.keys({ ...call, ...oldCalls[domain] }).filter(
-      (key) => JSON.stringify(call[key]) !== JSON.stringify(oldCalls[domain]?.[key]),
+      (key) =>
+        key !== "source" && JSON.stringify(call[key]) !== JSON.stringify(oldCalls[domain]?.[key]),
     );
     if (changed.length > 0) lines.push(`~ module.${domain} inputs: ${changed.join(", ")}`);
   }
-  return lines.length > 0 ? lines : ["~ provider or backend settings only"];
+  // Module versions are also a default tag; the lines above already say so.
+  if (providerSettings(before) !== providerSettings(after))
+    lines.push("~ provider settings (region, account or default tags)");
+  if (JSON.stringify(before.root.terraform) !== JSON.stringify(after.root.terraform))
+    lines.push("~ terraform settings (versions or backend)");
+  return lines.length > 0
+    ? lines
+    : ["~ module files only (README or assets): no resource, input or setting changed"];
+}
+
+function providerSettings(deployment: Deployment): string {
+  return JSON.stringify(deployment.root.provider, (key, value: unknown) =>
+    key === "TandemModules" ? undefined : value,
+  );
 }
 
 function indent(lines: string[], spaces: number): string {

@@ -1,7 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** A mistake in how a command was called: exit 2 with a usage line, never a stack trace. */
-export class UsageError extends Error {}
+import { UsageError } from "./errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -1,8 +1,6 @@
-import { UsageError } from "./args.ts";
-import { CompositionError } from "./compose/deployments.ts";
+import { CompositionError, ManifestProblems, UsageError } from "./errors.ts";
 import { EXIT, type Command, type CommandIo } from "./io.ts";
 import { formatProblem } from "./manifest/index.ts";
-import { ManifestProblems } from "./synth.ts";
 
 /** Each command is imported only when run, so `validate` never loads cdktf. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError } from "./args.ts";
+import { UsageError } from "./errors.ts";
 
 /** Manifest files of the tree at `root`, all of them or the named environments, sorted. */
 export function environmentFiles(root: string, names?: string[]): string[] {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "./args.ts";
+import { UsageError } from "./errors.ts";
 import { installedPackages } from "./modules/load.ts";
 
 /** What synthesis reads of a tree; everything else (docs, CI, the generator) cannot change output. */

@@ -1,17 +1,10 @@
-import { join } from "node:path";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import { composeEnvironment, type Deployment, type ModuleResolver } from "./compose/deployments.ts";
-import { loadEnvironments, type Environment, type Problem } from "./manifest/index.ts";
+import { ManifestProblems } from "./errors.ts";
+import { loadEnvironments, type Environment } from "./manifest/index.ts";
 import { DOMAINS, type Domain, type Manifest } from "./manifest/schema.ts";
 import { moduleFiles, readReleasedModule, type ModuleFiles } from "./modules/artifact.ts";
 import { loadModuleSources } from "./modules/load.ts";
-
-/** Manifests with problems: the validator's located errors, nothing synthesized. */
-export class ManifestProblems extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(`${problems.length} manifest problem(s)`);
-  }
-}
 
 export interface SynthesizedEnvironment {
   readonly name: string;
@@ -68,7 +61,7 @@ function moduleResolver(root: string, workspace: Record<Domain, ModuleFiles>): M
       return { source: `../../../modules/${domain}`, files: workspace[domain] };
     const key = `${domain}@${version}`;
     if (!releases.has(key))
-      releases.set(key, readReleasedModule(join(root, "modules", domain, "releases", version)));
+      releases.set(key, readReleasedModule(root, `modules/${domain}/releases/${version}`));
     return {
       source: `../../../../modules/${domain}/releases/${version}`,
       files: releases.get(key)!,

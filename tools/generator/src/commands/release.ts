@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCommandArgs, UsageError } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
+import { UsageError } from "../errors.ts";
 import type { Command } from "../io.ts";
 import { DOMAINS, type Domain } from "../manifest/schema.ts";
 import { moduleFiles, readReleasedModule } from "../modules/artifact.ts";
@@ -28,7 +29,9 @@ export const releaseCommand: Command = async (argv, io) => {
     const built = moduleFiles(sources, domain);
     const releases = join(io.cwd, "modules", domain, "releases");
     if (existsSync(join(releases, version))) {
-      if (readReleasedModule(join(releases, version)).sha256 === built.sha256) {
+      if (
+        readReleasedModule(io.cwd, `modules/${domain}/releases/${version}`).sha256 === built.sha256
+      ) {
         io.stdout(`${domain}@${version} is already released with this content\n`);
       } else {
         io.stderr(

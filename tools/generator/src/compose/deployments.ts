@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ProviderRequirement } from "@tandem/module-kit";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import { CompositionError } from "../errors.ts";
 import type { Environment } from "../manifest/index.ts";
 import type { Domain } from "../manifest/schema.ts";
 import type { ModuleFiles } from "../modules/artifact.ts";
@@ -42,9 +43,6 @@ export interface Toolchain {
 }
 
 export type ModuleResolver = (domain: Domain, version: string) => ResolvedModule;
-
-/** A composition mistake in the modules themselves (not the manifest): a missing input or output. */
-export class CompositionError extends Error {}
 
 /** Composes an environment into its three roots, in apply order: primary, secondary, global. */
 export function composeEnvironment(

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TerraformModuleJson } from "@tandem/module-kit";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import { CompositionError } from "../errors.ts";
 import type { Domain } from "../manifest/schema.ts";
 import type { ModuleSources } from "./load.ts";
 
@@ -35,20 +36,36 @@ export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles
   return { json: artifact.json, files, sha256: hashFiles(files) };
 }
 
-/** Reads a released module snapshot (`modules/<domain>/releases/<version>/`). */
-export function readReleasedModule(dir: string): ModuleFiles {
+/**
+ * Reads a released module snapshot, `release` being its folder relative to `root`
+ * (`modules/<domain>/releases/<version>`); a broken snapshot is a located composition error.
+ */
+export function readReleasedModule(root: string, release: string): ModuleFiles {
+  const dir = join(root, release);
   if (!existsSync(join(dir, "main.tf.json"))) {
-    throw new Error(`${dir} is not a released module: main.tf.json is missing`);
+    throw new CompositionError(
+      `${release}/main.tf.json: missing; a release folder must hold a synthesized module`,
+    );
   }
   const files = new Map<string, Uint8Array>(
     readdirSync(dir)
       .sort()
       .map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]),
   );
-  const json = JSON.parse(
-    new TextDecoder().decode(files.get("main.tf.json")),
-  ) as TerraformModuleJson;
+  const read = (name: string) => parseJson(files.get(name), `${release}/${name}`);
+  const json = read("main.tf.json") as TerraformModuleJson;
+  const versions = read("versions.tf.json") as Partial<TerraformModuleJson>;
+  json.terraform = { ...json.terraform, ...versions.terraform };
   return { json, files, sha256: hashFiles(files) };
+}
+
+function parseJson(bytes: Uint8Array | undefined, file: string): unknown {
+  if (bytes === undefined) return {};
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new CompositionError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
 }
 
 export function hashFiles(files: ReadonlyMap<string, Uint8Array>): string {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   composeEnvironment,
-  CompositionError,
   GLOBAL_REGION,
   type Deployment,
 } from "../../src/compose/deployments.ts";
+import { CompositionError } from "../../src/errors.ts";
 import { contractModule, contractResolver, exampleEnvironment, TOOLCHAIN } from "../helpers.ts";
 
 type Root = {

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tandem, tempDir } from "./scratch.ts";
+import { scratchRepo, tandem, tempDir } from "./scratch.ts";
 
 const COMMANDS = ["validate", "synth", "preview", "affected", "release", "docs"];
 
@@ -57,5 +57,15 @@ describe("the tandem command line", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^tandem: comparing with a git ref needs a git repository: /);
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("names the file of a broken release snapshot, in one line, with exit 1", async () => {
+    const repo = scratchRepo();
+    writeFileSync(join(repo, "modules/dns/releases/1.0.0/main.tf.json"), "{ not json");
+    const broken = await tandem(repo, ["synth", "--env", "prod"]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(
+      /^tandem: modules\/dns\/releases\/1\.0\.0\/main\.tf\.json: not valid JSON \(.+\)\n$/,
+    );
   });
 });

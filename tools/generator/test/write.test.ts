@@ -4,17 +4,26 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { writeTreeAtomically } from "../src/write.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function outputDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-write-"));
+  made.push(dir);
+  return dir;
+}
 
 function previousOutput(): string {
-  const out = mkdtempSync(join(tmpdir(), "tandem-write-"));
+  const out = outputDir();
   mkdirSync(join(out, "environments/dev"), { recursive: true });
   writeFileSync(join(out, "environments/dev/old.json"), "old");
   mkdirSync(join(out, "environments/prod"), { recursive: true });
@@ -45,7 +54,7 @@ describe("writeTreeAtomically", () => {
   });
 
   it("creates a target that did not exist, even when it has no files", () => {
-    const out = mkdtempSync(join(tmpdir(), "tandem-write-"));
+    const out = outputDir();
     writeTreeAtomically(out, new Map(), ["modules"]);
     expect(existsSync(join(out, "modules"))).toBe(true);
   });

@@ -2,10 +2,9 @@ import { Token } from "cdktf";
 import { BackupPlan } from "@cdktf/provider-aws/lib/backup-plan/index.js";
 import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection/index.js";
 import type { BackupVault } from "@cdktf/provider-aws/lib/backup-vault/index.js";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
-import { awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
 
 const primaryOnly = () => Token.asNumber('${var.role == "primary" ? 1 : 0}');
 
@@ -15,14 +14,7 @@ const primaryOnly = () => Token.asNumber('${var.role == "primary" ? 1 : 0}');
  */
 export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault): void {
   const aws = awsContext(stack);
-  const assume = new DataAwsIamPolicyDocument(stack, "data.aws_iam_policy_document.assume", {
-    statement: [
-      {
-        actions: ["sts:AssumeRole"],
-        principals: [{ type: "Service", identifiers: ["backup.amazonaws.com"] }],
-      },
-    ],
-  });
+  const assume = assumeRolePolicy(stack, { id: "assume", service: "backup.amazonaws.com" });
   new IamRole(stack, "aws_iam_role.this", {
     count: primaryOnly(),
     // IAM names are account-wide; the region keeps a later swap of the roles from colliding.

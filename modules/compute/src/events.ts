@@ -8,7 +8,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js"
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
-import { awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
 import { PAYMENT_EVENT } from "./handler/contract.ts";
 import type { ComputeInputs } from "./variables.ts";
 
@@ -84,16 +84,10 @@ export function eventForwarding(
 
 function forwardingRole(stack: ModuleStack, inputs: ComputeInputs): IamRole {
   const aws = awsContext(stack);
-  const assume = new DataAwsIamPolicyDocument(stack, "data.aws_iam_policy_document.events_assume", {
-    statement: [
-      {
-        actions: ["sts:AssumeRole"],
-        principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
-        condition: [
-          { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] },
-        ],
-      },
-    ],
+  const assume = assumeRolePolicy(stack, {
+    id: "events_assume",
+    service: "events.amazonaws.com",
+    sourceAccount: true,
   });
   const role = new IamRole(stack, "aws_iam_role.events", {
     name: `${inputs.name}-events-${aws.region}`,

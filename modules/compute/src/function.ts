@@ -9,7 +9,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import type { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 import type { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus/index.js";
-import { awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
 import { ENV } from "./handler/contract.ts";
 import type { ComputeInputs } from "./variables.ts";
 
@@ -93,18 +93,10 @@ function executionRole(
   logs: CloudwatchLogGroup,
 ) {
   const aws = awsContext(stack);
-  const assume = new DataAwsIamPolicyDocument(
-    stack,
-    "data.aws_iam_policy_document.function_assume",
-    {
-      statement: [
-        {
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
-        },
-      ],
-    },
-  );
+  const assume = assumeRolePolicy(stack, {
+    id: "function_assume",
+    service: "lambda.amazonaws.com",
+  });
   // IAM is global: the region keeps the two regions' roles apart (64 characters at most).
   const role = new IamRole(stack, "aws_iam_role.function", {
     name: `${inputs.name}-payments-${aws.region}`,

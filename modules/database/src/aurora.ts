@@ -1,6 +1,5 @@
 import { Fn, TerraformCount, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group/index.js";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
@@ -10,7 +9,7 @@ import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance/index.js";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
-import { awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
 import { inPrimary, onlyIn } from "./expressions.ts";
 import type { DatabaseInputs } from "./variables.ts";
 
@@ -159,21 +158,11 @@ function instances(
 /** Enhanced monitoring: RDS publishes OS metrics through this role. IAM is global, so the name carries the region. */
 function monitoringRole(stack: ModuleStack, inputs: DatabaseInputs) {
   const aws = awsContext(stack);
-  const assume = new DataAwsIamPolicyDocument(
-    stack,
-    "data.aws_iam_policy_document.monitoring_assume",
-    {
-      statement: [
-        {
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: [`monitoring.rds.${aws.dnsSuffix}`] }],
-          condition: [
-            { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] },
-          ],
-        },
-      ],
-    },
-  );
+  const assume = assumeRolePolicy(stack, {
+    id: "monitoring_assume",
+    service: `monitoring.rds.${aws.dnsSuffix}`,
+    sourceAccount: true,
+  });
   const role = new IamRole(stack, "aws_iam_role.monitoring", {
     name: `${inputs.name}-rdsmon-${aws.region}`,
     description: `Aurora enhanced monitoring of ${inputs.name} in ${aws.region}`,

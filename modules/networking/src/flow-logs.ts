@@ -5,7 +5,7 @@ import { FlowLog } from "@cdktf/provider-aws/lib/flow-log/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import type { Vpc } from "@cdktf/provider-aws/lib/vpc/index.js";
-import { awsContext, kmsKey, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, kmsKey, type ModuleStack } from "@tandem/module-kit";
 
 /** Flow logs of all traffic to a KMS-encrypted log group, written through a role that can do nothing else. */
 export function flowLogs(stack: ModuleStack, name: string, vpc: Vpc): CloudwatchLogGroup {
@@ -23,26 +23,12 @@ export function flowLogs(stack: ModuleStack, name: string, vpc: Vpc): Cloudwatch
   });
 
   // Confused-deputy guard from the VPC flow logs guide: only this account's flow logs assume the role.
-  const assume = new DataAwsIamPolicyDocument(
-    stack,
-    "data.aws_iam_policy_document.flow_logs_assume",
-    {
-      statement: [
-        {
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["vpc-flow-logs.amazonaws.com"] }],
-          condition: [
-            { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.accountId] },
-            {
-              test: "ArnLike",
-              variable: "aws:SourceArn",
-              values: [`arn:${aws.partition}:ec2:${aws.region}:${aws.accountId}:vpc-flow-log/*`],
-            },
-          ],
-        },
-      ],
-    },
-  );
+  const assume = assumeRolePolicy(stack, {
+    id: "flow_logs_assume",
+    service: "vpc-flow-logs.amazonaws.com",
+    sourceAccount: true,
+    sourceArn: `arn:${aws.partition}:ec2:${aws.region}:${aws.accountId}:vpc-flow-log/*`,
+  });
   const role = new IamRole(stack, "aws_iam_role.flow_logs", {
     // IAM names are account-wide and both regions' roots create this role: the region keeps them apart.
     name: `${name}-flowlogs-${aws.region}`,

@@ -13,6 +13,7 @@ export {
   type TerraformVariableJson,
 } from "./module.ts";
 export { awsContext, commonVariables, nameVariable, type AwsContext } from "./common.ts";
+export { assumeRolePolicy, type AssumeRolePolicyOptions } from "./iam.ts";
 export { kmsKey, type KmsKeyOptions } from "./kms.ts";
 export { renderReadme } from "./readme.ts";
 export { LOG_RETENTION_DAYS } from "./retention.ts";

@@ -1,5 +1,6 @@
 import {
   commonVariables,
+  DNS_NAME_PATTERN,
   LOG_RETENTION_DAYS,
   variable,
   type ModuleStack,
@@ -100,7 +101,7 @@ export function computeVariables(stack: ModuleStack): ComputeInputs {
       nullable: false,
       rules: [
         [
-          'can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$", var.api_domain_name))',
+          `can(regex("${DNS_NAME_PATTERN}", var.api_domain_name))`,
           "api_domain_name must be a lower-case DNS name without a trailing dot (not a URL).",
         ],
       ],

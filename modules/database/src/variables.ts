@@ -1,5 +1,6 @@
 import type { IResolvable } from "cdktf";
 import {
+  AWS_REGION_PATTERN,
   commonVariables,
   LOG_RETENTION_DAYS,
   variable,
@@ -12,7 +13,6 @@ export const INSTANCE_CLASS_PATTERN =
 export const ENGINE_VERSION_PATTERN = "^[0-9]+[.][0-9]+[.]mysql_aurora[.][0-9]+[.][0-9]+[.][0-9]+$";
 export const TABLE_ARN_PATTERN =
   "^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$";
-export const REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]$";
 
 /** Every input of the module, as Terraform expressions. */
 export interface DatabaseInputs {
@@ -207,7 +207,7 @@ function tableInputs(stack: ModuleStack) {
       default: "",
       rules: [
         [
-          `var.role != "primary" || can(regex("${REGION_PATTERN}", var.secondary_region))`,
+          `var.role != "primary" || can(regex("${AWS_REGION_PATTERN}", var.secondary_region))`,
           "secondary_region must be an AWS region such as us-west-2 when role is primary.",
         ],
       ],

@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, renderReadme, synthesizeModule } from "@tandem/module-kit";
+import {
+  AWS_REGION_PATTERN as REGION_PATTERN,
+  canonicalJson,
+  renderReadme,
+  synthesizeModule,
+} from "@tandem/module-kit";
 import { evaluate, expr, hasTerraform, planErrors } from "@tandem/module-kit/testing";
 import definition from "../src/index.ts";
 import { LOG_TYPES } from "../src/aurora.ts";
 import {
   ENGINE_VERSION_PATTERN,
   INSTANCE_CLASS_PATTERN,
-  REGION_PATTERN,
   TABLE_ARN_PATTERN,
 } from "../src/variables.ts";
 

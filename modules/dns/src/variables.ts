@@ -1,12 +1,11 @@
 import {
+  AWS_REGION_PATTERN,
+  DNS_NAME_PATTERN,
   nameVariable,
   ROUTE53_HEALTH_CHECK_REGIONS,
   variable,
   type ModuleStack,
 } from "@tandem/module-kit";
-
-/** A lower-case DNS name without a trailing dot, e.g. `pay.acme-payments.com`. */
-const DNS_NAME = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$";
 
 const ENDPOINT_TYPE =
   "object({ region = string, target_domain_name = string, target_zone_id = string, health_check_fqdn = string })";
@@ -20,7 +19,7 @@ export function dnsVariables(stack: ModuleStack): void {
     description: "The hosted zone's domain, e.g. `pay.acme-payments.com`.",
     rules: [
       [
-        `can(regex("${DNS_NAME}", var.zone_name))`,
+        `can(regex("${DNS_NAME_PATTERN}", var.zone_name))`,
         "zone_name must be a lower-case DNS name without a trailing dot.",
       ],
     ],
@@ -42,7 +41,7 @@ export function dnsVariables(stack: ModuleStack): void {
     description: "The failover name clients call, e.g. `api.pay.acme-payments.com`.",
     rules: [
       [
-        `can(regex("${DNS_NAME}", var.record_name))`,
+        `can(regex("${DNS_NAME_PATTERN}", var.record_name))`,
         "record_name must be a lower-case DNS name without a trailing dot.",
       ],
     ],
@@ -109,11 +108,11 @@ function endpointVariable(stack: ModuleStack, role: string): void {
     description: `The ${role} region's API: its region, the regional custom domain target (\`target_domain_name\`, \`target_zone_id\`) and the host name of its regional endpoint to health-check (a host name, not a URL).`,
     rules: [
       [
-        `can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", ${v}.region))`,
+        `can(regex("${AWS_REGION_PATTERN}", ${v}.region))`,
         `${role}.region must be an AWS region such as us-east-1.`,
       ],
       [
-        `can(regex("${DNS_NAME}", ${v}.target_domain_name))`,
+        `can(regex("${DNS_NAME_PATTERN}", ${v}.target_domain_name))`,
         `${role}.target_domain_name must be a DNS name.`,
       ],
       [
@@ -121,7 +120,7 @@ function endpointVariable(stack: ModuleStack, role: string): void {
         `${role}.target_zone_id must be a Route 53 hosted zone id.`,
       ],
       [
-        `can(regex("${DNS_NAME}", ${v}.health_check_fqdn))`,
+        `can(regex("${DNS_NAME_PATTERN}", ${v}.health_check_fqdn))`,
         `${role}.health_check_fqdn must be a host name such as abc123.execute-api.us-east-1.amazonaws.com, not a URL.`,
       ],
     ],

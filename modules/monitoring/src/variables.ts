@@ -1,4 +1,4 @@
-import { nameVariable, variable, type ModuleStack } from "@tandem/module-kit";
+import { AWS_REGION_PATTERN, nameVariable, variable, type ModuleStack } from "@tandem/module-kit";
 
 export const ROLES = ["primary", "secondary", "global"] as const;
 
@@ -12,8 +12,7 @@ export const REGIONAL_INPUTS = {
   backup_vault_name: "This region's AWS Backup vault name (backup output).",
 } as const;
 
-const PEER_REGION_RULE =
-  'var.peer_region == "" || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.peer_region))';
+const PEER_REGION_RULE = `var.peer_region == "" || can(regex("${AWS_REGION_PATTERN}", var.peer_region))`;
 
 /** Declares the module's inputs; resources refer to them as `var.<name>`. */
 export function monitoringVariables(stack: ModuleStack): { alarmEmails: string[] } {

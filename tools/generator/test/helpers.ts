@@ -154,6 +154,7 @@ export function contractModule(
     json,
     files: new Map([["main.tf.json", new TextEncoder().encode(JSON.stringify(json))]]),
     sha256: `${domain}-${JSON.stringify(json).length}`,
+    terraformSha256: `${domain}-${JSON.stringify(json).length}`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { parseCommandArgs } from "../args.ts";
+import { UsageError } from "../errors.ts";
 import type { Deployment } from "../compose/deployments.ts";
 import { environmentFiles } from "../environments.ts";
 import { resolveCommit, withTreeAt } from "../git.ts";
@@ -26,7 +27,7 @@ export const affectedCommand: Command = async (argv, io) => {
     { base: { type: "string" }, head: { type: "string" }, json: { type: "boolean" } },
     USAGE,
   );
-  if (!values.base) return usage(io);
+  if (!values.base) throw new UsageError(`--base is required\nusage: ${USAGE}`);
   // Unknown refs are usage errors: find them before spending a synthesis.
   for (const ref of [values.base, values.head]) if (ref) resolveCommit(io.cwd, ref);
   const head = values.head
@@ -39,11 +40,6 @@ export const affectedCommand: Command = async (argv, io) => {
   else for (const d of affected) io.stdout(`${d.environment}/${d.name} (${d.role}, ${d.region})\n`);
   return 0;
 };
-
-function usage(io: Parameters<Command>[1]): number {
-  io.stderr(`tandem: --base is required\nusage: ${USAGE}\n`);
-  return 2;
-}
 
 /**
  * A base tree may hold manifests that no longer validate (older rules); those environments

@@ -27,7 +27,7 @@ export interface Deployment {
   readonly root: Record<string, unknown>;
   /** The module each call resolves to (source and files), by domain. */
   readonly resolved: Partial<Record<Domain, ResolvedModule>>;
-  /** sha256 of the canonical root JSON together with the content of every module it calls. */
+  /** sha256 of the canonical root JSON with every file Terraform reads of the modules it calls. */
   readonly sha256: string;
 }
 
@@ -155,7 +155,9 @@ function deployment(
   };
   if (spec.role === "global") root.data = { terraform_remote_state: remoteStates(manifest, names) };
   else root.output = regionalOutputs(resolved);
-  const moduleHashes = Object.fromEntries(domains.map((d) => [d, resolved[d].files.sha256]));
+  const moduleHashes = Object.fromEntries(
+    domains.map((d) => [d, resolved[d].files.terraformSha256]),
+  );
   const sha256 = createHash("sha256")
     .update(canonicalJson({ root, modules: moduleHashes }, 0))
     .digest("hex");

@@ -16,8 +16,10 @@ import type { ModuleSources } from "./load.ts";
 export interface ModuleFiles {
   readonly json: TerraformModuleJson;
   readonly files: ReadonlyMap<string, Uint8Array>;
-  /** sha256 over every file name and content, so a root changes when its module does. */
+  /** sha256 over every file name and content: a release's identity. */
   readonly sha256: string;
+  /** sha256 over the files Terraform reads (not the README): what a deployment depends on. */
+  readonly terraformSha256: string;
 }
 
 const encoder = new TextEncoder();
@@ -33,7 +35,7 @@ export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles
     ["README.md", encoder.encode(sources.kit.renderReadme(definition, artifact))],
     ...Object.entries(artifact.assets),
   ]);
-  return { json: artifact.json, files, sha256: hashFiles(files) };
+  return withHashes(artifact.json, files);
 }
 
 /**
@@ -56,7 +58,7 @@ export function readReleasedModule(root: string, release: string): ModuleFiles {
   const json = read("main.tf.json") as TerraformModuleJson;
   const versions = read("versions.tf.json") as Partial<TerraformModuleJson>;
   json.terraform = { ...json.terraform, ...versions.terraform };
-  return { json, files, sha256: hashFiles(files) };
+  return withHashes(json, files);
 }
 
 function parseJson(bytes: Uint8Array | undefined, file: string): unknown {
@@ -66,6 +68,14 @@ function parseJson(bytes: Uint8Array | undefined, file: string): unknown {
   } catch (error) {
     throw new CompositionError(`${file}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+function withHashes(
+  json: TerraformModuleJson,
+  files: ReadonlyMap<string, Uint8Array>,
+): ModuleFiles {
+  const read = new Map([...files].filter(([name]) => !name.endsWith(".md")));
+  return { json, files, sha256: hashFiles(files), terraformSha256: hashFiles(read) };
 }
 
 export function hashFiles(files: ReadonlyMap<string, Uint8Array>): string {

@@ -169,7 +169,7 @@ describe("composeEnvironment", () => {
         ...contractResolver(domain, version),
         files: {
           ...contractModule(domain),
-          sha256: domain === "dns" ? "other" : contractModule(domain).sha256,
+          terraformSha256: domain === "dns" ? "other" : contractModule(domain).terraformSha256,
         },
       }),
       TOOLCHAIN,

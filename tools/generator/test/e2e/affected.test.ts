@@ -96,6 +96,15 @@ describe("tandem affected on a scripted git history", () => {
     expect(found).toEqual([]);
   });
 
+  it("finds nothing when a workspace module's description changes: only its generated README moves", async () => {
+    const found = await step("networking description", () =>
+      edit(repo, "modules/networking/src/index.ts", (text) =>
+        text.replace(/description:\s*\n?\s*"/, (match) => `${match}In short: `),
+      ),
+    );
+    expect(found).toEqual([]);
+  });
+
   it("finds all three roots of the one environment whose tags changed (default_tags)", async () => {
     const found = await step("staging cost center", () =>
       edit(repo, "environments/staging.yaml", (text) =>

@@ -28,7 +28,27 @@ const encoder = new TextEncoder();
 export async function synthesizeTree(root: string, manifestFiles: string[]): Promise<SynthOutput> {
   const { environments, problems } = loadEnvironments(manifestFiles, { root });
   if (problems.length > 0) throw new ManifestProblems(problems);
+  return synthesizeEnvironments(root, environments);
+}
 
+/**
+ * The deployments of the given manifests that are valid in the tree at `root`: an older commit
+ * may hold manifests that no longer validate, and those count as absent. Loads no module code
+ * when no manifest is left (a commit may predate the modules).
+ */
+export async function synthesizeValid(
+  root: string,
+  manifestFiles: string[],
+): Promise<SynthesizedEnvironment[]> {
+  const { environments } = loadEnvironments(manifestFiles, { root });
+  if (environments.length === 0) return [];
+  return (await synthesizeEnvironments(root, environments)).environments;
+}
+
+async function synthesizeEnvironments(
+  root: string,
+  environments: Environment[],
+): Promise<SynthOutput> {
   const sources = await loadModuleSources(root);
   const modules = Object.fromEntries(DOMAINS.map((d) => [d, moduleFiles(sources, d)])) as Record<
     Domain,

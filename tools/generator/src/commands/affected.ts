@@ -4,8 +4,7 @@ import type { Deployment } from "../compose/deployments.ts";
 import { environmentFiles } from "../environments.ts";
 import { resolveCommit, withTreeAt } from "../git.ts";
 import type { Command } from "../io.ts";
-import { loadEnvironments } from "../manifest/index.ts";
-import { synthesizeTree, type SynthesizedEnvironment } from "../synth.ts";
+import { synthesizeTree, synthesizeValid, type SynthesizedEnvironment } from "../synth.ts";
 
 const USAGE = "tandem affected --base <ref> [--head <ref>] [--json]";
 
@@ -31,27 +30,17 @@ export const affectedCommand: Command = async (argv, io) => {
   // Unknown refs are usage errors: find them before spending a synthesis.
   for (const ref of [values.base, values.head]) if (ref) resolveCommit(io.cwd, ref);
   const head = values.head
-    ? await withTreeAt(io.cwd, values.head, (root) => synthesizeValid(root))
+    ? await withTreeAt(io.cwd, values.head, (root) => synthesizeValid(root, environmentFiles(root)))
     : await synthesizeTree(io.cwd, environmentFiles(io.cwd)).then((out) => out.environments);
-  const base = await withTreeAt(io.cwd, values.base, (root) => synthesizeValid(root));
+  const base = await withTreeAt(io.cwd, values.base, (root) =>
+    synthesizeValid(root, environmentFiles(root)),
+  );
   const affected = affectedDeployments(base, head);
   if (values.json) io.stdout(`${JSON.stringify({ deployments: affected }, null, 2)}\n`);
   else if (affected.length === 0) io.stdout("no deployment changed\n");
   else for (const d of affected) io.stdout(`${d.environment}/${d.name} (${d.role}, ${d.region})\n`);
   return 0;
 };
-
-/**
- * A base tree may hold manifests that no longer validate (older rules); those environments
- * count as new, so all their deployments are affected.
- */
-async function synthesizeValid(root: string): Promise<SynthesizedEnvironment[]> {
-  const files = environmentFiles(root);
-  const { problems } = loadEnvironments(files, { root });
-  const invalid = new Set(problems.map((p) => p.file));
-  const valid = files.filter((file) => !invalid.has(file));
-  return valid.length === 0 ? [] : (await synthesizeTree(root, valid)).environments;
-}
 
 export function affectedDeployments(
   base: SynthesizedEnvironment[],

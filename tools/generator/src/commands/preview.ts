@@ -3,9 +3,9 @@ import type { Deployment } from "../compose/deployments.ts";
 import { environmentFiles } from "../environments.ts";
 import { withTreeAt } from "../git.ts";
 import type { Command } from "../io.ts";
-import { failoverBudget, loadEnvironments } from "../manifest/index.ts";
+import { failoverBudget } from "../manifest/index.ts";
 import type { Domain, Manifest } from "../manifest/schema.ts";
-import { synthesizeTree } from "../synth.ts";
+import { synthesizeTree, synthesizeValid } from "../synth.ts";
 
 const USAGE = "tandem preview [--env <name>]... [--base <ref>]";
 
@@ -19,27 +19,26 @@ export const previewCommand: Command = async (argv, io) => {
   const files = environmentFiles(io.cwd, values.env);
   const head = await synthesizeTree(io.cwd, files);
   const base = values.base
-    ? await withTreeAt(io.cwd, values.base, (root) => synthesizeTree(root, existing(root, files)))
+    ? // The base's own copies of these manifests; one it lacks shows as all-new.
+      await withTreeAt(io.cwd, values.base, (root) =>
+        synthesizeValid(
+          root,
+          environmentFiles(root).filter((file) => files.includes(file)),
+        ),
+      )
     : undefined;
   for (const { name, manifest, deployments } of head.environments) {
     io.stdout(`${name} (${manifest.tier}): ${manifest.domain}\n`);
     io.stdout(indent(budgetLines(manifest), 2));
     for (const deployment of deployments) {
-      const before = base?.environments
-        .find((e) => e.name === name)
+      const before = base
+        ?.find((e) => e.name === name)
         ?.deployments.find((d) => d.name === deployment.name);
       io.stdout(indent(deploymentLines(deployment, before, base !== undefined), 2));
     }
   }
   return 0;
 };
-
-/** Environments the base tree also has, so a new manifest shows as all-new instead of failing. */
-function existing(root: string, files: string[]): string[] {
-  const { problems } = loadEnvironments(files, { root });
-  const broken = new Set(problems.map((p) => p.file));
-  return environmentFiles(root).filter((file) => files.includes(file) && !broken.has(file));
-}
 
 function budgetLines(manifest: Manifest): string[] {
   const budget = failoverBudget(manifest);

@@ -1,21 +1,24 @@
 // @ts-check
 // Nx plugin: one project per environments/<env>.yaml (named env-<env>), with targets to
 // validate and synthesize it. Plain CommonJS so Nx loads it without a TypeScript transpiler.
-const { readFileSync } = require("node:fs");
+const { readdirSync, readFileSync } = require("node:fs");
 const { basename, join } = require("node:path");
 const { parse } = require("yaml");
 
-const DOMAINS = ["networking", "database", "backup", "compute", "monitoring", "dns"];
 const TANDEM = "node tools/generator/bin/tandem.mjs";
 
-/** The module projects a manifest pins (all six when it cannot be read: validate will say why). */
-function modulesOf(file) {
+/**
+ * The module projects (folders under modules/) a manifest pins; all of them when it cannot be
+ * read, which validate will explain. Only existing projects, so a typo never breaks the graph.
+ */
+function modulesOf(file, workspaceRoot) {
+  const domains = readdirSync(join(workspaceRoot, "modules"));
   try {
-    const modules = parse(readFileSync(file, "utf8"))?.modules;
-    const used = DOMAINS.filter((domain) => modules && typeof modules[domain] === "string");
-    return used.length > 0 ? used : DOMAINS;
+    const modules = parse(readFileSync(join(workspaceRoot, file), "utf8"))?.modules;
+    const used = domains.filter((domain) => modules && typeof modules[domain] === "string");
+    return used.length > 0 ? used : domains;
   } catch {
-    return DOMAINS;
+    return domains;
   }
 }
 
@@ -34,7 +37,7 @@ const createNodes = [
             [`environments/${env}`]: {
               name: `env-${env}`,
               tags: ["type:environment"],
-              implicitDependencies: ["generator", ...modulesOf(join(context.workspaceRoot, file))],
+              implicitDependencies: ["generator", ...modulesOf(file, context.workspaceRoot)],
               targets: {
                 validate: { command: `${TANDEM} validate ${file}`, cache: true, inputs },
                 synth: {

@@ -20,18 +20,14 @@ export function nameVariable(stack: ModuleStack): TerraformVariable {
 }
 
 /** The two variables every regional module takes: a name prefix and the region's role. */
-export function commonVariables(stack: ModuleStack): {
-  name: string;
-  role: string;
-  isPrimary: string;
-} {
+export function commonVariables(stack: ModuleStack): { name: string; role: string } {
   const name = nameVariable(stack);
   const role = variable(stack, "role", {
     type: "string",
     description: "This region's role in the pair: `primary` or `secondary`.",
     rules: [['contains(["primary", "secondary"], var.role)', "role must be primary or secondary."]],
   });
-  return { name: name.stringValue, role: role.stringValue, isPrimary: '${var.role == "primary"}' };
+  return { name: name.stringValue, role: role.stringValue };
 }
 
 /** The account, region and partition the module is applied in, read once per stack. */

@@ -56,7 +56,7 @@ export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault)
       precondition: [
         {
           condition:
-            '${split(":", var.destination_vault_arn)[3] != data.aws_region.current.region}',
+            '${split(":", var.destination_vault_arn)[3] != data.aws_region.current.id}',
           errorMessage:
             "destination_vault_arn must be in another Region: a same-Region copy does not survive a Regional outage.",
         },

@@ -90,7 +90,7 @@ describe("backup module", () => {
       "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
     ]);
     for (const policy of policies) expect(policy.role).toBe("${aws_iam_role.this[0].name}");
-    expect(resource("aws_iam_role").name).toContain("${data.aws_region.current.region}");
+    expect(resource("aws_iam_role").name).toContain("${data.aws_region.current.id}");
   });
 
   it("locks the vault in compliance mode (changeable_for_days set) when vault_lock is given", () => {
@@ -193,7 +193,7 @@ describe.skipIf(!hasTerraform)("backup expressions, evaluated by Terraform", () 
     const inRegion = (region: string) =>
       plan.lifecycle.precondition.map((c) => ({
         ...c,
-        condition: c.condition.replaceAll("data.aws_region.current.region", JSON.stringify(region)),
+        condition: c.condition.replaceAll("data.aws_region.current.id", JSON.stringify(region)),
       }));
     expect(planErrors(json, primary, inRegion("us-east-1"), expr(plan.count))).toBe("");
     expect(planErrors(json, primary, inRegion("us-west-2"), expr(plan.count))).toContain(

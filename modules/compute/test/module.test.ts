@@ -167,7 +167,7 @@ describe("KMS everywhere", () => {
   it("rotates the key and lets the regional logs principal and EventBridge use it", () => {
     expect(resource("aws_kms_key", "this").enable_key_rotation).toBe(true);
     const principals = String(resource("aws_kms_key", "this").policy);
-    expect(principals).toContain("logs.${data.aws_region.current.region}");
+    expect(principals).toContain("logs.${data.aws_region.current.id}");
     expect(principals).toContain("events.${data.aws_partition.current.dns_suffix}");
   });
 });
@@ -237,7 +237,7 @@ describe("least privilege", () => {
 
   it("keeps the two regions' IAM roles apart (IAM names are global)", () => {
     for (const role of resources("aws_iam_role"))
-      expect(String(role.name)).toContain("${data.aws_region.current.region}");
+      expect(String(role.name)).toContain("${data.aws_region.current.id}");
   });
 });
 
@@ -356,7 +356,7 @@ describe.runIf(hasTerraform)("expressions, evaluated by Terraform", () => {
 
   it("matches this region's payment events only, so forwarded events never bounce back", () => {
     const pattern = evaluate(json, values, expr(rule().event_pattern), {
-      "data.aws_region.current.region": '"us-east-1"',
+      "data.aws_region.current.id": '"us-east-1"',
     });
     expect(JSON.parse(String(pattern))).toEqual({
       source: [PAYMENT_EVENT.source],

@@ -63,7 +63,7 @@ describe("encryption (seed: storage_encrypted = false)", () => {
 
   it("lets CloudWatch Logs use the key for the Aurora log groups", () => {
     expect(String(resource("aws_kms_key").policy)).toContain(
-      "logs.${data.aws_region.current.region}",
+      "logs.${data.aws_region.current.id}",
     );
     const logs = resource("aws_cloudwatch_log_group", "aurora");
     expect(logs.kms_key_id).toBe(KEY);

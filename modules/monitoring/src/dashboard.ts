@@ -10,7 +10,7 @@ import { awsContext, type ModuleStack } from "@tandem/module-kit";
  */
 export function dashboard(stack: ModuleStack, alarmIds: string[]): CloudwatchDashboard {
   awsContext(stack); // declares data.aws_region.current, read below inside the HCL expression
-  const region = "data.aws_region.current.region";
+  const region = "data.aws_region.current.id";
   const alarms = `concat(${alarmIds.map((id) => `aws_cloudwatch_metric_alarm.${id}`).join(", ")})`;
   const status =
     `{ type = "alarm", x = 0, y = 0, width = 24, height = 4, properties = ` +

@@ -102,7 +102,7 @@ describe("alarm topic", () => {
     const conditions = JSON.stringify(policy.statement[0]?.condition);
     expect(conditions).toContain("aws:SourceAccount");
     expect(conditions).toContain(
-      "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:alarm:*",
+      "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:alarm:*",
     );
     expect(json.resource?.aws_sns_topic_policy?.alarms?.policy).toBe(
       "${data.aws_iam_policy_document.alarms_topic.json}",
@@ -255,7 +255,7 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
   it("builds the dashboard from the role's alarms, every widget in this region", () => {
     const body = expr(json.resource?.aws_cloudwatch_dashboard?.this?.dashboard_body)
       .replaceAll("aws_cloudwatch_metric_alarm.", "local.alarms.")
-      .replaceAll("data.aws_region.current.region", "local.region");
+      .replaceAll("data.aws_region.current.id", "local.region");
     const present = regionalIds.filter((id) => id !== "aurora_replication_lag");
     const fake = Object.fromEntries(
       regionalIds.map((id) => [

@@ -115,7 +115,7 @@ describe("networking module", () => {
     });
     expect(resource("aws_kms_key", "flow_logs")).toMatchObject({ enable_key_rotation: true });
     expect(String(resource("aws_kms_key", "flow_logs").policy)).toContain(
-      "logs.${data.aws_region.current.region}",
+      "logs.${data.aws_region.current.id}",
     );
   });
 
@@ -140,7 +140,7 @@ describe("networking module", () => {
     expect(assume).toContain(":vpc-flow-log/*");
     // Both regions create this role in one account; the name must differ per region.
     expect(resource("aws_iam_role", "flow_logs").name).toContain(
-      "${data.aws_region.current.region}",
+      "${data.aws_region.current.id}",
     );
   });
 
@@ -148,7 +148,7 @@ describe("networking module", () => {
     for (const service of ["dynamodb", "s3"]) {
       expect(resource("aws_vpc_endpoint", service)).toMatchObject({
         vpc_endpoint_type: "Gateway",
-        service_name: `com.amazonaws.\${data.aws_region.current.region}.${service}`,
+        service_name: `com.amazonaws.\${data.aws_region.current.id}.${service}`,
         route_table_ids: "${values(aws_route_table.private)[*].id}",
       });
     }

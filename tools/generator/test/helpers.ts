@@ -165,5 +165,5 @@ export const contractResolver: ModuleResolver = (domain, version) => ({
 
 export const TOOLCHAIN = {
   requiredVersion: ">= 1.11.0",
-  awsProvider: { source: "hashicorp/aws", version: ">= 6.25.0, < 7.0.0" },
+  awsProvider: { source: "hashicorp/aws", version: ">= 5.100.0, < 7.0.0" },
 };

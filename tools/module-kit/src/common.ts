@@ -55,7 +55,9 @@ export function awsContext(stack: ModuleStack): AwsContext {
   );
   return {
     accountId: caller.accountId,
-    region: region.region,
+    // `id` is the region's name in provider 5.x and 6.x alike (`region` exists only in 6.x,
+    // `name` is deprecated there).
+    region: region.id,
     partition: partition.partition,
     dnsSuffix: partition.dnsSuffix,
   };

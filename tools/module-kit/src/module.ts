@@ -57,13 +57,21 @@ export interface ModuleArtifact {
   readonly assets: Record<string, Uint8Array>;
 }
 
-/** The provider version the bindings were generated for; modules accept that major version. */
-const bindingsVersion: string = createRequire(import.meta.url)("@cdktf/provider-aws/package.json")
-  .cdktf.provider.version;
+/**
+ * The provider versions the modules are tested with: 5.100 (planned and applied in the sandbox)
+ * up to the major version the bindings were generated for.
+ */
+const bindingsMajor = Number(
+  (
+    createRequire(import.meta.url)("@cdktf/provider-aws/package.json").cdktf.provider
+      .version as string
+  ).split(".")[0],
+);
+export const OLDEST_TESTED_AWS_PROVIDER = "5.100.0";
 
 export const AWS_PROVIDER: ProviderRequirement = {
   source: "hashicorp/aws",
-  version: `>= ${bindingsVersion}, < ${Number(bindingsVersion.split(".")[0]) + 1}.0.0`,
+  version: `>= ${OLDEST_TESTED_AWS_PROVIDER}, < ${bindingsMajor + 1}.0.0`,
 };
 
 /** Terraform 1.11 / OpenTofu 1.10 are the first with S3-native state locking. */

@@ -63,7 +63,7 @@ describe("synthesizeModule", () => {
     const keys = json.resource?.aws_kms_key as Record<string, Record<string, unknown>>;
     expect(keys.this?.enable_key_rotation).toBe(true);
     const policy = String(keys.this?.policy);
-    expect(policy).toContain("logs.${data.aws_region.current.region}");
+    expect(policy).toContain("logs.${data.aws_region.current.id}");
     expect(policy).toContain("sns.${data.aws_partition.current.dns_suffix}");
     // Logs gets the condition AWS documents for encrypted log groups; others the source account.
     expect(policy).toContain("kms:EncryptionContext:aws:logs:arn");

@@ -54,6 +54,7 @@ describe("tandem validate", () => {
       "monitoring",
       "drill",
       "tags",
+      "github",
     ];
     expect(stderr).toBe(
       [
@@ -64,7 +65,7 @@ describe("tandem validate", () => {
         .map((line) => `${line}\n`)
         .join(""),
     );
-    expect(stdout).toBe("9 problems in 1 of 4 manifests\n");
+    expect(stdout).toBe("10 problems in 1 of 4 manifests\n");
   });
 
   it("validates the files it is given, shown relative to the working directory", async () => {

@@ -12,6 +12,7 @@ import {
   tagRules,
   vaultLockRules,
 } from "./rules.ts";
+import { githubRules } from "./github.ts";
 import { manifestSchema, type Domain, type Manifest } from "./schema.ts";
 import { locate, readSource, type Source } from "./source.ts";
 
@@ -80,6 +81,7 @@ function check(source: Source, file: string, releases: Releases) {
     ...drillRule(data),
     ...vaultLockRules(data),
     ...tagRules(data),
+    ...githubRules(data),
     ...modules.findings,
   ];
   return { found, manifest: parsed.success ? parsed.data : undefined, modules: modules.modules };

@@ -226,6 +226,23 @@ export const manifestSchema = z.strictObject({
         "an AWS tag value may contain only letters, digits, spaces and _ . : / = + - @",
       ),
   ),
+  /** The repository whose workflows the bootstrap root's roles trust (GitHub OIDC). */
+  github: z.strictObject({
+    repository: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+        "must be a GitHub repository as owner/name, such as acme-payments/payments-infra",
+      ),
+    /** An OIDC provider the account already has; without it the bootstrap root creates one. */
+    oidcProviderArn: z
+      .string()
+      .regex(
+        /^arn:aws:iam::[0-9]{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+        "must be the ARN of GitHub's OIDC provider, arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
+      )
+      .optional(),
+  }),
 });
 
 /** A manifest as written (before defaults). */

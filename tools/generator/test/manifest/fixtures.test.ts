@@ -86,6 +86,15 @@ const EXPECTED: Record<string, string[]> = {
   "empty.yaml": [
     "1:1: is empty: a manifest is a mapping of keys such as name, account and regions",
   ],
+  "github-account.yaml": [
+    "33:20: github.oidcProviderArn: is in account 210987654321, not this manifest's account 123456789012: a role can trust only an OIDC provider of its own account",
+    "34:3: github.repositry: unknown key `repositry`; did you mean `repository`?",
+  ],
+  "github-format.yaml": [
+    "32:15: github.repository: must be a GitHub repository as owner/name, such as acme-payments/payments-infra",
+    "33:20: github.oidcProviderArn: must be the ARN of GitHub's OIDC provider, arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
+  ],
+  "github-missing.yaml": ["2:1: github: is required"],
   "health-interval.yaml": [
     "21:28: dns.healthCheck.interval: must be 10s or 30s, the two intervals Route 53 health checks support",
   ],

@@ -1,4 +1,5 @@
 /** IPv4 CIDR blocks and DNS names: the pure checks behind the manifest's network rules. */
+import { VPC_PREFIX } from "@tandem/module-kit/limits";
 
 export interface Cidr {
   /** Network address as an unsigned 32-bit integer. */
@@ -8,8 +9,9 @@ export interface Cidr {
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const OCTET = /^(0|[1-9]\d{0,2})$/;
-export const MIN_PREFIX = 16;
-export const MAX_PREFIX = 24;
+/** The networking module's own limits (it validates `cidr_block` with the same range). */
+export const MIN_PREFIX = VPC_PREFIX.min;
+export const MAX_PREFIX = VPC_PREFIX.max;
 
 const mask = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
 const dotted = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
@@ -35,7 +37,7 @@ export function cidrProblem(text: string): string | undefined {
   const cidr = parseCidr(text);
   if (!cidr) return `\`${text}\` is not an IPv4 CIDR block such as 10.0.0.0/16`;
   if (cidr.prefix < MIN_PREFIX || cidr.prefix > MAX_PREFIX) {
-    return `prefix /${cidr.prefix} is outside /${MIN_PREFIX} to /${MAX_PREFIX}: an AWS VPC block is at most a /16, and the networking module needs at least a /24 for public and private subnets in every AZ`;
+    return `prefix /${cidr.prefix} is outside /${MIN_PREFIX} to /${MAX_PREFIX}: an AWS VPC block is at most a /16, and the networking module needs at least a /20: each public subnet is the block's prefix + 8, which must stay within AWS's smallest subnet (/28)`;
   }
   const network = (cidr.base & mask(cidr.prefix)) >>> 0;
   if (network !== cidr.base) {

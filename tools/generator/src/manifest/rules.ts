@@ -4,6 +4,8 @@
  * schema) does not hide these problems.
  */
 import { parse as parsePath } from "node:path";
+import { ALIAS_ANSWER_TTL_SECONDS } from "@tandem/module-kit/route53";
+import semver from "semver";
 import type { z } from "zod";
 import type { Finding } from "./issues.ts";
 import { cidrProblem, overlaps, parseCidr } from "./net.ts";
@@ -119,54 +121,90 @@ export function stateBucketRules(data: Data): Finding[] {
   return findings;
 }
 
-export interface FailoverBudget {
-  /** Each term of the failover time, with the manifest key it comes from. */
-  terms: { label: string; seconds: number; key: string }[];
+/** One term of the RTO budget, with the manifest key it comes from (none for AWS's own figures). */
+export interface BudgetTerm {
+  label: string;
+  seconds: number;
+  key?: string;
+}
+
+export interface RtoBudget {
+  /**
+   * What adds up to `total`: the traffic path (detection, then cached answers expiring) and, when
+   * the database promotion outlasts it, the part of the promotion beyond the traffic switch.
+   */
+  terms: BudgetTerm[];
+  /** Seconds until clients reach the secondary's API: what a payment waits for. */
+  trafficSeconds: number;
+  /** Seconds of the Aurora promotion, which runs in parallel with the traffic switch. */
+  databaseSeconds: number;
+  /** max(traffic, database): the least time a failover can take, which objectives.rto must cover. */
   total: number;
 }
 
 /**
- * The failover time a manifest implies, which must fit in objectives.rto:
- *   health-check interval x failure threshold: Route 53 declares an endpoint unhealthy after
- *     `failureThreshold` consecutive failed checks made every `interval` seconds (Route 53
+ * The least failover time a manifest implies, which must fit in objectives.rto. It is a lower
+ * bound: the drill measures the real figure as a client sees it.
+ *
+ * Traffic (the payment path):
+ *   health-check detection = interval x failure threshold: each checker reports the endpoint
+ *     unhealthy after `failureThreshold` consecutive failures made every `interval` seconds, and
+ *     Route 53 calls it unhealthy once 18 % or fewer checkers report it healthy (Route 53
  *     Developer Guide, "How Amazon Route 53 determines whether a health check is healthy");
- * + DNS TTL: resolvers keep serving the cached answer for up to the record's TTL (RFC 1035
- *     section 3.2.1, RFC 2181 section 8) after Route 53 starts answering with the secondary;
- * + database promotion allowance: the time to switch over or fail over the Aurora global
- *     database to the secondary cluster (Aurora User Guide, "Using switchover or failover in an
- *     Amazon Aurora global database"); the drill measures the real figure.
+ *   + alias answer TTL: the failover records are aliases, which have no TTL of their own; Route 53
+ *     answers with the target's, 60 s for API Gateway regional domains, and resolvers may keep
+ *     the old answer that long (RFC 1035 3.2.1, RFC 2181 8).
+ * Database: the Aurora global switchover or failover (Aurora User Guide, "Using switchover or
+ *   failover in an Amazon Aurora global database"). Payments are recorded in DynamoDB global
+ *   tables, which take writes in both regions, so the promotion is not on the payment path: it
+ *   runs in parallel, and only the part that outlasts the traffic switch adds to the total.
  */
-export function failoverBudget(manifest: Pick<Manifest, "dns" | "database">): FailoverBudget {
+export function rtoBudget(manifest: Pick<Manifest, "dns" | "database">): RtoBudget {
   const { interval, failureThreshold } = manifest.dns.healthCheck;
-  const terms = [
+  const traffic: BudgetTerm[] = [
     {
       label: `health-check detection (${interval} s x ${failureThreshold})`,
       seconds: interval * failureThreshold,
       key: "dns.healthCheck",
     },
-    { label: "DNS TTL", seconds: manifest.dns.ttl, key: "dns.ttl" },
-    {
-      label: "database promotion",
-      seconds: manifest.database.promotionAllowance,
-      key: "database.promotionAllowance",
-    },
+    { label: "alias answer TTL (Route 53, API Gateway target)", seconds: ALIAS_ANSWER_TTL_SECONDS },
   ];
-  return { terms, total: terms.reduce((sum, t) => sum + t.seconds, 0) };
+  const trafficSeconds = traffic.reduce((sum, t) => sum + t.seconds, 0);
+  const databaseSeconds = manifest.database.promotionAllowance;
+  const beyond = Math.max(0, databaseSeconds - trafficSeconds);
+  const terms =
+    beyond > 0
+      ? [
+          ...traffic,
+          {
+            label: `database promotion beyond the traffic switch (${databaseSeconds} s, in parallel)`,
+            seconds: beyond,
+            key: "database.promotionAllowance",
+          },
+        ]
+      : traffic;
+  return { terms, trafficSeconds, databaseSeconds, total: trafficSeconds + beyond };
 }
+
+/** @deprecated The same figures as rtoBudget(), for callers written before it. */
+export const failoverBudget = rtoBudget;
+export type FailoverBudget = RtoBudget;
 
 export function rtoRule(data: Data): Finding[] {
   const objectives = valid(shape.objectives, data.objectives);
   const dns = valid(shape.dns, data.dns);
   const database = valid(shape.database, data.database);
   if (!objectives || !dns || !database) return [];
-  const budget = failoverBudget({ dns, database });
+  const budget = rtoBudget({ dns, database });
   if (budget.total <= objectives.rto) return [];
-  const terms = budget.terms.map((t) => `${t.label} ${t.seconds} s (${t.key})`).join(" + ");
+  const terms = budget.terms
+    .map((t) => `${t.label} ${t.seconds} s${t.key ? ` (${t.key})` : ""}`)
+    .join(" + ");
   const rto = String(record(data.objectives)?.rto);
   return [
     {
       path: ["objectives", "rto"],
-      message: `${rto} (${objectives.rto} s) is shorter than the failover time this manifest implies: ${budget.total} s = ${terms}`,
+      message: `${rto} (${objectives.rto} s) is shorter than the least failover time this manifest implies: ${budget.total} s = ${terms}`,
     },
   ];
 }
@@ -274,6 +312,28 @@ export function moduleRules(
     if ("problem" in resolution) findings.push({ path, message: resolution.problem });
     else resolved[domain] = resolution.version;
   }
+  findings.push(...authRule(data, resolved.compute));
   const complete = DOMAINS.every((d) => resolved[d] !== undefined);
   return complete ? { findings, modules: resolved as Record<Domain, string> } : { findings };
+}
+
+/** The first compute release whose POST /payments takes a JWT instead of SigV4. */
+export const JWT_COMPUTE_MAJOR = 2;
+
+/**
+ * compute 2.x authorizes POST /payments with a JWT from the manifest's issuer, so it needs
+ * compute.auth; there is no safe default for who may make payments.
+ */
+function authRule(data: Data, compute: string | undefined): Finding[] {
+  if (compute === undefined) return [];
+  const usesJwt = compute === "workspace" || semver.major(compute) >= JWT_COMPUTE_MAJOR;
+  const given = record(data.compute)?.auth !== undefined;
+  return usesJwt && !given
+    ? [
+        {
+          path: ["compute", "auth"],
+          message: `is required with compute ${compute}: POST /payments accepts a JWT (Authorization: Bearer) from this issuer and these audiences in both regions; add \`auth: { issuer: https://..., audiences: [...] }\``,
+        },
+      ]
+    : [];
 }

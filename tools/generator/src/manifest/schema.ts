@@ -1,5 +1,26 @@
 import { z } from "zod";
-import { ROUTE53_HEALTH_CHECK_REGIONS } from "@tandem/module-kit/route53";
+import {
+  AURORA_BACKUP_RETENTION_DAYS,
+  AURORA_ENGINE_VERSION_PATTERN,
+  AURORA_INSTANCE_CLASS_PATTERN,
+  AURORA_INSTANCES,
+  AZ_COUNT,
+  BACKUP_RETENTION_DAYS,
+  HEALTH_CACHE_SECONDS,
+  HOSTED_ZONE_ID_PATTERN,
+  JWT_ISSUER_PATTERN,
+  LAMBDA_MEMORY_MB,
+  LAMBDA_TIMEOUT_SECONDS,
+  RESERVED_CONCURRENCY,
+  VAULT_LOCK_MIN_CHANGEABLE_DAYS,
+  type Range,
+} from "@tandem/module-kit/limits";
+import {
+  HEALTH_CHECK_FAILURE_THRESHOLD,
+  HEALTH_CHECK_INTERVALS,
+  MIN_HEALTH_CHECK_REGIONS,
+  ROUTE53_HEALTH_CHECK_REGIONS,
+} from "@tandem/module-kit/route53";
 import { awsBackupScheduleProblem, githubCronProblem } from "./cron.ts";
 import { cidrProblem, domainProblem } from "./net.ts";
 import { logRetentionProblem } from "./retention.ts";
@@ -90,6 +111,28 @@ const moduleVersion = z.string().min(1);
 /** Checked here, not only by the modules' variable validations, which fail at plan time. */
 const logRetentionDays = z.number().int().superRefine(satisfies(logRetentionProblem)).default(365);
 const regionMap = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
+/** A whole number in one of the kit's ranges, which the modules' variable validations also use. */
+const wholeIn = (range: Range) => z.number().int().min(range.min).max(range.max);
+
+/**
+ * Who may call POST /payments: a JWT authorizer on each region's HTTP API validates the token
+ * against this issuer and audiences, so a token is valid whichever region answers (a SigV4
+ * signature is scoped to one region and fails after failover).
+ */
+const auth = z.strictObject({
+  issuer: z
+    .string()
+    .regex(
+      new RegExp(JWT_ISSUER_PATTERN),
+      "must be the identity provider's https:// issuer URL (the token's `iss`), without query or fragment",
+    ),
+  audiences: z
+    .array(z.string().min(1, "an audience must not be empty").max(256))
+    .min(1, "needs at least one audience (the token's `aud`)"),
+});
+
+const DNS_TTL_REMOVED =
+  "dns.ttl configured nothing and is no longer accepted: the failover records are Route 53 aliases, which have no TTL of their own (Route 53 answers with the API Gateway target's 60 s); remove the key";
 
 export const manifestSchema = z.strictObject({
   name: z
@@ -126,13 +169,19 @@ export const manifestSchema = z.strictObject({
     .prefault({}),
   networking: z.strictObject({
     cidrs: regionMap(z.string().superRefine(satisfies(cidrProblem))),
-    azCount: z.number().int().min(2).max(6).default(3),
+    azCount: wholeIn(AZ_COUNT).default(3),
     natGateways: z.enum(["per-az", "single"]).default("per-az"),
     flowLogRetentionDays: logRetentionDays,
   }),
   database: z
     .strictObject({
-      engineVersion: z.string().default("8.0.mysql_aurora.3.08.2"),
+      engineVersion: z
+        .string()
+        .regex(
+          new RegExp(AURORA_ENGINE_VERSION_PATTERN),
+          "must be an Aurora MySQL version such as 8.0.mysql_aurora.3.08.2",
+        )
+        .default("8.0.mysql_aurora.3.08.2"),
       instanceClass: z
         .string()
         .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.large")
@@ -141,20 +190,34 @@ export const manifestSchema = z.strictObject({
           (c) => !c.startsWith("db.t"),
           "burstable db.t* classes cannot run an Aurora global database, which needs a memory-optimized class such as db.r6g.large",
         )
+        .refine(
+          (c) => c.startsWith("db.t") || new RegExp(AURORA_INSTANCE_CLASS_PATTERN).test(c),
+          "an Aurora global database needs a memory-optimized class: db.r5, r6g, r6gd, r6i, r6id, r7g, r7i, r8g, r8gd or x2g (large or *xlarge)",
+        )
         .default("db.r6g.large"),
-      instances: z.number().int().min(1).max(16).default(2),
+      instances: wholeIn(AURORA_INSTANCES).default(2),
       deletionProtection: z.boolean().default(true),
-      backupRetentionDays: z.number().int().min(1).max(35).default(14),
+      backupRetentionDays: wholeIn(AURORA_BACKUP_RETENTION_DAYS).default(14),
       /** Time allowed for promoting the secondary cluster in a failover, part of the RTO budget. */
       promotionAllowance: duration.default(300),
     })
     .prefault({}),
   compute: z
     .strictObject({
-      reservedConcurrency: z.number().int().min(1).default(50),
-      memoryMb: z.number().int().min(128).max(10240).default(512),
-      timeoutSeconds: z.number().int().min(1).max(29).default(10),
+      reservedConcurrency: wholeIn(RESERVED_CONCURRENCY).default(50),
+      memoryMb: wholeIn(LAMBDA_MEMORY_MB).default(512),
+      timeoutSeconds: wholeIn(LAMBDA_TIMEOUT_SECONDS).default(10),
       logRetentionDays,
+      /** Required from compute 2.0.0 (rules.ts): the JWT authorizer of POST /payments. */
+      auth: auth.optional(),
+      /** GET /health runs in its own small function, so a payment spike cannot fail it. */
+      health: z
+        .strictObject({
+          /** Seconds each health function instance reuses the drill flag and table check. */
+          cacheSeconds: wholeIn(HEALTH_CACHE_SECONDS).default(5),
+          reservedConcurrency: wholeIn({ min: 1, max: 100 }).default(5),
+        })
+        .prefault({}),
     })
     .prefault({}),
   backup: z
@@ -164,14 +227,14 @@ export const manifestSchema = z.strictObject({
         .string()
         .superRefine(satisfies(awsBackupScheduleProblem))
         .default("cron(0 3 * * ? *)"),
-      retentionDays: z.number().int().min(1).default(35),
-      copyRetentionDays: z.number().int().min(1).default(35),
+      retentionDays: wholeIn(BACKUP_RETENTION_DAYS).default(35),
+      copyRetentionDays: wholeIn(BACKUP_RETENTION_DAYS).default(35),
       vaultLock: z
         .strictObject({
-          minRetentionDays: z.number().int().min(1).max(36500),
-          maxRetentionDays: z.number().int().min(1).max(36500),
+          minRetentionDays: wholeIn(BACKUP_RETENTION_DAYS),
+          maxRetentionDays: wholeIn(BACKUP_RETENTION_DAYS),
           /** Days before the lock becomes immutable (compliance mode); at least 3. */
-          changeableForDays: z.number().int().min(3).default(3),
+          changeableForDays: z.number().int().min(VAULT_LOCK_MIN_CHANGEABLE_DAYS).default(3),
         })
         .optional(),
     })
@@ -181,27 +244,30 @@ export const manifestSchema = z.strictObject({
       /** An existing hosted zone id; without it the global root creates the zone. */
       zoneId: z
         .string()
-        .regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id")
+        .regex(new RegExp(HOSTED_ZONE_ID_PATTERN), "must be a Route 53 hosted zone id")
         .optional(),
       /** The failover record under `domain`, e.g. `api` for api.<domain>. */
       recordName: z
         .string()
         .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be one DNS label such as api")
         .default("api"),
-      /** How long resolvers may cache an answer; alias records to API Gateway are served with 60 s. */
-      ttl: duration.default(60),
+      /** Removed: alias records have no TTL of their own (see the RTO budget in rules.ts). */
+      ttl: z.never({ error: DNS_TTL_REMOVED }).optional(),
       healthCheck: z
         .strictObject({
           interval: z
-            .enum(["10s", "30s"], {
-              error: "must be 10s or 30s, the two intervals Route 53 health checks support",
-            })
-            .transform((v) => (v === "10s" ? 10 : 30))
+            .enum(
+              HEALTH_CHECK_INTERVALS.map((s) => `${s}s`),
+              {
+                error: `must be ${HEALTH_CHECK_INTERVALS.map((s) => `${s}s`).join(" or ")}, the two intervals Route 53 health checks support`,
+              },
+            )
+            .transform((v) => Number(v.slice(0, -1)))
             .default(30),
-          failureThreshold: z.number().int().min(1).max(10).default(3),
+          failureThreshold: wholeIn(HEALTH_CHECK_FAILURE_THRESHOLD).default(3),
           regions: z
             .array(z.enum(ROUTE53_HEALTH_CHECK_REGIONS))
-            .min(3)
+            .min(MIN_HEALTH_CHECK_REGIONS)
             .default(["us-east-1", "us-west-2", "eu-west-1"]),
         })
         .prefault({}),

@@ -31,11 +31,13 @@ describe("CIDR blocks", () => {
     }
   });
 
-  it("accept /16 to /24 network addresses only", () => {
+  it("accept /16 to /20 network addresses only, as the networking module does", () => {
     expect(cidrProblem("10.0.0.0/16")).toBeUndefined();
-    expect(cidrProblem("10.0.0.0/24")).toBeUndefined();
-    expect(cidrProblem("10.0.0.0/15")).toMatch(/^prefix \/15 is outside \/16 to \/24/);
-    expect(cidrProblem("10.0.0.0/25")).toMatch(/^prefix \/25 is outside/);
+    expect(cidrProblem("10.0.0.0/20")).toBeUndefined();
+    expect(cidrProblem("10.0.0.0/15")).toMatch(/^prefix \/15 is outside \/16 to \/20/);
+    // A /21 passed the validator and then failed the networking module's plan.
+    expect(cidrProblem("10.0.0.0/21")).toMatch(/^prefix \/21 is outside/);
+    expect(cidrProblem("10.0.0.0/24")).toMatch(/^prefix \/24 is outside/);
     expect(cidrProblem("192.168.7.0/16")).toBe(
       "`192.168.7.0/16` has host bits set: the network address is 192.168.0.0/16",
     );
@@ -46,7 +48,7 @@ describe("CIDR blocks", () => {
       "10.0.0.0/16",
       "10.255.0.0/16",
       "172.16.0.0/16",
-      "172.31.255.0/24",
+      "172.31.240.0/20",
       "192.168.0.0/16",
     ]) {
       expect(cidrProblem(ok), ok).toBeUndefined();
@@ -57,9 +59,9 @@ describe("CIDR blocks", () => {
       "172.15.0.0/16",
       "172.32.0.0/16",
       "192.167.0.0/16",
-      "192.169.0.0/24",
+      "192.169.0.0/20",
       "100.64.0.0/16",
-      "203.0.113.0/24",
+      "203.0.112.0/20",
     ]) {
       expect(cidrProblem(bad), bad).toBe(
         `\`${bad}\` is outside the private ranges of RFC 1918 (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): the VPC's local route would capture traffic to those addresses, so the internet hosts that own them become unreachable through NAT`,
@@ -263,7 +265,7 @@ describe("module releases", () => {
   });
 
   it("are read once per domain when several manifests share a tree", () => {
-    const root = releaseRoot();
+    const root = releaseRoot({ dns: ["1.0.0"] });
     const releases = new Releases(root);
     expect(releases.versions("dns")).toEqual(["1.0.0"]);
     mkdirSync(join(root, "modules/dns/releases/1.1.0"));

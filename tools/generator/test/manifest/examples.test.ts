@@ -1,19 +1,16 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  failoverBudget,
-  formatProblem,
-  loadEnvironment,
-  loadEnvironments,
-} from "../../src/manifest/index.ts";
-import { DOMAINS } from "../../src/manifest/schema.ts";
-import { REPO, releaseRoot, scratch } from "./roots.ts";
+import { formatProblem, loadEnvironment, loadEnvironments } from "../../src/manifest/index.ts";
+import { rtoBudget } from "../../src/manifest/rules.ts";
+import { REPO, releasedRoot, scratch } from "./roots.ts";
 
 const EXAMPLES = ["environments/dev.yaml", "environments/prod.yaml", "environments/staging.yaml"];
 
 describe("the example manifests", () => {
-  it("are valid once 1.0.0 of every module is released", () => {
+  it("are valid with the modules released here", () => {
     const { environments, problems } = loadEnvironments(EXAMPLES, {
-      root: releaseRoot(),
+      root: releasedRoot(),
       cwd: REPO,
     });
     expect(problems.map(formatProblem)).toEqual([]);
@@ -21,46 +18,53 @@ describe("the example manifests", () => {
   });
 
   it("resolve module versions: exact pins, the highest release in a range, workspace where allowed", () => {
-    const root = releaseRoot({ database: ["1.0.0", "1.2.0", "2.0.0"] });
-    const { environments } = loadEnvironments(EXAMPLES, { root, cwd: REPO });
+    const released = releasedRoot();
+    const { environments } = loadEnvironments(EXAMPLES, { root: released, cwd: REPO });
     const [dev, prod, staging] = environments;
-    expect(prod!.modules).toEqual(Object.fromEntries(DOMAINS.map((d) => [d, "1.0.0"]))); // exact pins stay put
-    expect(staging!.modules.database).toBe("1.2.0"); // ^1.0.0
-    expect(dev!.modules).toEqual({
-      networking: "workspace",
-      database: "workspace",
-      backup: "1.0.0",
-      compute: "workspace",
-      monitoring: "workspace",
-      dns: "1.0.0",
-    });
+    for (const env of [prod!, staging!]) {
+      for (const [domain, version] of Object.entries(env.modules)) {
+        expect(env.manifest.modules[domain as "dns"], `${env.file} ${domain}`).toMatch(
+          new RegExp(`^\\^?${version.replace(/[.]/g, "[.]")}$`),
+        );
+      }
+    }
+    expect(Object.values(dev!.modules)).toContain("workspace");
+    // A range takes the highest release it allows, never the next major.
+    const text = readFileSync(join(REPO, "environments/staging.yaml"), "utf8").replace(
+      /database: .*/,
+      "database: ^1.0.0",
+    );
+    const dir = scratch();
+    writeFileSync(join(dir, "staging.yaml"), text);
+    const root = releasedRoot({ database: ["1.0.0", "1.9.0", "2.0.0"] });
+    const { environment } = loadEnvironment("staging.yaml", { root, cwd: dir });
+    expect(environment?.modules.database).toBe("1.9.0");
   });
 
   it("apply the schema's defaults, with durations in seconds", () => {
     const { environment } = loadEnvironment("environments/prod.yaml", {
-      root: releaseRoot(),
+      root: releasedRoot(),
       cwd: REPO,
     });
     const prod = environment!.manifest;
     expect(prod.tier).toBe("production");
     expect(prod.objectives).toEqual({ rto: 900, rpo: 60 });
     expect(prod.dns.healthCheck.interval).toBe(10);
-    expect(prod.dns.ttl).toBe(60);
+    expect(prod.dns.ttl).toBeUndefined();
     expect(prod.database.deletionProtection).toBe(true);
     expect(prod.backup.schedule).toBe("cron(0 3 * * ? *)");
   });
 
-  it("fit their RTO: detection + DNS TTL + promotion", () => {
-    const { environments } = loadEnvironments(EXAMPLES, { root: releaseRoot(), cwd: REPO });
-    const budgets = environments.map((e) => [
-      e.manifest.name,
-      failoverBudget(e.manifest).total,
-      e.manifest.objectives.rto,
-    ]);
+  it("fit their RTO: detection + alias TTL on the payment path, the promotion in parallel", () => {
+    const { environments } = loadEnvironments(EXAMPLES, { root: releasedRoot(), cwd: REPO });
+    const budgets = environments.map((e) => {
+      const budget = rtoBudget(e.manifest);
+      return [e.manifest.name, budget.trafficSeconds, budget.total, e.manifest.objectives.rto];
+    });
     expect(budgets).toEqual([
-      ["dev", 30 * 3 + 60 + 300, 1800],
-      ["prod", 10 * 3 + 60 + 300, 900],
-      ["staging", 30 * 3 + 60 + 300, 900],
+      ["dev", 30 * 3 + 60, 300, 1800],
+      ["prod", 10 * 3 + 60, 300, 900],
+      ["staging", 30 * 3 + 60, 300, 900],
     ]);
   });
 

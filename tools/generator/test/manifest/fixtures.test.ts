@@ -40,8 +40,8 @@ const EXPECTED: Record<string, string[]> = {
     "18:48: networking.cidrs.us-west-2: 10.20.128.0/17 overlaps 10.20.0.0/16 (us-east-1): the two VPCs need separate ranges to be routable to each other",
   ],
   "cidr-prefix.yaml": [
-    "18:23: networking.cidrs.us-east-1: prefix /8 is outside /16 to /24: an AWS VPC block is at most a /16, and the networking module needs at least a /24 for public and private subnets in every AZ",
-    "18:46: networking.cidrs.us-west-2: prefix /26 is outside /16 to /24: an AWS VPC block is at most a /16, and the networking module needs at least a /24 for public and private subnets in every AZ",
+    "18:23: networking.cidrs.us-east-1: prefix /8 is outside /16 to /20: an AWS VPC block is at most a /16, and the networking module needs at least a /20: each public subnet is the block's prefix + 8, which must stay within AWS's smallest subnet (/28)",
+    "18:46: networking.cidrs.us-west-2: prefix /26 is outside /16 to /20: an AWS VPC block is at most a /16, and the networking module needs at least a /20: each public subnet is the block's prefix + 8, which must stay within AWS's smallest subnet (/28)",
   ],
   "cidr-public.yaml": [
     "18:49: networking.cidrs.us-west-2: `172.32.0.0/16` is outside the private ranges of RFC 1918 (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): the VPC's local route would capture traffic to those addresses, so the internet hosts that own them become unreachable through NAT",
@@ -143,7 +143,7 @@ const EXPECTED: Record<string, string[]> = {
     "7:29: objectives.rpo: must be a duration such as 30s, 15m or 1h",
   ],
   "rto-unachievable.yaml": [
-    "7:20: objectives.rto: 5m (300 s) is shorter than the failover time this manifest implies: 450 s = health-check detection (30 s x 3) 90 s (dns.healthCheck) + DNS TTL 60 s (dns.ttl) + database promotion 300 s (database.promotionAllowance)",
+    "7:20: objectives.rto: 4m (240 s) is shorter than the least failover time this manifest implies: 300 s = health-check detection (30 s x 3) 90 s (dns.healthCheck) + alias answer TTL (Route 53, API Gateway target) 60 s + database promotion beyond the traffic switch (300 s, in parallel) 150 s (database.promotionAllowance)",
   ],
   "state-buckets.yaml": [
     "18:12: state.buckets: missing the state bucket for `us-west-2` (regions.secondary)",

@@ -2,10 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadEnvironment, type Problem } from "../../src/manifest/index.ts";
-import { REPO, releaseRoot, scratch } from "./roots.ts";
+import { REPO, releasedRoot, scratch } from "./roots.ts";
 
 const STAGING = readFileSync(join(REPO, "environments/staging.yaml"), "utf8");
-const root = releaseRoot();
+const root = releasedRoot();
 
 /** staging.yaml with `[old, new]` substitutions, saved as `<name>.yaml` and loaded. */
 function load(substitutions: [string, string][], name = "staging") {
@@ -156,7 +156,7 @@ describe("problems are reported together, without cascades", () => {
         ]).problems,
       ),
     ).toEqual([
-      "objectives.rto: 1m (60 s) is shorter than the failover time this manifest implies: 450 s = health-check detection (30 s x 3) 90 s (dns.healthCheck) + DNS TTL 60 s (dns.ttl) + database promotion 300 s (database.promotionAllowance)",
+      "objectives.rto: 1m (60 s) is shorter than the least failover time this manifest implies: 300 s = health-check detection (30 s x 3) 90 s (dns.healthCheck) + alias answer TTL (Route 53, API Gateway target) 60 s + database promotion beyond the traffic switch (300 s, in parallel) 150 s (database.promotionAllowance)",
       "drill.mode: must be one of `switchover`, `failover`, not the text `both`",
       "tags.CostCenter: is required: every environment carries a CostCenter tag for cost allocation",
     ]);
@@ -179,7 +179,7 @@ describe("problems are reported together, without cascades", () => {
       said(
         load([
           ["tier: staging", "tier: qa"],
-          ["networking: 1.0.0", "networking: workspace"],
+          ["networking: 1.1.0", "networking: workspace"],
         ]).problems,
       ),
     ).toEqual(["tier: must be one of `production`, `staging`, `development`, not the text `qa`"]);
@@ -196,7 +196,7 @@ describe("cross-field rules that pass", () => {
   it("allow workspace modules outside production when the manifest opts in", () => {
     const { environment } = load([
       ["tier: staging", "tier: staging\nallowWorkspaceModules: true"],
-      ["networking: 1.0.0", "networking: workspace"],
+      ["networking: 1.1.0", "networking: workspace"],
     ]);
     expect(environment?.modules.networking).toBe("workspace");
   });

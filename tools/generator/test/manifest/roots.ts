@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
@@ -17,6 +17,19 @@ export function scratch(prefix = "tandem-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   created.push(dir);
   return dir;
+}
+
+/** The versions this repository has released of `domain`, so the example manifests resolve. */
+function releasedHere(domain: Domain): string[] {
+  return readdirSync(join(REPO, "modules", domain, "releases"));
+}
+
+/** A root with the versions this repository has released, which the example manifests pin. */
+export function releasedRoot(overrides: Partial<Record<Domain, string[]>> = {}): string {
+  return releaseRoot({
+    ...Object.fromEntries(DOMAINS.map((d) => [d, releasedHere(d)])),
+    ...overrides,
+  });
 }
 
 /** A repository root whose modules have the given released versions (1.0.0 for every domain by default). */

@@ -1,0 +1,127 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadEnvironment } from "../../src/manifest/index.ts";
+import { rtoBudget } from "../../src/manifest/rules.ts";
+import { manifestSchema } from "../../src/manifest/schema.ts";
+import { REPO, releasedRoot, scratch } from "./roots.ts";
+
+const STAGING = readFileSync(join(REPO, "environments/staging.yaml"), "utf8");
+const AUTH = 'auth: { issuer: "https://auth.acme-payments.com", audiences: [payments-api] }';
+
+/** staging.yaml with a compute section and `[old, new]` substitutions, as `key: message` lines. */
+function problems(substitutions: [RegExp | string, string][], computeVersion = "2.0.0"): string[] {
+  let text = STAGING.replace(/compute: [^\n]+/, `compute: ${computeVersion}`).replace(
+    "\nbackup:\n",
+    `\ncompute:\n  ${AUTH}\n\nbackup:\n`,
+  );
+  for (const [old, replacement] of substitutions) {
+    expect(text).toMatch(old);
+    text = text.replace(old, replacement);
+  }
+  const dir = scratch();
+  writeFileSync(join(dir, "staging.yaml"), text);
+  const root = releasedRoot({ compute: ["1.0.0", "1.1.0", computeVersion] });
+  return loadEnvironment("staging.yaml", { root, cwd: dir }).problems.map(
+    (p) => `${p.path}: ${p.message}`,
+  );
+}
+
+describe("authentication that survives failover (compute.auth)", () => {
+  it("is accepted with an https issuer and at least one audience", () => {
+    expect(problems([])).toEqual([]);
+  });
+
+  it("is required from compute 2.0.0, which authorizes payments with a JWT", () => {
+    expect(problems([[`  ${AUTH}\n`, "  memoryMb: 512\n"]])).toEqual([
+      "compute.auth: is required with compute 2.0.0: POST /payments accepts a JWT (Authorization: Bearer) from this issuer and these audiences in both regions; add `auth: { issuer: https://..., audiences: [...] }`",
+    ]);
+  });
+
+  it("is not needed by the 1.x releases, which sign with SigV4", () => {
+    expect(problems([[`  ${AUTH}\n`, "  memoryMb: 512\n"]], "1.1.0")).toEqual([]);
+  });
+
+  it("refuses a plain-http issuer and an empty audience list", () => {
+    expect(
+      problems([[AUTH, 'auth: { issuer: "http://auth.acme-payments.com", audiences: [] }']]),
+    ).toEqual([
+      "compute.auth.issuer: must be the identity provider's https:// issuer URL (the token's `iss`), without query or fragment",
+      "compute.auth.audiences: needs at least one audience (the token's `aud`)",
+    ]);
+  });
+
+  it("refuses an issuer with a query", () => {
+    expect(
+      problems([[AUTH, 'auth: { issuer: "https://auth.acme.com/?x=1", audiences: [a] }']]),
+    ).toEqual([
+      "compute.auth.issuer: must be the identity provider's https:// issuer URL (the token's `iss`), without query or fragment",
+    ]);
+  });
+});
+
+describe("one truth for limits shared with the modules", () => {
+  it("rejects a /21 VPC block, which the networking module would reject at plan time", () => {
+    const [message] = problems([["10.20.0.0/16", "10.20.0.0/21"]]);
+    expect(message).toMatch(/^networking\.cidrs\.us-east-1: prefix \/21 is outside \/16 to \/20/);
+  });
+
+  it("rejects an instance class the database module would reject (db.m5 is not memory-optimized)", () => {
+    expect(problems([["instanceClass: db.r6g.large", "instanceClass: db.m5.large"]])).toEqual([
+      "database.instanceClass: an Aurora global database needs a memory-optimized class: db.r5, r6g, r6gd, r6i, r6id, r7g, r7i, r8g, r8gd or x2g (large or *xlarge)",
+    ]);
+  });
+
+  it("rejects an engine version the database module would reject", () => {
+    expect(
+      problems([["instances: 1", "instances: 1\n  engineVersion: 8.0.32"]]).map((p) =>
+        p.slice(0, 40),
+      ),
+    ).toEqual(["database.engineVersion: must be an Auror"]);
+  });
+
+  it("rejects reserved concurrency above the compute module's 10000 and backups past 100 years", () => {
+    expect(
+      problems([
+        [`  ${AUTH}\n`, `  ${AUTH}\n  reservedConcurrency: 20000\n`],
+        ["retentionDays: 14", "retentionDays: 40000"],
+      ]),
+    ).toEqual([
+      "compute.reservedConcurrency: must be at most 10000",
+      "backup.retentionDays: must be at most 36500",
+    ]);
+  });
+});
+
+describe("dns.ttl", () => {
+  it("is refused with the reason: alias records have no TTL of their own", () => {
+    expect(problems([["\nmonitoring:\n", "\ndns:\n  ttl: 60s\n\nmonitoring:\n"]])).toEqual([
+      "dns.ttl: dns.ttl configured nothing and is no longer accepted: the failover records are Route 53 aliases, which have no TTL of their own (Route 53 answers with the API Gateway target's 60 s); remove the key",
+    ]);
+  });
+});
+
+describe("rtoBudget", () => {
+  const manifest = (interval: "10s" | "30s", threshold: number, promotion: string) => ({
+    dns: manifestSchema.shape.dns.parse({ healthCheck: { interval, failureThreshold: threshold } }),
+    database: manifestSchema.shape.database.parse({ promotionAllowance: promotion }),
+  });
+
+  it("adds detection and the alias answer TTL, and no DNS TTL term", () => {
+    const budget = rtoBudget(manifest("10s", 3, "30s"));
+    expect(budget.terms.map((t) => [t.key, t.seconds])).toEqual([
+      ["dns.healthCheck", 30],
+      [undefined, 60],
+    ]);
+    expect(budget).toMatchObject({ trafficSeconds: 90, databaseSeconds: 30, total: 90 });
+  });
+
+  it("runs the database promotion in parallel: only what outlasts the traffic switch counts", () => {
+    const budget = rtoBudget(manifest("30s", 3, "5m"));
+    expect(budget.trafficSeconds).toBe(150);
+    expect(budget.total).toBe(300);
+    // The terms always add up to the total, so a printed sum is honest.
+    expect(budget.terms.reduce((sum, t) => sum + t.seconds, 0)).toBe(budget.total);
+    expect(budget.terms.at(-1)).toMatchObject({ key: "database.promotionAllowance", seconds: 150 });
+  });
+});

@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "regenerate (or --check) each module's README from the module",
     load: async () => (await import("./commands/docs.ts")).docsCommand,
   },
+  workflows: {
+    summary: "rewrite (or --check) the parts of .github/workflows/ that come from the manifests",
+    load: async () => (await import("./commands/workflows.ts")).workflowsCommand,
+  },
 };
 
 function help(): string {

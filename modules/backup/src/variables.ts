@@ -1,7 +1,14 @@
-import { variable, type ModuleStack, type VariableRule } from "@tandem/module-kit";
+import {
+  BACKUP_RETENTION_DAYS,
+  VAULT_LOCK_MIN_CHANGEABLE_DAYS,
+  variable,
+  type ModuleStack,
+  type VariableRule,
+} from "@tandem/module-kit";
 
 /** AWS Backup's longest retention: 100 years. */
-const MAX_DAYS = 36500;
+const MAX_DAYS = BACKUP_RETENTION_DAYS.max;
+const MIN_CHANGEABLE = VAULT_LOCK_MIN_CHANGEABLE_DAYS;
 
 const days = (name: string): VariableRule[] => [
   [
@@ -80,8 +87,8 @@ export function backupVariables(stack: ModuleStack): void {
       "immutable: nobody, root included, can delete recovery points early, shorten retention or remove the lock.",
     rules: [
       [
-        `var.vault_lock == null ? true : var.vault_lock.min_retention_days >= 1 && var.vault_lock.max_retention_days >= var.vault_lock.min_retention_days && var.vault_lock.max_retention_days <= ${MAX_DAYS} && var.vault_lock.changeable_for_days >= 3`,
-        `vault_lock needs 1 <= min_retention_days <= max_retention_days <= ${MAX_DAYS} and changeable_for_days >= 3.`,
+        `var.vault_lock == null ? true : var.vault_lock.min_retention_days >= 1 && var.vault_lock.max_retention_days >= var.vault_lock.min_retention_days && var.vault_lock.max_retention_days <= ${MAX_DAYS} && var.vault_lock.changeable_for_days >= ${MIN_CHANGEABLE}`,
+        `vault_lock needs 1 <= min_retention_days <= max_retention_days <= ${MAX_DAYS} and changeable_for_days >= ${MIN_CHANGEABLE}.`,
       ],
     ],
   });

@@ -1,7 +1,11 @@
 import {
   commonVariables,
   DNS_NAME_PATTERN,
+  LAMBDA_MEMORY_MB,
+  LAMBDA_TIMEOUT_SECONDS,
   LOG_RETENTION_DAYS,
+  RESERVED_CONCURRENCY,
+  type Range,
   variable,
   type ModuleStack,
 } from "@tandem/module-kit";
@@ -27,7 +31,7 @@ export { LOG_RETENTION_DAYS };
 
 const ARN = (service: string, resource: string) =>
   `^arn:aws[a-z-]*:${service}:[a-z0-9-]+:[0-9]{12}:${resource}`;
-const wholeNumber = (v: string, min: number, max: number) =>
+const wholeNumber = (v: string, { min, max }: Range) =>
   `${v} >= ${min} && ${v} <= ${max} && floor(${v}) == ${v}`;
 
 export function computeVariables(stack: ModuleStack): ComputeInputs {
@@ -132,8 +136,8 @@ function sizing(stack: ModuleStack) {
       default: 50,
       rules: [
         [
-          wholeNumber("var.reserved_concurrency", 1, 10000),
-          "reserved_concurrency must be a whole number from 1 to 10000.",
+          wholeNumber("var.reserved_concurrency", RESERVED_CONCURRENCY),
+          `reserved_concurrency must be a whole number from ${RESERVED_CONCURRENCY.min} to ${RESERVED_CONCURRENCY.max}.`,
         ],
       ],
     }).numberValue,
@@ -144,8 +148,8 @@ function sizing(stack: ModuleStack) {
       default: 512,
       rules: [
         [
-          wholeNumber("var.memory_mb", 128, 10240),
-          "memory_mb must be a whole number from 128 to 10240.",
+          wholeNumber("var.memory_mb", LAMBDA_MEMORY_MB),
+          `memory_mb must be a whole number from ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max}.`,
         ],
       ],
     }).numberValue,
@@ -156,8 +160,8 @@ function sizing(stack: ModuleStack) {
       default: 10,
       rules: [
         [
-          wholeNumber("var.timeout_seconds", 1, 29),
-          "timeout_seconds must be a whole number from 1 to 29 (API Gateway stops waiting at 30).",
+          wholeNumber("var.timeout_seconds", LAMBDA_TIMEOUT_SECONDS),
+          `timeout_seconds must be a whole number from ${LAMBDA_TIMEOUT_SECONDS.min} to ${LAMBDA_TIMEOUT_SECONDS.max} (API Gateway stops waiting at 30).`,
         ],
       ],
     }).numberValue,

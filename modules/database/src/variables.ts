@@ -1,5 +1,9 @@
 import type { IResolvable } from "cdktf";
 import {
+  AURORA_BACKUP_RETENTION_DAYS,
+  AURORA_ENGINE_VERSION_PATTERN,
+  AURORA_INSTANCE_CLASS_PATTERN,
+  AURORA_INSTANCES,
   AWS_REGION_PATTERN,
   commonVariables,
   LOG_RETENTION_DAYS,
@@ -8,9 +12,10 @@ import {
 } from "@tandem/module-kit";
 
 /** Aurora global databases need memory-optimized classes; burstable db.t* are not supported. */
-export const INSTANCE_CLASS_PATTERN =
-  "^db[.](r5|r6g|r6gd|r6i|r6id|r7g|r7i|r8g|r8gd|x2g)[.](large|[0-9]*xlarge)$";
-export const ENGINE_VERSION_PATTERN = "^[0-9]+[.][0-9]+[.]mysql_aurora[.][0-9]+[.][0-9]+[.][0-9]+$";
+export const INSTANCE_CLASS_PATTERN = AURORA_INSTANCE_CLASS_PATTERN;
+export const ENGINE_VERSION_PATTERN = AURORA_ENGINE_VERSION_PATTERN;
+const INSTANCES = AURORA_INSTANCES;
+const RETENTION = AURORA_BACKUP_RETENTION_DAYS;
 export const TABLE_ARN_PATTERN =
   "^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$";
 
@@ -102,14 +107,13 @@ function auroraInputs(stack: ModuleStack) {
     }).stringValue,
     instanceCount: variable(stack, "instance_count", {
       type: "number",
-      description:
-        "Aurora instances in this region's cluster (1 to 16). Two or more put a failover target in another AZ.",
+      description: `Aurora instances in this region's cluster (${INSTANCES.min} to ${INSTANCES.max}). Two or more put a failover target in another AZ.`,
       nullable: false,
       default: 2,
       rules: [
         [
-          "var.instance_count >= 1 && var.instance_count <= 16 && floor(var.instance_count) == var.instance_count",
-          "instance_count must be a whole number from 1 to 16.",
+          `var.instance_count >= ${INSTANCES.min} && var.instance_count <= ${INSTANCES.max} && floor(var.instance_count) == var.instance_count`,
+          `instance_count must be a whole number from ${INSTANCES.min} to ${INSTANCES.max}.`,
         ],
       ],
     }).numberValue,
@@ -122,13 +126,13 @@ function auroraInputs(stack: ModuleStack) {
     }).booleanValue,
     backupRetentionDays: variable(stack, "backup_retention_days", {
       type: "number",
-      description: "Days of Aurora automated backups (point-in-time restore), 1 to 35.",
+      description: `Days of Aurora automated backups (point-in-time restore), ${RETENTION.min} to ${RETENTION.max}.`,
       nullable: false,
       default: 14,
       rules: [
         [
-          "var.backup_retention_days >= 1 && var.backup_retention_days <= 35 && floor(var.backup_retention_days) == var.backup_retention_days",
-          "backup_retention_days must be a whole number from 1 to 35.",
+          `var.backup_retention_days >= ${RETENTION.min} && var.backup_retention_days <= ${RETENTION.max} && floor(var.backup_retention_days) == var.backup_retention_days`,
+          `backup_retention_days must be a whole number from ${RETENTION.min} to ${RETENTION.max}.`,
         ],
       ],
     }).numberValue,

@@ -1,11 +1,17 @@
 import {
   AWS_REGION_PATTERN,
   DNS_NAME_PATTERN,
+  HEALTH_CHECK_FAILURE_THRESHOLD,
+  HEALTH_CHECK_INTERVALS,
+  HOSTED_ZONE_ID_PATTERN,
+  MIN_HEALTH_CHECK_REGIONS,
   nameVariable,
   ROUTE53_HEALTH_CHECK_REGIONS,
   variable,
   type ModuleStack,
 } from "@tandem/module-kit";
+
+const THRESHOLD = HEALTH_CHECK_FAILURE_THRESHOLD;
 
 const ENDPOINT_TYPE =
   "object({ region = string, target_domain_name = string, target_zone_id = string, health_check_fqdn = string })";
@@ -31,7 +37,7 @@ export function dnsVariables(stack: ModuleStack): void {
     default: "",
     rules: [
       [
-        `var.zone_id == "" || can(regex("^Z[A-Z0-9]{1,31}$", var.zone_id))`,
+        `var.zone_id == "" || can(regex("${HOSTED_ZONE_ID_PATTERN}", var.zone_id))`,
         "zone_id must be a Route 53 hosted zone id (Z...) or empty.",
       ],
     ],
@@ -69,17 +75,20 @@ export function dnsVariables(stack: ModuleStack): void {
       "Seconds between checks from each checker: 10 (fast, costs more) or 30. Route 53 cannot change it after creation.",
     default: 30,
     rules: [
-      ["contains([10, 30], var.health_check_interval)", "health_check_interval must be 10 or 30."],
+      [
+        `contains([${HEALTH_CHECK_INTERVALS.join(", ")}], var.health_check_interval)`,
+        `health_check_interval must be ${HEALTH_CHECK_INTERVALS.join(" or ")}.`,
+      ],
     ],
   });
   variable(stack, "health_check_failure_threshold", {
     type: "number",
-    description: "Consecutive failed checks before an endpoint is unhealthy (1-10).",
+    description: `Consecutive failed checks before an endpoint is unhealthy (${THRESHOLD.min}-${THRESHOLD.max}).`,
     default: 3,
     rules: [
       [
-        "var.health_check_failure_threshold >= 1 && var.health_check_failure_threshold <= 10 && floor(var.health_check_failure_threshold) == var.health_check_failure_threshold",
-        "health_check_failure_threshold must be a whole number from 1 to 10.",
+        `var.health_check_failure_threshold >= ${THRESHOLD.min} && var.health_check_failure_threshold <= ${THRESHOLD.max} && floor(var.health_check_failure_threshold) == var.health_check_failure_threshold`,
+        `health_check_failure_threshold must be a whole number from ${THRESHOLD.min} to ${THRESHOLD.max}.`,
       ],
     ],
   });
@@ -90,8 +99,8 @@ export function dnsVariables(stack: ModuleStack): void {
     default: ["us-east-1", "us-west-2", "eu-west-1"],
     rules: [
       [
-        "length(distinct(var.health_check_regions)) >= 3",
-        "health_check_regions needs at least 3 distinct regions.",
+        `length(distinct(var.health_check_regions)) >= ${MIN_HEALTH_CHECK_REGIONS}`,
+        `health_check_regions needs at least ${MIN_HEALTH_CHECK_REGIONS} distinct regions.`,
       ],
       [
         `alltrue([for r in var.health_check_regions : contains(${JSON.stringify(ROUTE53_HEALTH_CHECK_REGIONS)}, r)])`,
@@ -116,7 +125,7 @@ function endpointVariable(stack: ModuleStack, role: string): void {
         `${role}.target_domain_name must be a DNS name.`,
       ],
       [
-        `can(regex("^Z[A-Z0-9]{1,31}$", ${v}.target_zone_id))`,
+        `can(regex("${HOSTED_ZONE_ID_PATTERN}", ${v}.target_zone_id))`,
         `${role}.target_zone_id must be a Route 53 hosted zone id.`,
       ],
       [

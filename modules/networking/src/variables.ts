@@ -1,28 +1,37 @@
-import { LOG_RETENTION_DAYS, variable, type ModuleStack } from "@tandem/module-kit";
+import {
+  AZ_COUNT,
+  LOG_RETENTION_DAYS,
+  variable,
+  VPC_PREFIX,
+  wholeNumberIn,
+  type ModuleStack,
+} from "@tandem/module-kit";
+
+const { min: MIN_PREFIX, max: MAX_PREFIX } = VPC_PREFIX;
 
 /** Declares the networking inputs of docs/module-wiring.md. */
 export function networkingVariables(stack: ModuleStack): void {
   variable(stack, "cidr_block", {
     type: "string",
     description:
-      "IPv4 CIDR of the VPC, a /16 to /20 network address (e.g. `10.0.0.0/16`). Private subnets get a /20 " +
+      `IPv4 CIDR of the VPC, a /${MIN_PREFIX} to /${MAX_PREFIX} network address (e.g. \`10.0.0.0/16\`). Private subnets get a /20 ` +
       "each of a /16 (one sixteenth), public subnets a /24 each from the last sixteenth.",
     rules: [
       [
         'try(cidrhost(var.cidr_block, 0) == split("/", var.cidr_block)[0] && ' +
-          'tonumber(split("/", var.cidr_block)[1]) >= 16 && tonumber(split("/", var.cidr_block)[1]) <= 20, false)',
-        "cidr_block must be an IPv4 network address with a prefix from /16 to /20, e.g. 10.0.0.0/16.",
+          `tonumber(split("/", var.cidr_block)[1]) >= ${MIN_PREFIX} && tonumber(split("/", var.cidr_block)[1]) <= ${MAX_PREFIX}, false)`,
+        `cidr_block must be an IPv4 network address with a prefix from /${MIN_PREFIX} to /${MAX_PREFIX}, e.g. 10.0.0.0/16.`,
       ],
     ],
   });
   variable(stack, "az_count", {
     type: "number",
     default: 3,
-    description: "Availability zones to spread subnets (and, per AZ, NAT gateways) over: 2 to 6.",
+    description: `Availability zones to spread subnets (and, per AZ, NAT gateways) over: ${AZ_COUNT.min} to ${AZ_COUNT.max}.`,
     rules: [
       [
-        "var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 6",
-        "az_count must be a whole number from 2 to 6.",
+        wholeNumberIn("var.az_count", AZ_COUNT),
+        `az_count must be a whole number from ${AZ_COUNT.min} to ${AZ_COUNT.max}.`,
       ],
     ],
   });

@@ -1,0 +1,260 @@
+/**
+ * The sticky comment: a hidden marker with a JSON header, the summary table first, one folded
+ * <details> per root, the RTO budget last; never over the limit it is given.
+ */
+import { ACTIONS, dataAtRiskWords, type PlanSummary, type ResourceChange } from "./plan-summary.ts";
+import { cell, code, diffBody, duration, fence, plain, seconds } from "./markdown.ts";
+
+/** GitHub refuses a comment body over 65,536 characters. */
+export const COMMENT_LIMIT = 65_536;
+/** GitHub keeps at most 1 MiB of job summary per step. */
+export const JOB_SUMMARY_LIMIT = 1024 * 1024;
+
+export interface RootReport {
+  name: string;
+  region: string;
+  /** The root's sha256 from deployments.json. */
+  sha256: string;
+  /** sha256 of the binary plan, when the plan succeeded. */
+  planSha256?: string;
+  summary?: PlanSummary;
+  /** `terraform show` text of the plan. */
+  diff?: string;
+  /** The error of a failed plan. */
+  error?: string;
+  ms: number;
+  artifact: string;
+}
+
+export interface BudgetView {
+  terms: { label: string; seconds: number }[];
+  total: number;
+  /** objectives.rto in seconds. */
+  objective?: number;
+}
+
+export interface CommentInput {
+  environment: string;
+  headSha: string;
+  tool: string;
+  toolVersion: string;
+  roots: RootReport[];
+  budget: BudgetView | { unavailable: string };
+}
+
+export interface CommentHeader {
+  head: string;
+  tool: string;
+  version: string;
+  roots: Record<string, string>;
+  plans: Record<string, string>;
+}
+
+export type Measure = (text: string) => number;
+export const characters: Measure = (text) => text.length;
+export const utf8Bytes: Measure = (text) => Buffer.byteLength(text, "utf8");
+
+const MARKER_PREFIX = "<!-- tandem:plan env=";
+
+export function markerPrefix(environment: string): string {
+  return `${MARKER_PREFIX}${environment} `;
+}
+
+/** JSON that cannot end the HTML comment it sits in. */
+function commentSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/--/g, "-\\u002d");
+}
+
+export function marker(input: CommentInput): string {
+  const header: CommentHeader = {
+    head: input.headSha,
+    tool: input.tool,
+    version: input.toolVersion,
+    roots: Object.fromEntries(input.roots.map((r) => [r.name, r.sha256])),
+    plans: Object.fromEntries(
+      input.roots.flatMap((r) => (r.planSha256 ? [[r.name, r.planSha256]] : [])),
+    ),
+  };
+  return `${markerPrefix(input.environment)}${commentSafeJson(header)} -->`;
+}
+
+/** The header of a comment this action wrote, or undefined for any other body. */
+export function parseMarker(body: string, environment: string): CommentHeader | undefined {
+  const prefix = markerPrefix(environment);
+  if (!body.startsWith(prefix)) return undefined;
+  const end = body.indexOf(" -->", prefix.length);
+  if (end < 0) return undefined;
+  try {
+    return JSON.parse(body.slice(prefix.length, end)) as CommentHeader;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How much of each root's long texts is shown; lowered until the text fits. */
+interface Cut {
+  diffChars: number;
+  addresses: number;
+}
+
+const SIGN: Record<string, string> = {
+  create: "+",
+  update: "~",
+  replace: "-/+",
+  delete: "-",
+  move: "→",
+  import: "←",
+};
+
+function summaryRow(r: RootReport): string {
+  const cells = [cell(r.name), cell(r.region)];
+  if (!r.summary)
+    return `| ${[...cells, "**failed**", "", "", "", "", seconds(r.ms)].join(" | ")} |`;
+  const c = r.summary.counts;
+  const risk = r.summary.dataAtRisk.length;
+  return `| ${[...cells, c.create, c.update, c.replace, c.delete, risk === 0 ? "none" : `**${risk}**`, seconds(r.ms)].join(" | ")} |`;
+}
+
+function countsInWords(summary: PlanSummary): string {
+  const words = ACTIONS.filter((a) => summary.counts[a] > 0).map(
+    (a) => `${summary.counts[a]} to ${a}`,
+  );
+  return words.length === 0 ? "no changes" : words.join(", ");
+}
+
+function addressLine(c: ResourceChange): string {
+  const from = c.previousAddress ? ` (from ${code(c.previousAddress)})` : "";
+  return `- ${code(SIGN[c.actions[0]!] ?? "?")} ${code(c.address)} ${c.actions.join(" + ")}${from}`;
+}
+
+function cutNote(what: string, r: RootReport): string {
+  return `\n> ✂️ ${what} cut to fit GitHub's comment limit: the whole plan is in this run's job summary and in the artifact ${code(r.artifact)}.\n`;
+}
+
+function details(r: RootReport, cut: Cut): string {
+  const title = r.summary ? countsInWords(r.summary) : "plan failed";
+  const parts = [`<details><summary>${plain(r.name)}: ${title}</summary>\n`];
+  if (r.error !== undefined) {
+    const text = r.error.slice(0, cut.diffChars);
+    parts.push(`Error:\n\n${fence(text)}`);
+    if (text.length < r.error.length)
+      parts.push(cutNote(`The error (${r.error.length} characters)`, r));
+  }
+  if (r.summary) {
+    const shown = r.summary.changes.slice(0, cut.addresses);
+    if (shown.length > 0) parts.push(shown.map(addressLine).join("\n"));
+    const hidden = r.summary.changes.length - shown.length;
+    if (hidden > 0) parts.push(cutNote(`${hidden} more changed addresses`, r));
+  }
+  if (r.diff !== undefined) {
+    const diff = diffBody(r.diff);
+    const text = cutAtLine(diff, cut.diffChars);
+    if (text.length > 0) parts.push(fence(text, "diff"));
+    if (text.length < diff.length) {
+      const lines = diff.split("\n").length;
+      const kept = text === "" ? 0 : text.split("\n").length;
+      parts.push(cutNote(`${lines - kept} of ${lines} lines of the diff`, r));
+    }
+  }
+  parts.push("\n</details>");
+  return parts.join("\n");
+}
+
+function cutAtLine(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = text.lastIndexOf("\n", max);
+  return end <= 0 ? "" : text.slice(0, end);
+}
+
+function budgetSection(input: CommentInput): string {
+  const b = input.budget;
+  if ("unavailable" in b) return `**RTO budget**: unavailable (${plain(b.unavailable)}).`;
+  const terms = b.terms.map((t) => `${plain(t.label)} ${duration(t.seconds)}`).join(" + ");
+  const objective =
+    b.objective === undefined ? "" : ` against the objective of ${duration(b.objective)}`;
+  return `**RTO budget** for ${code(input.environment)}: ${terms} = **${duration(b.total)}**${objective} (a lower bound the drill measures).`;
+}
+
+function render(input: CommentInput, cuts: Cut[]): string {
+  const risks = input.roots.filter((r) => r.summary && r.summary.dataAtRisk.length > 0);
+  const failed = input.roots.filter((r) => r.error !== undefined);
+  const lines = [
+    marker(input),
+    `### Plan for ${code(input.environment)} at ${code(input.headSha.slice(0, 12))} (${plain(input.tool)} ${plain(input.toolVersion)})`,
+    "",
+    ...risks.map(
+      (r) => `> [!CAUTION]\n> **${plain(dataAtRiskWords(r.name, r.summary!.dataAtRisk))}**\n`,
+    ),
+    ...failed.map(
+      (r) => `> [!WARNING]\n> The plan of ${code(r.name)} failed; its error is below.\n`,
+    ),
+    "| Root | Region | Create | Update | Replace | Delete | Data at risk | Plan time |",
+    "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    ...input.roots.map(summaryRow),
+    "",
+    ...input.roots.map((r, i) => details(r, cuts[i]!)),
+    "",
+    budgetSection(input),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+function detailsSize(r: RootReport, cut: Cut): number {
+  return details(r, cut).length;
+}
+
+/**
+ * The comment, within `limit` as `measure` counts it: while too long, the largest details block
+ * is cut down towards the next largest (its diff first, then its address list).
+ */
+export function renderComment(
+  input: CommentInput,
+  limit = COMMENT_LIMIT,
+  measure: Measure = characters,
+): string {
+  const cuts: Cut[] = input.roots.map((r) => ({
+    diffChars: Math.max(r.diff?.length ?? 0, r.error?.length ?? 0) * 2,
+    addresses: r.summary?.changes.length ?? 0,
+  }));
+  for (let round = 0; round < 10_000; round++) {
+    const text = render(input, cuts);
+    const excess = measure(text) - limit;
+    if (excess <= 0) return text;
+    const sizes = input.roots.map((r, i) => detailsSize(r, cuts[i]!));
+    const order = sizes.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
+    const target = order.find(([, i]) => cuts[i]!.diffChars > 0 || cuts[i]!.addresses > 0);
+    if (!target) return hardCut(text, limit, measure);
+    const [size, i] = target;
+    const next = order.find(([, j]) => j !== i)?.[0] ?? 0;
+    const amount = Math.max(Math.min(excess + 300, size - next), 200);
+    shrink(input.roots[i]!, cuts[i]!, amount);
+  }
+  return hardCut(render(input, cuts), limit, measure);
+}
+
+function shrink(r: RootReport, cut: Cut, amount: number): void {
+  const shown = Math.min(cut.diffChars, Math.max(r.diff?.length ?? 0, r.error?.length ?? 0));
+  if (shown > 0) {
+    cut.diffChars = Math.max(0, shown - amount);
+    return;
+  }
+  cut.diffChars = 0;
+  const perAddress = 60;
+  cut.addresses = Math.max(0, cut.addresses - Math.ceil(amount / perAddress));
+}
+
+/** The last resort (a table of thousands of roots): cut the text itself, say so. */
+function hardCut(text: string, limit: number, measure: Measure): string {
+  const note = "\n\n> ✂️ Cut to fit GitHub's limit: the whole text is in this run's job summary.\n";
+  let end = Math.max(0, limit - measure(note));
+  let head = text.slice(0, end);
+  while (measure(head) + measure(note) > limit && end > 0) {
+    end = Math.floor(end * 0.95);
+    head = text.slice(0, end);
+  }
+  return head + note;
+}

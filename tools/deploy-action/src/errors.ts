@@ -1,0 +1,2 @@
+/** A mistake in the inputs or the repository: reported as one clear line, never a stack trace. */
+export class UserError extends Error {}

@@ -1,0 +1,23 @@
+/** The manifest's RTO budget, as the generator's library computes it (never re-derived here). */
+import { formatProblem, loadEnvironment } from "../../generator/src/manifest/index.ts";
+import { rtoBudget } from "../../generator/src/manifest/rules.ts";
+import type { BudgetView } from "./comment.ts";
+
+export function manifestBudget(
+  repoRoot: string,
+  environment: string,
+): BudgetView | { unavailable: string } {
+  const file = `environments/${environment}.yaml`;
+  const loaded = loadEnvironment(file, { root: repoRoot });
+  if (!loaded.environment) {
+    const first = loaded.problems[0];
+    return { unavailable: first ? formatProblem(first) : `${file} is not valid` };
+  }
+  const { manifest } = loaded.environment;
+  const budget = rtoBudget(manifest);
+  return {
+    terms: budget.terms.map((t) => ({ label: t.label, seconds: t.seconds })),
+    total: budget.total,
+    objective: manifest.objectives.rto,
+  };
+}

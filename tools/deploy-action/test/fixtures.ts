@@ -1,0 +1,172 @@
+/**
+ * Fixture repositories: dist/environments/<env>/ with three roots made of the built-in
+ * `terraform_data` resource on a local backend, and a deployments.json like synth writes.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Deployment } from "../src/deployments.ts";
+import type { Tool } from "../src/terraform.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** The binary for a tool, or why it is missing (the caller skips with that message). */
+export function findTool(tool: Tool): { bin: string } | { missing: string } {
+  const bin =
+    tool === "tofu"
+      ? process.env.TANDEM_TOFU_BIN || join(REPO_ROOT, ".tools", "bin", "tofu")
+      : process.env.TANDEM_TERRAFORM_BIN || "terraform";
+  const probe = spawnSync(bin, ["version", "-json"], { encoding: "utf8", timeout: 20_000 });
+  if (probe.status !== 0)
+    return {
+      missing:
+        tool === "tofu"
+          ? `OpenTofu not found at ${bin} (set TANDEM_TOFU_BIN, or build it into .tools/bin)`
+          : `terraform not on PATH (${probe.error?.message ?? probe.stderr})`,
+    };
+  return { bin };
+}
+
+export interface RootSpec {
+  name: string;
+  region: string;
+  role: string;
+  dependsOn: string[];
+  /** terraform_data resources: name → input value (a change of value replaces it). */
+  resources: Record<string, string>;
+}
+
+export const STAGING_ROOTS: RootSpec[] = [
+  {
+    name: "us-east-1",
+    region: "us-east-1",
+    role: "primary",
+    dependsOn: [],
+    resources: { vpc: "10.0.0.0/16", table: "payments-v1" },
+  },
+  {
+    name: "us-west-2",
+    region: "us-west-2",
+    role: "secondary",
+    dependsOn: ["us-east-1"],
+    resources: { vpc: "10.1.0.0/16", table: "payments-v1" },
+  },
+  {
+    name: "global",
+    region: "us-east-1",
+    role: "global",
+    dependsOn: ["us-east-1", "us-west-2"],
+    resources: { zone: "pay.staging.acme-payments.com" },
+  },
+];
+
+function rootJson(spec: RootSpec): string {
+  const resource = Object.fromEntries(
+    Object.entries(spec.resources).map(([name, input]) => [
+      name,
+      { input, triggers_replace: [input] },
+    ]),
+  );
+  return `${JSON.stringify(
+    {
+      terraform: { backend: { local: { path: "terraform.tfstate" } } },
+      resource: { terraform_data: resource },
+      output: Object.fromEntries(
+        Object.keys(spec.resources).map((n) => [n, { value: `\${terraform_data.${n}.output}` }]),
+      ),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export class FixtureRepo {
+  readonly root: string;
+
+  constructor(
+    readonly environment = "staging",
+    private specs: RootSpec[] = structuredClone(STAGING_ROOTS),
+  ) {
+    this.root = mkdtempSync(join(tmpdir(), "tandem-action-repo-"));
+    // The RTO budget comes from the real manifest and released modules through the generator.
+    mkdirSync(join(this.root, "environments"));
+    if (existsSync(join(REPO_ROOT, "environments", `${environment}.yaml`)))
+      copyFileSync(
+        join(REPO_ROOT, "environments", `${environment}.yaml`),
+        join(this.root, "environments", `${environment}.yaml`),
+      );
+    symlinkSync(join(REPO_ROOT, "modules"), join(this.root, "modules"));
+    this.write();
+  }
+
+  get dir(): string {
+    return join(this.root, "dist", "environments", this.environment);
+  }
+
+  /** Rewrites every root and deployments.json (as synth would after a change). */
+  write(): void {
+    const deployments: Deployment[] = this.specs.map((spec) => {
+      const text = rootJson(spec);
+      mkdirSync(join(this.dir, spec.name), { recursive: true });
+      writeFileSync(join(this.dir, spec.name, "main.tf.json"), text);
+      return {
+        name: spec.name,
+        region: spec.region,
+        role: spec.role,
+        dependsOn: spec.dependsOn,
+        sha256: sha256(text),
+        modules: {},
+      };
+    });
+    writeFileSync(
+      join(this.dir, "deployments.json"),
+      `${JSON.stringify({ deployments, environment: this.environment }, null, 2)}\n`,
+    );
+  }
+
+  setResource(root: string, name: string, input: string): void {
+    this.specs.find((s) => s.name === root)!.resources[name] = input;
+    this.write();
+  }
+
+  state(root: string):
+    | {
+        resources: {
+          name: string;
+          instances: { attributes: { input: { value: string } | string } }[];
+        }[];
+      }
+    | undefined {
+    const file = join(this.dir, root, "terraform.tfstate");
+    return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+  }
+
+  /** The input each terraform_data resource has in the root's state. */
+  applied(root: string): Record<string, string> {
+    const state = this.state(root);
+    return Object.fromEntries(
+      (state?.resources ?? []).map((r) => {
+        const input = r.instances[0]!.attributes.input;
+        return [r.name, typeof input === "string" ? input : input.value];
+      }),
+    );
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

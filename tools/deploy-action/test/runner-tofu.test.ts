@@ -1,0 +1,3 @@
+import { runnerSuite } from "./runner-suite.ts";
+
+runnerSuite("tofu");

@@ -1,7 +1,8 @@
-import { Fn, TerraformOutput, Token } from "cdktf";
+import { TerraformOutput, Token } from "cdktf";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate/index.js";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation/index.js";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
+import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer/index.js";
 import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping/index.js";
 import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name/index.js";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration/index.js";
@@ -15,58 +16,103 @@ import type { ModuleStack } from "@tandem/module-kit";
 import type { ComputeInputs } from "./variables.ts";
 
 /**
- * The routes and who may call them: payments need SigV4-signed requests from an IAM principal;
- * health is open, because Route 53 health checkers cannot sign requests.
+ * The routes and who may call them: payments need a JWT from the manifest's issuer, which is
+ * valid whichever region answers (a SigV4 signature is scoped to one region, so it fails after
+ * failover); health is open, because Route 53 health checkers send no credentials.
  */
-export const ROUTES = { "POST /payments": "AWS_IAM", "GET /health": "NONE" } as const;
+export const ROUTES = {
+  "POST /payments": { authorization: "JWT", function: "payments" },
+  "GET /health": { authorization: "NONE", function: "health" },
+} as const;
 
 /** Requests per second the stage admits for each reserved execution (about 100 ms per request). */
 export const RATE_PER_EXECUTION = 10;
 
-/** The HTTP API in front of the function, with the regional custom domain Route 53 fails over. */
+/**
+ * /health's own limits, apart from the stage default that payments share: Route 53's checkers
+ * send a few requests a second (more in bursts, since they do not coordinate) and the drill
+ * polls; far above that, far below what could starve payments.
+ */
+export const HEALTH_ROUTE_LIMITS = { burst: 100, ratePerSecond: 50 } as const;
+
+export interface RouteTargets {
+  payments: LambdaFunction;
+  health: LambdaFunction;
+}
+
+/** The HTTP API in front of the functions, with the regional custom domain Route 53 fails over. */
 export function frontDoor(
   stack: ModuleStack,
   inputs: ComputeInputs,
   key: KmsKey,
-  fn: LambdaFunction,
+  targets: RouteTargets,
 ): void {
   const api = new Apigatewayv2Api(stack, "aws_apigatewayv2_api.this", {
     name: inputs.name,
     protocolType: "HTTP",
     description: "Payments API of this region.",
   });
-  const integration = new Apigatewayv2Integration(stack, "aws_apigatewayv2_integration.function", {
-    apiId: api.id,
-    integrationType: "AWS_PROXY",
-    integrationMethod: "POST",
-    integrationUri: fn.invokeArn,
-    payloadFormatVersion: "2.0",
-  });
-  for (const [routeKey, authorizationType] of Object.entries(ROUTES)) {
-    new Apigatewayv2Route(stack, `aws_apigatewayv2_route.${routeKey.split(" /")[1]}`, {
+  const authorizer = jwtAuthorizer(stack, inputs, api);
+  const routes = Object.entries(ROUTES).map(([routeKey, route]) => {
+    const integration = integrationFor(stack, api, route.function, targets[route.function]);
+    return new Apigatewayv2Route(stack, `aws_apigatewayv2_route.${routeKey.split(" /")[1]}`, {
       apiId: api.id,
       routeKey,
-      authorizationType,
+      authorizationType: route.authorization,
+      ...(route.authorization === "JWT" ? { authorizerId: authorizer.id } : {}),
       target: `integrations/${integration.id}`,
     });
-  }
-  new LambdaPermission(stack, "aws_lambda_permission.api", {
+  });
+  const stage = defaultStage(stack, inputs, key, api, routes);
+  customDomain(stack, inputs, api, stage);
+  healthCheckDomain(stack, inputs, api, stage);
+  new TerraformOutput(stack, "api_id", {
+    value: api.id,
+    description: "Id of the HTTP API (CloudWatch metrics dimension `ApiId`).",
+  });
+}
+
+/**
+ * Validates `Authorization: Bearer <JWT>` against the issuer's published keys, the token's
+ * `iss` and one of the audiences. Both regions use the same issuer and audiences, so a client's
+ * token keeps working after Route 53 moves the name.
+ */
+function jwtAuthorizer(
+  stack: ModuleStack,
+  inputs: ComputeInputs,
+  api: Apigatewayv2Api,
+): Apigatewayv2Authorizer {
+  return new Apigatewayv2Authorizer(stack, "aws_apigatewayv2_authorizer.jwt", {
+    apiId: api.id,
+    name: `${inputs.name}-jwt`,
+    authorizerType: "JWT",
+    identitySources: ["$request.header.Authorization"],
+    jwtConfiguration: { issuer: inputs.jwtIssuer, audience: inputs.jwtAudiences },
+  });
+}
+
+/** One Lambda proxy integration per function, and the permission for this API only. */
+function integrationFor(
+  stack: ModuleStack,
+  api: Apigatewayv2Api,
+  name: "payments" | "health",
+  fn: LambdaFunction,
+): Apigatewayv2Integration {
+  // The payment function keeps its 1.x addresses, so upgrading moves nothing.
+  const id = name === "payments" ? "function" : "health";
+  new LambdaPermission(stack, `aws_lambda_permission.${name === "payments" ? "api" : "health"}`, {
     statementId: "AllowThisApiOnly",
     action: "lambda:InvokeFunction",
     functionName: fn.functionName,
     principal: "apigateway.amazonaws.com",
     sourceArn: `${api.executionArn}/*`,
   });
-  const stage = defaultStage(stack, inputs, key, api);
-  customDomain(stack, inputs, api, stage);
-  new TerraformOutput(stack, "api_id", {
-    value: api.id,
-    description: "Id of the HTTP API (CloudWatch metrics dimension `ApiId`).",
-  });
-  new TerraformOutput(stack, "api_health_fqdn", {
-    value: Fn.trimprefix(api.apiEndpoint, "https://"),
-    description:
-      "Host name of the regional API endpoint, e.g. `abc123.execute-api.us-east-1.amazonaws.com`: the Route 53 health check target (`/health`). A host name, not a URL.",
+  return new Apigatewayv2Integration(stack, `aws_apigatewayv2_integration.${id}`, {
+    apiId: api.id,
+    integrationType: "AWS_PROXY",
+    integrationMethod: "POST",
+    integrationUri: fn.invokeArn,
+    payloadFormatVersion: "2.0",
   });
 }
 
@@ -75,6 +121,7 @@ function defaultStage(
   inputs: ComputeInputs,
   key: KmsKey,
   api: Apigatewayv2Api,
+  routes: Apigatewayv2Route[],
 ): Apigatewayv2Stage {
   // API Gateway access logs are vended logs; the /aws/vendedlogs/ prefix keeps the Logs resource policy small.
   const logs = new CloudwatchLogGroup(stack, "aws_cloudwatch_log_group.access", {
@@ -92,6 +139,16 @@ function defaultStage(
       throttlingBurstLimit: inputs.reservedConcurrency,
       throttlingRateLimit: Token.asNumber(`\${var.reserved_concurrency * ${RATE_PER_EXECUTION}}`),
     },
+    // A route's own settings replace the default, so a payment spike never throttles /health.
+    routeSettings: [
+      {
+        routeKey: "GET /health",
+        throttlingBurstLimit: HEALTH_ROUTE_LIMITS.burst,
+        throttlingRateLimit: HEALTH_ROUTE_LIMITS.ratePerSecond,
+      },
+    ],
+    // Route settings name a route that must exist first.
+    dependsOn: routes,
   });
 }
 
@@ -99,7 +156,7 @@ const ACCESS_LOG_FORMAT = {
   requestId: "$context.requestId",
   requestTime: "$context.requestTime",
   ip: "$context.identity.sourceIp",
-  caller: "$context.identity.userArn",
+  caller: "$context.authorizer.claims.sub",
   routeKey: "$context.routeKey",
   status: "$context.status",
   protocol: "$context.protocol",
@@ -121,32 +178,7 @@ function customDomain(
   api: Apigatewayv2Api,
   stage: Apigatewayv2Stage,
 ): void {
-  const certificate = new AcmCertificate(stack, "aws_acm_certificate.this", {
-    domainName: inputs.apiDomainName,
-    validationMethod: "DNS",
-    lifecycle: { createBeforeDestroy: true },
-  });
-  const validationOptions = "aws_acm_certificate.this.domain_validation_options";
-  const validation = new AcmCertificateValidation(stack, "aws_acm_certificate_validation.this", {
-    certificateArn: certificate.arn,
-    validationRecordFqdns: Token.asList(
-      `\${[for o in ${validationOptions} : o.resource_record_name]}`,
-    ),
-  });
-  const domain = new Apigatewayv2DomainName(stack, "aws_apigatewayv2_domain_name.this", {
-    domainName: inputs.apiDomainName,
-    domainNameConfiguration: {
-      certificateArn: validation.certificateArn,
-      endpointType: "REGIONAL",
-      securityPolicy: "TLS_1_2",
-      ipAddressType: "dualstack",
-    },
-  });
-  new Apigatewayv2ApiMapping(stack, "aws_apigatewayv2_api_mapping.this", {
-    apiId: api.id,
-    domainName: domain.id,
-    stage: stage.id,
-  });
+  domainOnApi(stack, { id: "this", domainName: inputs.apiDomainName }, api, stage);
   const target = "aws_apigatewayv2_domain_name.this.domain_name_configuration[0]";
   new TerraformOutput(stack, "api_domain_target", {
     value: `\${${target}.target_domain_name}`,
@@ -156,9 +188,99 @@ function customDomain(
     value: `\${${target}.hosted_zone_id}`,
     description: "Hosted zone id of that target, for the failover alias record.",
   });
+  const record =
+    "{ name = o.resource_record_name, type = o.resource_record_type, value = o.resource_record_value }";
+  const own = `[for o in aws_acm_certificate.this.domain_validation_options : ${record}]`;
+  const healthCheck = `flatten([for c in aws_acm_certificate.health_check : [for o in c.domain_validation_options : ${record}]])`;
   new TerraformOutput(stack, "certificate_validation_records", {
-    value: `\${[for o in ${validationOptions} : { name = o.resource_record_name, type = o.resource_record_type, value = o.resource_record_value }]}`,
+    value: `\${concat(${own}, ${healthCheck})}`,
     description:
-      "DNS records that validate the certificate (`name`, `type`, `value`), written by the global root's dns module.",
+      "DNS records that validate the certificates (`name`, `type`, `value`), written by the global root's dns module.",
+  });
+}
+
+/**
+ * The name Route 53 health-checks in this region, `var.health_check_domain_name`: a second
+ * custom domain on the same API and stage, so the check goes through a custom domain, an API
+ * mapping, the stage, the route and the function, as a client's request does. Route 53 cannot
+ * probe the failover name itself per region: a checker sends its target host name as Host and
+ * SNI, and the failover name resolves to whichever region is healthy. Without the input, the
+ * check falls back to the default execute-api host name.
+ */
+function healthCheckDomain(
+  stack: ModuleStack,
+  inputs: ComputeInputs,
+  api: Apigatewayv2Api,
+  stage: Apigatewayv2Stage,
+): void {
+  const enabled = Token.asNumber('${var.health_check_domain_name == "" ? 0 : 1}');
+  domainOnApi(
+    stack,
+    { id: "health_check", domainName: inputs.healthCheckDomainName, count: enabled },
+    api,
+    stage,
+  );
+  const target = "one(aws_apigatewayv2_domain_name.health_check[*].domain_name_configuration[0]";
+  new TerraformOutput(stack, "api_health_fqdn", {
+    value: `\${var.health_check_domain_name != "" ? var.health_check_domain_name : trimprefix(${api.fqn}.api_endpoint, "https://")}`,
+    description:
+      "Host name the Route 53 health check probes (`/health`): `health_check_domain_name` when set, else the default execute-api host. A host name, not a URL.",
+  });
+  new TerraformOutput(stack, "health_check_domain_target", {
+    value: `\${${target}.target_domain_name)}`,
+    description:
+      "Regional target of the health-check domain, for its alias record (null without `health_check_domain_name`).",
+  });
+  new TerraformOutput(stack, "health_check_domain_zone_id", {
+    value: `\${${target}.hosted_zone_id)}`,
+    description: "Hosted zone id of that target (null without `health_check_domain_name`).",
+  });
+}
+
+interface DomainSpec {
+  id: string;
+  domainName: string;
+  count?: number;
+}
+
+/** A certificate validated by DNS, a regional dualstack custom domain and its mapping to the stage. */
+function domainOnApi(
+  stack: ModuleStack,
+  spec: DomainSpec,
+  api: Apigatewayv2Api,
+  stage: Apigatewayv2Stage,
+): void {
+  const { id, count } = spec;
+  const index = count === undefined ? "" : "[0]";
+  const certificate = new AcmCertificate(stack, `aws_acm_certificate.${id}`, {
+    count,
+    domainName: spec.domainName,
+    validationMethod: "DNS",
+    lifecycle: { createBeforeDestroy: true },
+  });
+  const options = `aws_acm_certificate.${id}${index}.domain_validation_options`;
+  const validation = new AcmCertificateValidation(stack, `aws_acm_certificate_validation.${id}`, {
+    count,
+    certificateArn: count === undefined ? certificate.arn : `\${aws_acm_certificate.${id}[0].arn}`,
+    validationRecordFqdns: Token.asList(`\${[for o in ${options} : o.resource_record_name]}`),
+  });
+  const domain = new Apigatewayv2DomainName(stack, `aws_apigatewayv2_domain_name.${id}`, {
+    count,
+    domainName: spec.domainName,
+    domainNameConfiguration: {
+      certificateArn:
+        count === undefined
+          ? validation.certificateArn
+          : `\${aws_acm_certificate_validation.${id}[0].certificate_arn}`,
+      endpointType: "REGIONAL",
+      securityPolicy: "TLS_1_2",
+      ipAddressType: "dualstack",
+    },
+  });
+  new Apigatewayv2ApiMapping(stack, `aws_apigatewayv2_api_mapping.${id}`, {
+    count,
+    apiId: api.id,
+    domainName: count === undefined ? domain.id : `\${aws_apigatewayv2_domain_name.${id}[0].id}`,
+    stage: stage.id,
   });
 }

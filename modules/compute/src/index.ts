@@ -3,7 +3,7 @@ import { frontDoor } from "./api.ts";
 import { bundleHandler } from "./bundle.ts";
 import { drillParameter } from "./drill.ts";
 import { deadLetterQueue, eventForwarding } from "./events.ts";
-import { HANDLER_ZIP, paymentFunction } from "./function.ts";
+import { HANDLER_ZIP, healthFunction, paymentFunction } from "./function.ts";
 import { computeVariables } from "./variables.ts";
 
 export default defineModule({
@@ -13,17 +13,24 @@ export default defineModule({
     "inside the module) runs in the private subnets with reserved concurrency, X-Ray tracing, a " +
     "KMS-encrypted dead-letter queue and a role limited to its own table, key, parameter, bus and " +
     "queue. `POST /payments` records a payment once per `Idempotency-Key` (a conditional DynamoDB " +
-    "write; a retry gets the first response back, the same key with another body gets 422) and " +
-    "publishes `PaymentRecorded` on the region's event bus, which forwards it to the peer region's " +
-    "bus. `GET /health` checks the table and the drill flag (SSM `/<name>/drill/unhealthy`; `true` " +
-    "answers 503, taking the region out of DNS without touching Route 53). An HTTP API fronts the " +
-    "function: `/payments` requires IAM (SigV4) authorization, `/health` is open, access logs are " +
-    "KMS-encrypted and the stage throttles at the door. The custom domain `api_domain_name` is " +
-    "served in both regions with a DNS-validated ACM certificate, so Route 53 failover alias " +
-    "records can move one name between them; there is no Lambda function URL. Route 53 is written " +
-    "only by the global root, so a brand-new environment needs one bootstrap pass: apply the " +
-    "certificates (`-target=module.compute.aws_acm_certificate.this` in each regional root), then " +
-    "the global root's validation records, then everything; until the records exist, " +
+    "write; a retry gets the first response back, the same key with another body gets 422); the " +
+    "payment id is derived from the key, so a retry that lands in the other region before the " +
+    "global table replicates records the same payment, and `PaymentRecorded` events (forwarded to " +
+    "the peer region's bus) are deduplicated by it. Clients authenticate with a JWT " +
+    "(`Authorization: Bearer <token>`) that the HTTP API's JWT authorizer checks against " +
+    "`jwt_issuer` and `jwt_audiences`, the same in both regions, so a token keeps working after " +
+    "failover (a SigV4 signature is scoped to one region). `GET /health` is open and runs in a " +
+    "function of its own (`health_reserved_concurrency`, route throttling apart from the stage " +
+    "default), reads the table and the drill flag (SSM `/<name>/drill/unhealthy`; `true` answers " +
+    "503, taking the region out of DNS without touching Route 53) at most every " +
+    "`health_cache_seconds`, and answers within about a second. Every response carries " +
+    "`x-tandem-region`, the region that answered. The custom domain `api_domain_name` is served in " +
+    "both regions with a DNS-validated ACM certificate, so Route 53 failover alias records can move " +
+    "one name between them; `health_check_domain_name` adds this region's own custom domain on the " +
+    "same API for the health check. There is no Lambda function URL. Route 53 is written only by " +
+    "the global root, so a brand-new certificate needs one bootstrap pass: apply it " +
+    "(`-target=module.compute.aws_acm_certificate.this` and `.health_check` in each regional root), " +
+    "then the global root's validation records, then everything; until the records exist, " +
     "`aws_acm_certificate_validation` waits.",
   example: `module "compute" {
   source = "./modules/compute"
@@ -37,8 +44,12 @@ export default defineModule({
   table_arn         = module.database.table_arn
   table_kms_key_arn = module.database.kms_key_arn
 
-  api_domain_name    = "api.pay.acme-payments.com"
-  peer_event_bus_arn = "arn:aws:events:us-west-2:210987654321:event-bus/payments-prod"
+  api_domain_name          = "api.pay.acme-payments.com"
+  health_check_domain_name = "us-east-1.api.pay.acme-payments.com"
+  peer_event_bus_arn       = "arn:aws:events:us-west-2:210987654321:event-bus/payments-prod"
+
+  jwt_issuer    = "https://auth.acme-payments.com"
+  jwt_audiences = ["payments-api"]
 
   reserved_concurrency = 200
   memory_mb            = 512
@@ -55,8 +66,10 @@ export default defineModule({
     const queue = deadLetterQueue(stack, inputs, key);
     const bus = eventForwarding(stack, inputs, key, queue);
     const drill = drillParameter(stack, inputs);
-    const fn = paymentFunction(stack, inputs, { key, queue, bus, drill });
-    frontDoor(stack, inputs, key, fn);
+    const deps = { key, queue, bus, drill };
+    const payments = paymentFunction(stack, inputs, deps);
+    const health = healthFunction(stack, inputs, deps);
+    frontDoor(stack, inputs, key, { payments, health });
   },
   assets: (moduleDir) => ({ [HANDLER_ZIP]: bundleHandler(moduleDir) }),
 });

@@ -1,6 +1,8 @@
 import {
   commonVariables,
   DNS_NAME_PATTERN,
+  HEALTH_CACHE_SECONDS,
+  JWT_ISSUER_PATTERN,
   LAMBDA_MEMORY_MB,
   LAMBDA_TIMEOUT_SECONDS,
   LOG_RETENTION_DAYS,
@@ -20,7 +22,12 @@ export interface ComputeInputs {
   tableArn: string;
   tableKmsKeyArn: string;
   apiDomainName: string;
+  healthCheckDomainName: string;
   peerEventBusArn: string;
+  jwtIssuer: string;
+  jwtAudiences: string[];
+  healthReservedConcurrency: number;
+  healthCacheSeconds: number;
   reservedConcurrency: number;
   memoryMb: number;
   timeoutSeconds: number;
@@ -110,6 +117,24 @@ export function computeVariables(stack: ModuleStack): ComputeInputs {
         ],
       ],
     }).stringValue,
+    healthCheckDomainName: variable(stack, "health_check_domain_name", {
+      type: "string",
+      description:
+        'This region\'s own name for the Route 53 health check, e.g. `us-east-1.api.pay.acme-payments.com`: a second custom domain on the same API and stage, so the check goes through a custom domain and API mapping as clients do. `""` checks the default execute-api host instead.',
+      nullable: false,
+      default: "",
+      rules: [
+        [
+          `var.health_check_domain_name == "" || can(regex("${DNS_NAME_PATTERN}", var.health_check_domain_name))`,
+          "health_check_domain_name must be a lower-case DNS name without a trailing dot, or empty.",
+        ],
+        [
+          "var.health_check_domain_name != var.api_domain_name",
+          "health_check_domain_name must differ from api_domain_name (the failover name).",
+        ],
+      ],
+    }).stringValue,
+    ...authInputs(stack),
     peerEventBusArn: variable(stack, "peer_event_bus_arn", {
       type: "string",
       description:
@@ -126,8 +151,64 @@ export function computeVariables(stack: ModuleStack): ComputeInputs {
   };
 }
 
+/** The JWT authorizer of POST /payments: the same issuer and audiences in both regions. */
+function authInputs(stack: ModuleStack) {
+  return {
+    jwtIssuer: variable(stack, "jwt_issuer", {
+      type: "string",
+      description:
+        "Issuer of the JWTs that may call POST /payments (the token's `iss`), an https URL whose `/.well-known/openid-configuration` lists the signing keys, e.g. `https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123`.",
+      nullable: false,
+      rules: [
+        [
+          `can(regex("${JWT_ISSUER_PATTERN.replace(/\\/g, "\\\\")}", var.jwt_issuer))`,
+          "jwt_issuer must be an https:// URL without query or fragment.",
+        ],
+      ],
+    }).stringValue,
+    jwtAudiences: variable(stack, "jwt_audiences", {
+      type: "list(string)",
+      description:
+        "Audiences a token must name (its `aud`, or `client_id` for Cognito access tokens); at least one.",
+      nullable: false,
+      rules: [
+        [
+          'length(var.jwt_audiences) > 0 && alltrue([for a in var.jwt_audiences : a != ""])',
+          "jwt_audiences needs at least one non-empty audience.",
+        ],
+      ],
+    }).listValue,
+  };
+}
+
 function sizing(stack: ModuleStack) {
   return {
+    healthReservedConcurrency: variable(stack, "health_reserved_concurrency", {
+      type: "number",
+      description:
+        "Concurrent executions reserved for the /health function, apart from the payment handler's, so a payment spike cannot fail the health check.",
+      nullable: false,
+      default: 5,
+      rules: [
+        [
+          wholeNumber("var.health_reserved_concurrency", { min: 1, max: 100 }),
+          "health_reserved_concurrency must be a whole number from 1 to 100.",
+        ],
+      ],
+    }).numberValue,
+    healthCacheSeconds: variable(stack, "health_cache_seconds", {
+      type: "number",
+      description:
+        "Seconds each /health instance reuses its last reading of the drill flag and the table (0 reads on every probe). A drill takes effect up to this much later.",
+      nullable: false,
+      default: 5,
+      rules: [
+        [
+          wholeNumber("var.health_cache_seconds", HEALTH_CACHE_SECONDS),
+          `health_cache_seconds must be a whole number from ${HEALTH_CACHE_SECONDS.min} to ${HEALTH_CACHE_SECONDS.max}.`,
+        ],
+      ],
+    }).numberValue,
     reservedConcurrency: variable(stack, "reserved_concurrency", {
       type: "number",
       description:

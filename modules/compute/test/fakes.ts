@@ -25,6 +25,7 @@ export const config: Config = {
   drillParameterName: "/payments-test/drill/unhealthy",
   region: "us-east-1",
   role: "primary",
+  healthCacheSeconds: 0,
 };
 
 /**
@@ -70,14 +71,12 @@ export function harness(options: { drill?: string } = {}) {
     return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: "e" })) };
   };
   events.on(PutEventsCommand).callsFake(publish);
-  let ids = 0;
   const handler = createHandler({
     dynamodb: new DynamoDBClient({ region: config.region }),
     ssm: new SSMClient({ region: config.region }),
     events: new EventBridgeClient({ region: config.region }),
     config,
     now: () => new Date("2026-01-02T03:04:05.000Z"),
-    newId: () => `pay-${++ids}`,
   });
   const restore = () => [dynamodb, ssm, events].forEach((m) => m.restore());
   return { handler, table, published, publish, dynamodb, ssm, events, restore };

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configFromEnv } from "../src/handler/config.ts";
 import { ENV, PAYMENT_EVENT } from "../src/handler/contract.ts";
+import { paymentIdFor } from "../src/handler/payments.ts";
 import { config, event, harness, KEY, PAYMENT, post } from "./fakes.ts";
 
 let h = harness();
@@ -26,7 +27,7 @@ describe("POST /payments records a payment", () => {
     const response = await h.handler(post(PAYMENT));
     expect(response.statusCode).toBe(201);
     expect(body(response)).toEqual({
-      paymentId: "pay-1",
+      paymentId: paymentIdFor(KEY),
       ...PAYMENT,
       status: "recorded",
       createdAt: "2026-01-02T03:04:05.000Z",
@@ -55,7 +56,7 @@ describe("POST /payments records a payment", () => {
       DetailType: PAYMENT_EVENT.detailType,
     });
     expect(JSON.parse(entry!.Detail!)).toMatchObject({
-      paymentId: "pay-1",
+      paymentId: paymentIdFor(KEY),
       amount: 1250,
       originRegion: "us-east-1",
     });
@@ -157,7 +158,7 @@ describe("idempotency", () => {
     const retry = await h.handler(post(PAYMENT));
     expect(retry.statusCode).toBe(201);
     expect(h.published).toHaveLength(1);
-    expect(JSON.parse(h.published[0]!.Detail!)).toMatchObject({ paymentId: "pay-1" });
+    expect(JSON.parse(h.published[0]!.Detail!)).toMatchObject({ paymentId: paymentIdFor(KEY) });
   });
 
   it("fails closed when the conditional write fails without returning the existing item", async () => {
@@ -296,7 +297,12 @@ describe("routing and configuration", () => {
       drillParameterName: "/p",
       region: "us-west-2",
       role: "secondary",
+      healthCacheSeconds: 5,
     });
+    expect(configFromEnv({ ...env, [ENV.healthCacheSeconds]: "0" }).healthCacheSeconds).toBe(0);
+    expect(() => configFromEnv({ ...env, [ENV.healthCacheSeconds]: "1.5" })).toThrow(
+      /HEALTH_CACHE_SECONDS must be a whole number/,
+    );
     expect(() => configFromEnv({ ...env, [ENV.tableName]: undefined })).toThrow(/TABLE_NAME/);
   });
 

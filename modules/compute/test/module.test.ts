@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, synthesizeModule, type TerraformModuleJson } from "@tandem/module-kit";
 import compute from "../src/index.ts";
-import { RATE_PER_EXECUTION } from "../src/api.ts";
+import { HEALTH_ROUTE_LIMITS, RATE_PER_EXECUTION } from "../src/api.ts";
 import { ENV, PAYMENT_EVENT } from "../src/handler/contract.ts";
 import { LOG_RETENTION_DAYS } from "../src/variables.ts";
 import {
@@ -47,6 +47,11 @@ describe("compute contract (docs/module-wiring.md)", () => {
     expect(Object.keys(json.variable ?? {}).sort()).toEqual(
       [
         "api_domain_name",
+        "health_cache_seconds",
+        "health_check_domain_name",
+        "health_reserved_concurrency",
+        "jwt_audiences",
+        "jwt_issuer",
         "log_retention_days",
         "memory_mb",
         "name",
@@ -69,6 +74,9 @@ describe("compute contract (docs/module-wiring.md)", () => {
       memory_mb: 512,
       timeout_seconds: 10,
       log_retention_days: 365,
+      health_reserved_concurrency: 5,
+      health_cache_seconds: 5,
+      health_check_domain_name: "",
     });
   });
 
@@ -86,6 +94,8 @@ describe("compute contract (docs/module-wiring.md)", () => {
         "event_bus_name",
         "function_arn",
         "function_name",
+        "health_check_domain_target",
+        "health_check_domain_zone_id",
       ].sort(),
     );
     for (const output of Object.values(json.output ?? {})) expect(output.description).toBeTruthy();
@@ -130,7 +140,11 @@ describe("the function", () => {
 
   it("gets the configuration the handler reads, with the drill flag's name from the parameter", () => {
     const variables = (fn.environment as { variables: Record<string, string> }).variables;
-    expect(Object.keys(variables).sort()).toEqual(Object.values(ENV).sort());
+    expect(Object.keys(variables).sort()).toEqual(
+      Object.values(ENV)
+        .filter((name) => name !== ENV.healthCacheSeconds)
+        .sort(),
+    );
     expect(variables[ENV.drillParameterName]).toBe("${aws_ssm_parameter.drill.name}");
     expect(variables[ENV.eventBusName]).toBe("${aws_cloudwatch_event_bus.this.name}");
     expect(variables[ENV.role]).toBe("${var.role}");
@@ -194,8 +208,11 @@ describe("least privilege", () => {
     const attached = Object.values(json.resource?.aws_iam_role_policy_attachment ?? {}).map(
       (a) => (a as { policy_arn: string }).policy_arn,
     );
+    // The same two for the payment and the health function.
     expect(attached.sort()).toEqual([
       "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess",
+      "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess",
+      "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaENIManagementAccess",
       "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaENIManagementAccess",
     ]);
   });
@@ -246,13 +263,54 @@ describe("front door (seed corrections)", () => {
     expect(json.resource).not.toHaveProperty("aws_lambda_function_url");
   });
 
-  it("requires IAM authorization on POST /payments and leaves only GET /health open", () => {
+  it("authorizes POST /payments with a JWT valid in both regions (not SigV4), and leaves only GET /health open", () => {
     const routes = Object.fromEntries(
-      resources("aws_apigatewayv2_route").map((r) => [r.route_key, r.authorization_type]),
+      resources("aws_apigatewayv2_route").map((r) => [
+        r.route_key,
+        [r.authorization_type, r.authorizer_id, r.target],
+      ]),
     );
-    expect(routes).toEqual({ "POST /payments": "AWS_IAM", "GET /health": "NONE" });
-    for (const r of resources("aws_apigatewayv2_route"))
-      expect(r.target).toBe("integrations/${aws_apigatewayv2_integration.function.id}");
+    expect(routes).toEqual({
+      "POST /payments": [
+        "JWT",
+        "${aws_apigatewayv2_authorizer.jwt.id}",
+        "integrations/${aws_apigatewayv2_integration.function.id}",
+      ],
+      "GET /health": ["NONE", undefined, "integrations/${aws_apigatewayv2_integration.health.id}"],
+    });
+    expect(resource("aws_apigatewayv2_authorizer", "jwt")).toMatchObject({
+      authorizer_type: "JWT",
+      identity_sources: ["$request.header.Authorization"],
+      jwt_configuration: { issuer: "${var.jwt_issuer}", audience: "${var.jwt_audiences}" },
+    });
+    expect(JSON.stringify(json)).not.toContain("AWS_IAM");
+  });
+
+  it("serves /health from its own function with its own reserved concurrency and route limits", () => {
+    const health = resource("aws_lambda_function", "health");
+    expect(health).toMatchObject({
+      handler: "index.health",
+      reserved_concurrent_executions: "${var.health_reserved_concurrency}",
+      role: "${aws_iam_role.health.arn}",
+    });
+    expect(Number(health.timeout)).toBeLessThanOrEqual(3);
+    const env = (health.environment as { variables: Record<string, string> }).variables;
+    expect(env[ENV.healthCacheSeconds]).toBe("${var.health_cache_seconds}");
+    expect(resource("aws_apigatewayv2_integration", "health").integration_uri).toBe(
+      "${aws_lambda_function.health.invoke_arn}",
+    );
+    const stage = resource("aws_apigatewayv2_stage", "this");
+    expect(stage.route_settings).toEqual([
+      {
+        route_key: "GET /health",
+        throttling_burst_limit: HEALTH_ROUTE_LIMITS.burst,
+        throttling_rate_limit: HEALTH_ROUTE_LIMITS.ratePerSecond,
+      },
+    ]);
+    // Its role reads one item and the flag; it cannot write payments or publish events.
+    const actions = statements("health").flatMap((st) => st.actions);
+    expect(actions).not.toContain("dynamodb:PutItem");
+    expect(actions).not.toContain("events:PutEvents");
   });
 
   it("proxies to the function with payload format 2.0", () => {
@@ -352,6 +410,8 @@ describe.runIf(hasTerraform)("expressions, evaluated by Terraform", () => {
       "arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     api_domain_name: "api.pay.acme-payments.com",
     peer_event_bus_arn: "arn:aws:events:us-west-2:210987654321:event-bus/payments-prod",
+    jwt_issuer: "https://auth.acme-payments.com",
+    jwt_audiences: ["payments-api"],
   };
 
   it("matches this region's payment events only, so forwarded events never bounce back", () => {
@@ -369,24 +429,49 @@ describe.runIf(hasTerraform)("expressions, evaluated by Terraform", () => {
   it("outputs the validation records as { name, type, value } and waits on their names", () => {
     const options =
       '[{ domain_name = "api.pay.acme-payments.com", resource_record_name = "_x.api.pay.acme-payments.com.", resource_record_type = "CNAME", resource_record_value = "_y.acm-validations.aws." }]';
-    const replace = { "aws_acm_certificate.this.domain_validation_options": options };
+    const replace = {
+      "aws_acm_certificate.this.domain_validation_options": options,
+      "aws_acm_certificate.health_check": `[{ domain_validation_options = ${options.replace(/_x[.]api/, "_z.us-east-1.api")} }]`,
+    };
     expect(
       evaluate(json, values, expr(json.output?.certificate_validation_records?.value), replace),
     ).toEqual([
       { name: "_x.api.pay.acme-payments.com.", type: "CNAME", value: "_y.acm-validations.aws." },
+      {
+        name: "_z.us-east-1.api.pay.acme-payments.com.",
+        type: "CNAME",
+        value: "_y.acm-validations.aws.",
+      },
     ]);
     const fqdns = resource("aws_acm_certificate_validation", "this").validation_record_fqdns;
     expect(evaluate(json, values, expr(fqdns), replace)).toEqual(["_x.api.pay.acme-payments.com."]);
   });
 
-  it("gives the health check a host name, not a URL", () => {
+  it("gives the health check a host name, not a URL: the region's custom domain when set", () => {
     const replace = {
       "aws_apigatewayv2_api.this.api_endpoint":
         '"https://abc123.execute-api.us-east-1.amazonaws.com"',
     };
-    expect(evaluate(json, values, expr(json.output?.api_health_fqdn?.value), replace)).toBe(
+    const fqdn = expr(json.output?.api_health_fqdn?.value);
+    expect(evaluate(json, values, fqdn, replace)).toBe(
       "abc123.execute-api.us-east-1.amazonaws.com",
     );
+    const regional = { ...values, health_check_domain_name: "us-east-1.api.pay.acme-payments.com" };
+    expect(evaluate(json, regional, fqdn, replace)).toBe("us-east-1.api.pay.acme-payments.com");
+  });
+
+  it("creates the health-check domain (certificate, domain, mapping) only when named", () => {
+    for (const type of [
+      "aws_acm_certificate",
+      "aws_acm_certificate_validation",
+      "aws_apigatewayv2_domain_name",
+      "aws_apigatewayv2_api_mapping",
+    ]) {
+      const count = expr(resource(type, "health_check").count);
+      expect(evaluate(json, values, count)).toBe(0);
+      const named = { ...values, health_check_domain_name: "us-east-1.api.pay.acme-payments.com" };
+      expect(evaluate(json, named, count)).toBe(1);
+    }
   });
 
   // name and role come from the kit (commonVariables); these are the module's own inputs.
@@ -416,6 +501,11 @@ describe.runIf(hasTerraform)("expressions, evaluated by Terraform", () => {
     ["memory_mb", 64, "memory_mb must be"],
     ["timeout_seconds", 30, "API Gateway stops waiting at 30"],
     ["log_retention_days", 0, "log_retention_days must be one of"],
+    ["jwt_issuer", "http://auth.acme-payments.com", "jwt_issuer must be an https:// URL"],
+    ["jwt_audiences", [], "jwt_audiences needs at least one"],
+    ["health_cache_seconds", 61, "health_cache_seconds must be"],
+    ["health_reserved_concurrency", 0, "health_reserved_concurrency must be"],
+    ["health_check_domain_name", "api.pay.acme-payments.com", "must differ from api_domain_name"],
   ])("rejects %s = %j", (name, value, message) => {
     expect(planErrors(own, { ...ownValues, [name]: value })).toContain(message);
   });

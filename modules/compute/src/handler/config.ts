@@ -6,7 +6,11 @@ export interface Config {
   readonly drillParameterName: string;
   readonly region: string;
   readonly role: string;
+  /** Seconds /health reuses its last reading (HEALTH_CACHE_SECONDS, default 5). */
+  readonly healthCacheSeconds: number;
 }
+
+const DEFAULT_HEALTH_CACHE_SECONDS = 5;
 
 /** Reads the configuration once per cold start; a missing variable fails the init, not a request. */
 export function configFromEnv(env: Record<string, string | undefined>): Config {
@@ -21,5 +25,14 @@ export function configFromEnv(env: Record<string, string | undefined>): Config {
     drillParameterName: read(ENV.drillParameterName),
     region: read("AWS_REGION"),
     role: read(ENV.role),
+    healthCacheSeconds: cacheSeconds(env[ENV.healthCacheSeconds]),
   };
+}
+
+function cacheSeconds(value: string | undefined): number {
+  if (value === undefined || value === "") return DEFAULT_HEALTH_CACHE_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0)
+    throw new Error(`${ENV.healthCacheSeconds} must be a whole number of seconds, not ${value}`);
+  return seconds;
 }

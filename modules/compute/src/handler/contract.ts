@@ -7,6 +7,10 @@ export const ENV = {
   eventBusName: "EVENT_BUS_NAME",
   drillParameterName: "DRILL_PARAMETER_NAME",
   role: "REGION_ROLE",
+  healthCacheSeconds: "HEALTH_CACHE_SECONDS",
 } as const;
+
+/** On every response, the region that answered: the drill and clients see which region serves the failover name. */
+export const REGION_HEADER = "x-tandem-region";
 
 export const PAYMENT_EVENT = { source: "tandem.payments", detailType: "PaymentRecorded" } as const;

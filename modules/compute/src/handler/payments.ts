@@ -32,6 +32,20 @@ export type PaymentRequest = z.infer<typeof PaymentRequest>;
 export type Payment = PaymentRequest & { paymentId: string; status: "recorded"; createdAt: string };
 
 /**
+ * The payment id, derived from the Idempotency-Key alone (a UUIDv8 of its SHA-256, RFC 9562):
+ * a retry that lands in the other region before the global table has replicated the first
+ * write records the same payment id there, so the two writes converge to one payment under
+ * last-writer-wins, and consumers deduplicate events by it.
+ */
+export function paymentIdFor(key: string): string {
+  const bytes = createHash("sha256").update(`tandem.payment:${key}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80; // version 8
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // variant 10
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
  * Records a payment once per Idempotency-Key. The item is written only if its key is new
  * (`attribute_not_exists(pk)`) and stores the request hash and the response, so a retry gets
  * the first response back and a different body under the same key is refused.
@@ -43,7 +57,7 @@ export async function recordPayment(deps: Deps, event: APIGatewayProxyEventV2): 
   // The parsed request, keys in schema order: the same payment hashes the same however it is spelled.
   const requestHash = createHash("sha256").update(JSON.stringify(request)).digest("hex");
   const payment: Payment = {
-    paymentId: deps.newId(),
+    paymentId: paymentIdFor(key),
     ...request,
     status: "recorded",
     createdAt: deps.now().toISOString(),

@@ -132,10 +132,12 @@ export const REGIONAL_ALARMS: AlarmSpec[] = [
   },
   {
     id: "aurora_replication_lag",
-    roles: ["secondary"],
+    // Whichever region is the secondary right now publishes the lag; after a switchover the
+    // roles swap, so both regions alarm on it, and the writer's silence is not an incident.
+    roles: BOTH,
     requires: ["cluster_identifier"],
     description:
-      "The secondary Aurora cluster lags the primary by more than the RPO-derived threshold, or stopped reporting lag (replication stopped or the cluster left the global database).",
+      "This region's Aurora cluster, while it is a secondary of the global database, lags the writer by more than the RPO-derived threshold. (The writer publishes no lag, so silence is not an incident; the drill's preflight checks that both clusters are members.)",
     // Published only by secondary clusters, in their own region (Aurora user guide, global database metrics).
     metric: {
       namespace: "AWS/RDS",
@@ -145,7 +147,7 @@ export const REGIONAL_ALARMS: AlarmSpec[] = [
     },
     threshold: Token.asNumber(LAG_THRESHOLD),
     ...SUSTAINED,
-    treatMissingData: SILENCE_IS_FAILURE,
+    treatMissingData: QUIET_IS_OK,
   },
 ];
 

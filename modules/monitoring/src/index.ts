@@ -13,14 +13,16 @@ export default defineModule({
     "account only) and an email subscription per address (each must be confirmed). The " +
     "`primary` and `secondary` roles alarm, with ALARM and OK notifications, on Lambda errors " +
     "and throttles, HTTP API 5xx and p99 latency, dead-letter queue depth, DynamoDB replication " +
-    "latency to the peer region, failed or expired AWS Backup jobs and failed copy jobs, and, in " +
-    "the secondary role only, `AuroraGlobalDBReplicationLag` of its own cluster (the metric is " +
-    "published by the secondary cluster in its own region, not from the primary); a dashboard " +
+    "latency to the peer region, failed or expired AWS Backup jobs and failed copy jobs (backups " +
+    "run in both regions), and `AuroraGlobalDBReplicationLag` of the region's own cluster (the " +
+    "metric is published by whichever cluster is the secondary, in its own region; after a drill " +
+    "or a failover the roles swap, so both regions carry the alarm and the writer's silence is " +
+    "not an incident); a dashboard " +
     "per region graphs each alarm's metric against its threshold. The `global` role, applied in " +
     "us-east-1 where Route 53 publishes health-check metrics, alarms when a region's health " +
     "check fails. Traffic metrics treat missing data as OK (no traffic is not an incident: a dead " +
-    "region is caught by its health check); replication lag and health-check status treat " +
-    "silence as failing.",
+    "region is caught by its health check, and the writer publishes no lag); health-check status " +
+    "treats silence as failing.",
   example: `module "monitoring" {
   source = "./modules/monitoring"
 

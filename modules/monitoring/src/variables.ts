@@ -55,7 +55,7 @@ export function monitoringVariables(stack: ModuleStack): { alarmEmails: string[]
   variable(stack, "cluster_identifier", {
     type: "string",
     description:
-      "This region's Aurora cluster identifier; the secondary role alarms on its global-database replication lag.",
+      "This region's Aurora cluster identifier; both regional roles alarm on its global-database replication lag, which it publishes while it is a secondary.",
     default: "",
     // An empty list still writes `validation: []`, as released in 1.0.0.
     rules: [],

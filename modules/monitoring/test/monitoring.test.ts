@@ -170,14 +170,15 @@ describe("alarms", () => {
     });
   });
 
-  it("watch AuroraGlobalDBReplicationLag on the secondary's own cluster, where it is published (seed correction)", () => {
+  it("watch AuroraGlobalDBReplicationLag on the region's own cluster in both roles: after a switchover the old writer is the secondary that publishes it", () => {
     expect(alarm("aurora_replication_lag")).toMatchObject({
-      count: '${var.role == "secondary" ? 1 : 0}',
+      count: '${var.role == "global" ? 0 : 1}',
       namespace: "AWS/RDS",
       metric_name: "AuroraGlobalDBReplicationLag",
       dimensions: { DBClusterIdentifier: "${var.cluster_identifier}" },
       threshold: "${var.replication_lag_threshold_ms}",
-      treat_missing_data: "breaching",
+      // The writer publishes no lag: its silence must not page (it did, as "breaching").
+      treat_missing_data: "notBreaching",
     });
   });
 
@@ -233,7 +234,7 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
     const inGlobal = counts(global);
     for (const id of regionalIds) {
       expect(secondary.alarms[id], id).toBe(1);
-      expect(primary.alarms[id], id).toBe(id === "aurora_replication_lag" ? 0 : 1);
+      expect(primary.alarms[id], id).toBe(1);
       expect(inGlobal.alarms[id], id).toBe(0);
     }
     expect([primary.dashboard, secondary.dashboard, inGlobal.dashboard]).toEqual([1, 1, 0]);
@@ -315,12 +316,11 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
       "function_name is required in the primary and secondary roles.",
     );
     expect(check("lambda_errors", global)).toBe("");
-    expect(
-      check("aurora_replication_lag", { ...regional, role: "secondary", cluster_identifier: "" }),
-    ).toContain("cluster_identifier is required in the secondary role.");
-    expect(
-      check("aurora_replication_lag", { ...regional, role: "primary", cluster_identifier: "" }),
-    ).toBe("");
+    for (const role of ["primary", "secondary"]) {
+      expect(
+        check("aurora_replication_lag", { ...regional, role, cluster_identifier: "" }),
+      ).toContain("cluster_identifier is required in the primary and secondary roles.");
+    }
     expect(
       check("backup_jobs_failed", { ...regional, role: "secondary", backup_vault_name: "" }),
     ).toContain("backup_vault_name is required");

@@ -10,10 +10,13 @@ export default defineModule({
     "AWS Backup for one region. Both roles get a vault named exactly `name` (the primary computes the " +
     "secondary vault's ARN from it), encrypted with the module's own KMS key, and optionally a Vault Lock " +
     "in compliance mode (`vault_lock`; immutable after `changeable_for_days`, so it is off unless set). " +
-    "The primary role adds the backup plan (`schedule`, kept `retention_days`) whose copy action sends " +
-    "every recovery point to `destination_vault_arn` in the other region with its own lifecycle " +
-    "(`copy_retention_days`), the selection of `resource_arns` (the Aurora cluster and the DynamoDB " +
-    "table), and the IAM role AWS Backup assumes, with AWS's managed backup and restore policies. " +
+    "Every role given `resource_arns` (the primary always; the secondary too, so backups continue " +
+    "in the region that survives an outage) adds the backup plan (`schedule`, kept `retention_days`) " +
+    "whose copy action sends every recovery point to `destination_vault_arn` in the other region " +
+    "with its own lifecycle (`copy_retention_days`), the selection of `resource_arns` (that region's " +
+    "Aurora cluster and DynamoDB table), and the IAM role AWS Backup assumes, with AWS's managed " +
+    "backup and restore policies. While the other region is down its copy jobs fail and alarm; the " +
+    "local recovery points are still made. " +
     "DynamoDB cross-region copies need AWS Backup's advanced DynamoDB features, a setting per account " +
     "and region. AWS turns them on for accounts that had no backup vault before 21 November 2021; for " +
     "older accounts check `aws backup describe-region-settings` (`ResourceTypeManagementPreference.DynamoDB`) " +
@@ -55,12 +58,12 @@ export default defineModule({
     output(
       "plan_id",
       "${one(aws_backup_plan.this[*].id)}",
-      "Backup plan id in the primary role; null in the secondary.",
+      "Backup plan id; null where `resource_arns` is empty.",
     );
     output(
       "role_arn",
       "${one(aws_iam_role.this[*].arn)}",
-      "ARN of the role AWS Backup assumes (also for restores) in the primary role; null in the secondary.",
+      "ARN of the role AWS Backup assumes (also for restores); null where `resource_arns` is empty.",
     );
   },
 });

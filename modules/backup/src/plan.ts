@@ -6,17 +6,21 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
 
-const primaryOnly = () => Token.asNumber('${var.role == "primary" ? 1 : 0}');
+/** A plan wherever there is something to back up: the primary always, the secondary when given. */
+const withResources = () => Token.asNumber("${length(var.resource_arns) > 0 ? 1 : 0}");
 
 /**
- * Primary role only: the plan with its cross-Region copy, the selection and the role AWS Backup
- * assumes to run them. The seed had a plan with neither selection nor role, so it backed up nothing.
+ * The plan with its cross-Region copy, the selection and the role AWS Backup assumes to run
+ * them, in every role given `resource_arns`: each region backs up its own cluster and table
+ * and copies to the other, so backups go on in the region that survives a regional outage (its
+ * copies to the lost region fail, and alarm, until that region returns). The seed had a plan
+ * with neither selection nor role, so it backed up nothing.
  */
 export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault): void {
   const aws = awsContext(stack);
   const assume = assumeRolePolicy(stack, { id: "assume", service: "backup.amazonaws.com" });
   new IamRole(stack, "aws_iam_role.this", {
-    count: primaryOnly(),
+    count: withResources(),
     // IAM names are account-wide; the region keeps a later swap of the roles from colliding.
     name: `${name}-backup-${aws.region}`,
     description: `AWS Backup runs the ${name} plan (backups, cross-Region copies, restores) with this role.`,
@@ -29,13 +33,13 @@ export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault)
   const attachments = Object.entries(policies).map(
     ([id, policy]) =>
       new IamRolePolicyAttachment(stack, `aws_iam_role_policy_attachment.${id}`, {
-        count: primaryOnly(),
+        count: withResources(),
         role: "${aws_iam_role.this[0].name}",
         policyArn: `arn:${aws.partition}:iam::aws:policy/service-role/${policy}`,
       }),
   );
   new BackupPlan(stack, "aws_backup_plan.this", {
-    count: primaryOnly(),
+    count: withResources(),
     name,
     rule: [
       {
@@ -55,8 +59,7 @@ export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault)
     lifecycle: {
       precondition: [
         {
-          condition:
-            '${split(":", var.destination_vault_arn)[3] != data.aws_region.current.id}',
+          condition: '${split(":", var.destination_vault_arn)[3] != data.aws_region.current.id}',
           errorMessage:
             "destination_vault_arn must be in another Region: a same-Region copy does not survive a Regional outage.",
         },
@@ -65,7 +68,7 @@ export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault)
     tags: { Name: name },
   });
   new BackupSelection(stack, "aws_backup_selection.this", {
-    count: primaryOnly(),
+    count: withResources(),
     name,
     planId: "${aws_backup_plan.this[0].id}",
     iamRoleArn: "${aws_iam_role.this[0].arn}",

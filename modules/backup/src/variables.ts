@@ -53,12 +53,12 @@ export function backupVariables(stack: ModuleStack): void {
     type: "string",
     default: "",
     description:
-      "Primary role: ARN of the other Region's vault that receives the copies " +
-      '(`arn:aws:backup:<secondary>:<account>:backup-vault:<name>`). `""` in the secondary role.',
+      "ARN of the other Region's vault that receives the copies " +
+      "(`arn:aws:backup:<peer>:<account>:backup-vault:<name>`); required wherever `resource_arns` is not empty.",
     rules: [
       [
-        'var.role != "primary" || can(regex("^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_-]{2,50}$", var.destination_vault_arn))',
-        "destination_vault_arn must be a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>) in the primary role.",
+        '(var.role != "primary" && length(var.resource_arns) == 0) || can(regex("^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_-]{2,50}$", var.destination_vault_arn))',
+        "destination_vault_arn must be a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>) in the primary role and wherever resource_arns is set.",
       ],
     ],
   });
@@ -66,7 +66,7 @@ export function backupVariables(stack: ModuleStack): void {
     type: "list(string)",
     default: [],
     description:
-      "Primary role: ARNs of what the plan backs up (the Aurora cluster and the DynamoDB table). `[]` in the secondary role.",
+      "ARNs of what this region's plan backs up (its Aurora cluster and DynamoDB table). Required in the primary role; give them in the secondary too, so backups continue there when the primary region is lost. `[]` creates no plan.",
     rules: [
       [
         'var.role != "primary" || length(var.resource_arns) > 0',

@@ -124,12 +124,30 @@ describe.skipIf(!hasTerraform)("backup expressions, evaluated by Terraform", () 
     ],
   };
   const secondary = { name: "payments-prod", role: "secondary" };
+  /** The secondary as the composer calls it: its own cluster and replica, copied to the primary. */
+  const secondaryWithBackups = {
+    ...secondary,
+    destination_vault_arn: "arn:aws:backup:us-east-1:210987654321:backup-vault:payments-prod",
+    resource_arns: [
+      "arn:aws:rds:us-west-2:210987654321:cluster:payments-prod",
+      "arn:aws:dynamodb:us-west-2:210987654321:table/payments-prod-sessions",
+    ],
+  };
   const lock = { min_retention_days: 7, max_retention_days: 365 };
 
-  it("creates the plan, selection, role and policy attachments in the primary role only", () => {
+  it("creates the plan, selection, role and policy attachments wherever there is something to back up", () => {
     const counts = primaryOnly.map(([type, name]) => expr(resource(type, name).count));
     expect(evaluate(json, primary, counts)).toEqual([1, 1, 1, 1, 1]);
+    // The secondary keeps backing up when the primary region is lost (before: nothing there).
+    expect(evaluate(json, secondaryWithBackups, counts)).toEqual([1, 1, 1, 1, 1]);
     expect(evaluate(json, secondary, counts)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("needs a copy destination in the secondary once it backs something up", () => {
+    expect(planErrors(json, secondaryWithBackups)).toBe("");
+    expect(planErrors(json, { ...secondaryWithBackups, destination_vault_arn: "" })).toContain(
+      "destination_vault_arn must be a backup vault ARN",
+    );
   });
 
   it("locks the vault only when vault_lock is set, in compliance mode by default", () => {
@@ -200,5 +218,11 @@ describe.skipIf(!hasTerraform)("backup expressions, evaluated by Terraform", () 
       "destination_vault_arn must be in another Region",
     );
     expect(planErrors(json, secondary, inRegion("us-west-2"), expr(plan.count))).toBe("");
+    expect(planErrors(json, secondaryWithBackups, inRegion("us-west-2"), expr(plan.count))).toBe(
+      "",
+    );
+    expect(
+      planErrors(json, secondaryWithBackups, inRegion("us-east-1"), expr(plan.count)),
+    ).toContain("destination_vault_arn must be in another Region");
   });
 });

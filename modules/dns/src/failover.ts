@@ -34,7 +34,28 @@ export function failover(stack: ModuleStack, zoneId: string): void {
   // API Gateway regional custom domains serve IPv6 when their endpoint is dualstack, so AAAA
   // aliases fail over the same way (API Gateway developer guide, "IP address types").
   for (const type of ["A", "AAAA"]) aliasRecords(stack, type, zoneId, endpoints);
+  for (const type of ["A", "AAAA"]) healthCheckRecords(stack, type, zoneId);
   certificateValidation(stack, zoneId);
+}
+
+/**
+ * Each region's own health-check name (compute's `health_check_domain_name`) as a plain alias
+ * to that region's custom domain, so the health check reaches the API through a custom domain
+ * and API mapping, as clients do, rather than the default execute-api host.
+ */
+function healthCheckRecords(stack: ModuleStack, type: string, zoneId: string): void {
+  const each = TerraformIterator.fromMap(Token.asAnyMap("${var.health_check_records}"));
+  new Route53Record(stack, `aws_route53_record.health_check_${type.toLowerCase()}`, {
+    forEach: each,
+    zoneId,
+    name: each.getString("name"),
+    type,
+    alias: {
+      name: each.getString("target_domain_name"),
+      zoneId: each.getString("target_zone_id"),
+      evaluateTargetHealth: false,
+    },
+  });
 }
 
 function aliasRecords(

@@ -15,9 +15,15 @@ export default defineModule({
     "(A and AAAA) that evaluate target health. Failing over needs no apply: when the primary's " +
     "health check fails (or the drill flag makes `/health` fail), Route 53 answers with the " +
     "secondary. Health checkers send the endpoint's host name as SNI and Host header, so " +
-    "`health_check_fqdn` must be the regional API host name (for example " +
-    "`abc123.execute-api.us-east-1.amazonaws.com`), never a URL, and that default endpoint must " +
-    "stay enabled. The AAAA records answer with IPv6 addresses when the custom domains are dualstack.",
+    "`health_check_fqdn` is a host name, never a URL: preferably the region's own custom domain " +
+    "(for example `us-east-1.api.pay.acme-payments.com`, compute's `health_check_domain_name`), " +
+    "which `health_check_records` aliases to that region's API Gateway domain so the check goes " +
+    "through a custom domain, API mapping, stage and function as a client's request does; " +
+    "otherwise the default `execute-api` host, which must then stay enabled. Route 53 cannot " +
+    "probe the failover name itself per region (it resolves to whichever region is healthy), " +
+    "and HTTPS health checks do not validate certificates, so the certificate is renewed by ACM " +
+    "and watched by its DNS validation record, not by the check. The AAAA records answer with " +
+    "IPv6 addresses when the custom domains are dualstack.",
   example: `module "dns" {
   source = "./modules/dns"
 

@@ -69,6 +69,23 @@ export function dnsVariables(stack: ModuleStack): void {
       ],
     ],
   });
+  variable(stack, "health_check_records", {
+    type: "map(object({ name = string, target_domain_name = string, target_zone_id = string }))",
+    description:
+      "By role (`primary`, `secondary`): each region's health-check name (the endpoint's `health_check_fqdn`) and its custom domain target, written as alias A/AAAA records so the checks go through a custom domain. `{}` when the health checks probe execute-api host names.",
+    default: {},
+    rules: [
+      [
+        // Validations may refer to other variables from Terraform 1.9 (the modules need 1.11).
+        'alltrue([for role, r in var.health_check_records : contains(["primary", "secondary"], role) && r.name == (role == "primary" ? var.primary : var.secondary).health_check_fqdn])',
+        "health_check_records must be keyed primary/secondary, each named as that endpoint's health_check_fqdn.",
+      ],
+      [
+        `alltrue([for r in values(var.health_check_records) : can(regex("${HOSTED_ZONE_ID_PATTERN}", r.target_zone_id)) && can(regex("${DNS_NAME_PATTERN}", r.target_domain_name))])`,
+        "health_check_records need a DNS target_domain_name and a Route 53 target_zone_id.",
+      ],
+    ],
+  });
   variable(stack, "health_check_interval", {
     type: "number",
     description:

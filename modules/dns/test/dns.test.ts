@@ -39,6 +39,7 @@ describe("dns contract", () => {
         "certificate_validation_records",
         "health_check_failure_threshold",
         "health_check_interval",
+        "health_check_records",
         "health_check_regions",
         "name",
         "primary",
@@ -293,5 +294,58 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
   it("offers only regions Route 53 runs checkers in", () => {
     expect(CHECKER_REGIONS).toHaveLength(8);
     expect(planOf({ health_check_regions: CHECKER_REGIONS })).toBe("");
+  });
+});
+
+describe.skipIf(!hasTerraform)("health checks through a custom domain (real terraform)", () => {
+  const regional = {
+    ...valid,
+    primary: { ...valid.primary, health_check_fqdn: "us-east-1.api.pay.acme-payments.com" },
+    secondary: { ...valid.secondary, health_check_fqdn: "us-west-2.api.pay.acme-payments.com" },
+    health_check_records: {
+      primary: {
+        name: "us-east-1.api.pay.acme-payments.com",
+        target_domain_name: "d-hc1.execute-api.us-east-1.amazonaws.com",
+        target_zone_id: "Z1UJRXOUMOOFQ8",
+      },
+      secondary: {
+        name: "us-west-2.api.pay.acme-payments.com",
+        target_domain_name: "d-hc2.execute-api.us-west-2.amazonaws.com",
+        target_zone_id: "Z2OJLYMUO9EFXC",
+      },
+    },
+  };
+
+  it("aliases each region's health-check name to that region's custom domain, A and AAAA", () => {
+    for (const type of ["a", "aaaa"]) {
+      const record = resource("aws_route53_record", `health_check_${type}`);
+      expect(record.for_each).toBe("${var.health_check_records}");
+      expect(record.alias).toMatchObject({
+        name: "${each.value.target_domain_name}",
+        zone_id: "${each.value.target_zone_id}",
+      });
+      expect(record.name).toBe("${each.value.name}");
+    }
+    // The health check probes the endpoint's host name: now the regional custom domain.
+    expect(resource("aws_route53_health_check", "this").fqdn).toBe(
+      "${each.value.health_check_fqdn}",
+    );
+    expect(planErrors(json, regional)).toBe("");
+  });
+
+  it("refuses a record that is not the endpoint's health-check name", () => {
+    const wrong = {
+      ...regional,
+      health_check_records: {
+        ...regional.health_check_records,
+        primary: { ...regional.health_check_records.primary, name: "api.pay.acme-payments.com" },
+      },
+    };
+    expect(planErrors(json, wrong)).toContain("each named as that endpoint's health_check_fqdn");
+  });
+
+  it("writes none by default", () => {
+    expect(planErrors(json, valid)).toBe("");
+    expect(variable("health_check_records")?.default).toEqual({});
   });
 });

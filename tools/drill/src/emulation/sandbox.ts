@@ -1,0 +1,299 @@
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
+import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { fastClock, type Clock } from "../clock.ts";
+import { runDrill } from "../engine.ts";
+import type { DrillReport } from "../report.ts";
+import {
+  drillTargets,
+  loadDrillEnvironment,
+  type DrillMode,
+  type DrillTargets,
+  type Role,
+} from "../targets.ts";
+import { clientsFactory, type DrillWorld, type HttpRequest } from "../world.ts";
+import { AuroraGlobalEmulator } from "./aurora.ts";
+import { startControlPlane } from "./control.ts";
+import { startRegionApi } from "./gateway.ts";
+import { loopbackRequest, type Served } from "./http.ts";
+import { localIdentityProvider } from "./identity.ts";
+import { startPrivateMoto } from "./moto.ts";
+import { TableReplication } from "./replication.ts";
+import { Route53Emulator } from "./route53.ts";
+
+export type SandboxFault =
+  | "switchover-stalls"
+  | "secondary-unhealthy"
+  | "lag-over-rpo"
+  | "flag-write-fails"
+  | "failback-fails";
+
+export const SANDBOX_FAULTS: readonly SandboxFault[] = [
+  "switchover-stalls",
+  "secondary-unhealthy",
+  "lag-over-rpo",
+  "flag-write-fails",
+  "failback-fails",
+];
+
+export interface SandboxDrillOptions {
+  /** Repository root (environments/, modules/, .venv). */
+  root: string;
+  env: string;
+  mode?: DrillMode;
+  dryRun?: boolean;
+  /** How much faster than real time the emulation runs; default 50. */
+  speed?: number;
+  /** A running moto (e.g. the sandbox's); default: a private one for this run. */
+  motoEndpoint?: string;
+  faults?: SandboxFault[];
+}
+
+/**
+ * Route 53 answers an alias to an API Gateway domain with the target's TTL, 60 s (Route 53
+ * Developer Guide, "Choosing between alias and non-alias records"): how long the emulated
+ * client's resolver keeps an answer.
+ */
+export const ALIAS_TTL_SECONDS = 60;
+const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
+const SANDBOX_ISSUER = "https://auth.sandbox.tandem.invalid/";
+
+/** The drill, unchanged, against an emulated AWS: real handler, moto, Route 53 and Aurora as documented. */
+export async function runSandboxDrill(options: SandboxDrillOptions): Promise<DrillReport> {
+  const environment = loadDrillEnvironment(options.root, options.env);
+  const targets = await drillTargets(options.root, environment);
+  if (options.mode === "failover" && targets.manifestMode !== "failover")
+    throw new Error(
+      `failover mode accepts data loss; ${environment.file} schedules drill.mode: ${targets.manifestMode}`,
+    );
+  const clock = fastClock(options.speed ?? 50);
+  const faults = new Set(options.faults ?? []);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const moto = options.motoEndpoint ? undefined : await startPrivateMoto(options.root);
+    if (moto) stops.push(moto.stop);
+    const awsEndpoint = options.motoEndpoint ?? moto!.endpoint;
+    await provision(targets, awsEndpoint);
+    const emulation = await emulate(targets, clock, awsEndpoint, faults, stops);
+    const report = await runDrill(emulation.world, targets, {
+      mode: options.mode ?? targets.manifestMode,
+      dryRun: options.dryRun ?? false,
+      where: `the sandbox (moto, emulated Route 53 and Aurora, clock ${options.speed ?? 50}x${faults.size ? `, faults: ${[...faults].join(", ")}` : ""})`,
+    });
+    report.notes.push(
+      `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
+    );
+    return report;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+const regional = (region: string, endpoint: string) => ({
+  region,
+  endpoint,
+  credentials,
+  maxAttempts: 1,
+});
+
+/** What Terraform would have created, on moto: the table, the drill flag and the event bus per region. */
+async function provision(targets: DrillTargets, endpoint: string): Promise<void> {
+  for (const region of Object.values(targets.regions)) {
+    const dynamodb = new DynamoDBClient(regional(region, endpoint));
+    await dynamodb
+      .send(
+        new CreateTableCommand({
+          TableName: targets.tableName,
+          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      });
+    await new SSMClient(regional(region, endpoint)).send(
+      new PutParameterCommand({
+        Name: targets.flagParameterName,
+        Value: "false",
+        Type: "String",
+        Overwrite: true,
+      }),
+    );
+    await new EventBridgeClient(regional(region, endpoint))
+      .send(new CreateEventBusCommand({ Name: targets.eventBusName }))
+      .catch((error: Error) => {
+        if (error.name !== "ResourceAlreadyExistsException") throw error;
+      });
+  }
+}
+
+async function emulate(
+  targets: DrillTargets,
+  clock: Clock,
+  awsEndpoint: string,
+  faults: Set<SandboxFault>,
+  stops: (() => Promise<void>)[],
+) {
+  const auth = targets.auth ?? {
+    issuer: SANDBOX_ISSUER,
+    audiences: [`${targets.environment}-payments`],
+  };
+  const identity = await localIdentityProvider(auth.issuer, auth.audiences, clock);
+  const apis: Record<string, Served> = {};
+  const hosts: Record<string, string> = {};
+  for (const role of ["primary", "secondary"] as const) {
+    const region = targets.regions[role];
+    const api = await startRegionApi({ region, role, targets, clock, awsEndpoint, identity });
+    stops.push(api.close);
+    apis[region] = api;
+    hosts[`sandbox.execute-api.${region}.amazonaws.com`] = region;
+  }
+  const route53 = new Route53Emulator({
+    clock,
+    interval: targets.healthCheck.interval,
+    failureThreshold: targets.healthCheck.failureThreshold,
+    checkerRegions: targets.healthCheck.regions,
+    probe: async (host, path) =>
+      (await loopbackRequest(apis[hosts[host]!]!.port, host, "GET", path, {}, undefined, 4_000))
+        .status,
+  });
+  for (const role of ["primary", "secondary"] as const) {
+    const region = targets.regions[role];
+    route53.addCheck({
+      role,
+      region,
+      host: `sandbox.execute-api.${region}.amazonaws.com`,
+      path: "/health",
+      name: targets.healthCheckNames[role],
+    });
+  }
+  const arn = (region: string) =>
+    `arn:aws:rds:${region}:${targets.account}:cluster:${targets.globalClusterIdentifier}-${region}`;
+  const aurora = new AuroraGlobalEmulator(
+    targets.globalClusterIdentifier,
+    `arn:aws:rds::${targets.account}:global-cluster:${targets.globalClusterIdentifier}`,
+    [
+      { arn: arn(targets.regions.primary), isWriter: true },
+      { arn: arn(targets.regions.secondary), isWriter: false },
+    ],
+    clock,
+  );
+  await applyFaults(faults, { targets, aurora, awsEndpoint, arn });
+  const control = await startControlPlane({
+    clock,
+    aurora,
+    route53,
+    secondaryClusterId: `${targets.globalClusterIdentifier}-${targets.regions.secondary}`,
+  });
+  stops.push(control.close);
+  await route53.start();
+  stops.push(() => route53.stop());
+  const replication = new TableReplication(
+    Object.values(targets.regions).map((r) => new DynamoDBClient(regional(r, awsEndpoint))),
+    targets.tableName,
+  );
+  await replication.start();
+  stops.push(() => replication.stop());
+  const resolver = new CachingResolver(clock, (name) =>
+    name === targets.failoverName ? targets.regions[route53.failoverAnswer() as Role] : hosts[name],
+  );
+  const factory = clientsFactory({
+    credentials,
+    endpoints: {
+      dynamodb: awsEndpoint,
+      ssm: awsEndpoint,
+      rds: control.url,
+      route53: control.url,
+      cloudwatch: control.url,
+    },
+  });
+  const world: DrillWorld = {
+    clock,
+    clients: (region) => {
+      const clients = factory(region);
+      if (faults.has("flag-write-fails") && region === targets.regions.primary)
+        denyFlagWrites(clients.ssm, targets);
+      return clients;
+    },
+    request: async (request: HttpRequest) => {
+      const region = resolver.resolve(request.host);
+      if (!region) throw new Error(`getaddrinfo ENOTFOUND ${request.host}`);
+      return loopbackRequest(
+        apis[region]!.port,
+        request.host,
+        request.method,
+        request.path,
+        request.headers,
+        request.body,
+      );
+    },
+    token: () => identity.sign("tandem-drill"),
+  };
+  return { world };
+}
+
+async function applyFaults(
+  faults: Set<SandboxFault>,
+  parts: {
+    targets: DrillTargets;
+    aurora: AuroraGlobalEmulator;
+    awsEndpoint: string;
+    arn: (r: string) => string;
+  },
+) {
+  const { targets, aurora } = parts;
+  if (faults.has("switchover-stalls"))
+    aurora.stallTowards.add(parts.arn(targets.regions.secondary));
+  if (faults.has("failback-fails")) aurora.stallTowards.add(parts.arn(targets.regions.primary));
+  if (faults.has("lag-over-rpo")) aurora.lagMs = targets.objectives.rpoSeconds * 1000 + 30_000;
+  if (faults.has("secondary-unhealthy"))
+    // The secondary loses its table: its real handler's /health answers 503.
+    await new DynamoDBClient(regional(targets.regions.secondary, parts.awsEndpoint)).send(
+      new DeleteTableCommand({ TableName: targets.tableName }),
+    );
+}
+
+const denied = new WeakSet<object>();
+
+/** The drill role without ssm:PutParameter in the primary: AWS refuses the call. */
+function denyFlagWrites(ssm: SSMClient, targets: DrillTargets): void {
+  if (denied.has(ssm)) return;
+  denied.add(ssm);
+  ssm.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === "PutParameterCommand") {
+        const error = new Error(
+          `User: arn:aws:sts::${targets.account}:assumed-role/tandem-drill is not authorized to perform: ssm:PutParameter on resource: ${targets.flagParameterName}`,
+        );
+        error.name = "AccessDeniedException";
+        throw error;
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "sandboxDenyPutParameter" },
+  );
+}
+
+/** A recursive resolver's cache: an answer is reused for the record's TTL. */
+class CachingResolver {
+  private readonly cache = new Map<string, { region: string | undefined; until: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly authority: (name: string) => string | undefined,
+  ) {}
+
+  resolve(name: string): string | undefined {
+    const cached = this.cache.get(name);
+    if (cached && cached.until > this.clock.now()) return cached.region;
+    const region = this.authority(name);
+    this.cache.set(name, { region, until: this.clock.now() + ALIAS_TTL_SECONDS * 1000 });
+    return region;
+  }
+}

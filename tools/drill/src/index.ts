@@ -1,0 +1,17 @@
+export { realClock, fastClock, type Clock } from "./clock.ts";
+export { runDrill, type DrillOptions } from "./engine.ts";
+export { markdown, type DrillReport } from "./report.ts";
+export {
+  drillTargets,
+  loadDrillEnvironment,
+  type DrillTargets,
+  type DrillMode,
+} from "./targets.ts";
+export { awsWorld, clientsFactory, type DrillWorld } from "./world.ts";
+export {
+  runSandboxDrill,
+  SANDBOX_FAULTS,
+  type SandboxDrillOptions,
+  type SandboxFault,
+} from "./emulation/sandbox.ts";
+export { motoBinary } from "./emulation/moto.ts";

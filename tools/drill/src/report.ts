@@ -1,0 +1,272 @@
+import type { DrillOptions } from "./engine.ts";
+import type { DrillMode, DrillTargets } from "./targets.ts";
+
+export interface StepRecord {
+  name: string;
+  startedAt: string;
+  seconds: number;
+  ok: boolean;
+  detail: string[];
+}
+
+export interface Measured {
+  trafficRtoSeconds: number | null;
+  detectionSeconds: number | null;
+  databaseSwitchoverSeconds: number | null;
+  rpoSeconds: number | null;
+  failbackSeconds: number | null;
+}
+
+export interface Check {
+  figure: keyof Measured;
+  measured: number | null;
+  against: string;
+  limitSeconds: number;
+  pass: boolean;
+}
+
+export interface BudgetLine {
+  label: string;
+  key: string;
+  seconds: number;
+  /** The measured figure this term stands for, when the drill measures one. */
+  measured: number | null;
+  explanation: string;
+}
+
+export interface DrillReport {
+  environment: string;
+  mode: DrillMode;
+  dryRun: boolean;
+  where: string;
+  passed: boolean;
+  startedAt: string;
+  steps: StepRecord[];
+  plannedSteps: string[];
+  measured: Measured;
+  objectives: { rtoSeconds: number; rpoSeconds: number };
+  budgetSeconds: number;
+  budget: BudgetLine[];
+  checks: Check[];
+  failure?: { step: string; message: string };
+  rollback?: { actions: string[]; ok: boolean };
+  finalState?: Record<string, string>;
+  notes: string[];
+}
+
+export const PLANNED_STEPS = [
+  "preflight: both /health 200, both health checks healthy, global cluster available, replication lag under the RPO, no other drill",
+  "canaries: payments through the failover name",
+  "take the primary out: set the drill flag; wait for the health check and the name to move",
+  "move the database: switch the global cluster over to the secondary",
+  "verify: canaries in the secondary, new payments there, an Idempotency-Key replay",
+  "fail back: switch over again, clear the flag, wait for the primary",
+  "report",
+];
+
+interface Inputs {
+  targets: DrillTargets;
+  /** Seconds from the flag to the failover name answering from the secondary. */
+  nameMovedSeconds: number | null;
+  options: DrillOptions;
+  startedAt: string;
+  steps: StepRecord[];
+  measured: Measured;
+  notes: string[];
+  failure?: { step: string; message: string };
+  rollback?: { actions: string[]; ok: boolean };
+  finalState?: Record<string, string>;
+}
+
+function checks(targets: DrillTargets, measured: Measured): Check[] {
+  const { rtoSeconds, rpoSeconds } = targets.objectives;
+  const { budget } = targets;
+  const list: Omit<Check, "pass">[] = [
+    {
+      figure: "trafficRtoSeconds",
+      measured: measured.trafficRtoSeconds,
+      against: "objectives.rto",
+      limitSeconds: rtoSeconds,
+    },
+    {
+      figure: "databaseSwitchoverSeconds",
+      measured: measured.databaseSwitchoverSeconds,
+      against: "database.promotionAllowance",
+      limitSeconds: budget.databaseSeconds,
+    },
+    {
+      figure: "rpoSeconds",
+      measured: measured.rpoSeconds,
+      against: "objectives.rpo",
+      limitSeconds: rpoSeconds,
+    },
+    {
+      figure: "failbackSeconds",
+      measured: measured.failbackSeconds,
+      against: "objectives.rto",
+      limitSeconds: rtoSeconds,
+    },
+  ];
+  return list.map((c) => ({ ...c, pass: c.measured !== null && c.measured <= c.limitSeconds }));
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** Each budget term beside the figure the drill measured for it, and why they differ. */
+function budgetLines(
+  targets: DrillTargets,
+  measured: Measured,
+  nameMovedSeconds: number | null,
+): BudgetLine[] {
+  const { interval, failureThreshold } = targets.healthCheck;
+  const {
+    detectionSeconds: detection,
+    databaseSwitchoverSeconds: database,
+    trafficRtoSeconds: traffic,
+  } = measured;
+  return targets.budget.terms.map((term) => {
+    const key = term.key ?? "";
+    const line = (m: number | null, explanation: string): BudgetLine => ({
+      label: term.label,
+      key: key || "AWS",
+      seconds: term.seconds,
+      measured: m === null ? null : round(m),
+      explanation: m === null ? "not measured" : explanation,
+    });
+    if (key.startsWith("dns.healthCheck"))
+      return line(
+        detection,
+        `the flag to Route 53 calling the check unhealthy: each checker needs ${failureThreshold} failures ${interval} s apart on its own schedule, so the last one decides between ${(failureThreshold - 1) * interval} and ${failureThreshold * interval} s after the flag, plus the drill's polling`,
+      );
+    if (key.startsWith("database."))
+      return line(
+        database === null || traffic === null ? null : Math.max(0, database - traffic),
+        `the part of the switchover (${database === null ? "?" : round(database)} s) beyond the traffic switch: payments are written to the DynamoDB global table in either region, so they do not wait for Aurora`,
+      );
+    return line(
+      nameMovedSeconds === null || detection === null ? null : nameMovedSeconds - detection,
+      "the check turning unhealthy to the failover name answering from the secondary for this client: its resolver's cached answer expiring, at most the TTL",
+    );
+  });
+}
+
+function trafficNote(targets: DrillTargets, measured: Measured): string | undefined {
+  const { trafficRtoSeconds: rto } = measured;
+  if (rto === null) return undefined;
+  const { trafficSeconds, total } = targets.budget;
+  const diff = round(rto - trafficSeconds);
+  return `traffic RTO ${round(rto)} s against the budget's ${trafficSeconds} s on the payment path (${total} s in all): ${
+    diff <= 0
+      ? `${-diff} s under it, because checkers probe on their own schedules (the deciding failure can come up to one interval early) and a cached answer may be younger than the TTL when the check turns`
+      : `${diff} s over it: the client's own payment interval and request time come on top of detection and the TTL, so the budget is a lower bound`
+  }`;
+}
+
+export function assess(inputs: Inputs): DrillReport {
+  const { targets, options, measured } = inputs;
+  const list = options.dryRun ? [] : checks(targets, measured);
+  const stepsOk = inputs.steps.every((s) => s.ok) && !inputs.failure;
+  const note = trafficNote(targets, measured);
+  return {
+    environment: targets.environment,
+    mode: options.mode,
+    dryRun: options.dryRun,
+    where: options.where ?? "AWS",
+    passed: stepsOk && list.every((c) => c.pass),
+    startedAt: inputs.startedAt,
+    steps: inputs.steps,
+    plannedSteps: PLANNED_STEPS,
+    measured,
+    objectives: targets.objectives,
+    budgetSeconds: targets.budget.total,
+    budget: budgetLines(targets, measured, inputs.nameMovedSeconds),
+    checks: list,
+    ...(inputs.failure ? { failure: inputs.failure } : {}),
+    ...(inputs.rollback ? { rollback: inputs.rollback } : {}),
+    ...(inputs.finalState ? { finalState: inputs.finalState } : {}),
+    notes: [...(note ? [note] : []), ...inputs.notes],
+  };
+}
+
+const seconds = (n: number | null) => (n === null ? "—" : `${round(n)} s`);
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** The report as Markdown, for the job summary. */
+export function markdown(report: DrillReport): string {
+  const verdict = report.dryRun
+    ? report.passed
+      ? "dry run: preconditions hold"
+      : "dry run: preconditions FAIL"
+    : report.passed
+      ? "passed"
+      : "FAILED";
+  const lines = [
+    `## DR drill: ${report.environment} (${report.mode}) — ${report.passed ? "✅" : "❌"} ${verdict}`,
+    "",
+    `Started ${report.startedAt} on ${report.where}.`,
+    "",
+  ];
+  if (report.failure) lines.push(...failureLines(report), "");
+  lines.push("| Step | Started | Seconds | Result |", "| --- | --- | ---: | --- |");
+  for (const s of report.steps)
+    lines.push(
+      `| ${s.name} | ${s.startedAt} | ${round(s.seconds)} | ${s.ok ? "ok" : "**failed**"}: ${cell(s.detail.join("; "))} |`,
+    );
+  if (report.dryRun)
+    lines.push(
+      "",
+      "Steps a real run takes:",
+      ...report.plannedSteps.map((s, i) => `${i + 1}. ${s}`),
+    );
+  if (report.checks.length) {
+    lines.push(
+      "",
+      "| Measured | Seconds | Against | Limit | Result |",
+      "| --- | ---: | --- | ---: | --- |",
+    );
+    for (const c of report.checks)
+      lines.push(
+        `| ${c.figure} | ${seconds(c.measured)} | ${c.against} | ${c.limitSeconds} s | ${c.pass ? "pass" : "**fail**"} |`,
+      );
+    lines.push(
+      "",
+      "| Budget term | Seconds | Measured | Why they differ |",
+      "| --- | ---: | ---: | --- |",
+    );
+    for (const b of report.budget)
+      lines.push(
+        `| ${b.label} (\`${b.key}\`) | ${b.seconds} | ${seconds(b.measured)} | ${cell(b.explanation)} |`,
+      );
+    lines.push(
+      `| **total** (least failover time) | **${report.budgetSeconds}** | traffic RTO ${seconds(report.measured.trafficRtoSeconds)} | |`,
+    );
+  }
+  if (report.finalState) {
+    lines.push("", "State left:", "");
+    for (const [what, value] of Object.entries(report.finalState))
+      lines.push(`- ${what}: ${value}`);
+  }
+  if (report.notes.length) lines.push("", ...report.notes.map((n) => `> ${n}`));
+  return `${lines.join("\n")}\n`;
+}
+
+function failureLines(report: DrillReport): string[] {
+  const failure = report.failure!;
+  const lines = [`**Step \`${failure.step}\` failed:** ${failure.message}`];
+  if (report.rollback) {
+    if (!report.rollback.ok)
+      lines.push(
+        "",
+        "> [!CAUTION]",
+        "> **ROLLBACK INCOMPLETE: the environment is NOT back to normal. Act on the state below.**",
+      );
+    lines.push(
+      "",
+      "Rollback:",
+      ...(report.rollback.actions.length
+        ? report.rollback.actions.map((a) => `- ${a}`)
+        : ["- nothing had changed"]),
+    );
+  }
+  return lines;
+}

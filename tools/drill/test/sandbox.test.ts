@@ -1,0 +1,102 @@
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPrivateMoto, type PrivateMoto } from "../src/emulation/moto.ts";
+import { markdown, motoBinary, runSandboxDrill, type DrillReport } from "../src/index.ts";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const hasMoto = motoBinary(root) !== undefined;
+if (!hasMoto)
+  console.warn(
+    `skipping the sandbox drill tests: moto is not installed in ${root}.venv (tandem sandbox installs it)`,
+  );
+
+const step = (report: DrillReport, name: string) => report.steps.find((s) => s.name === name);
+
+describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
+  // One moto for the file: each run provisions what it needs again (table, flag, bus).
+  let moto: PrivateMoto;
+  beforeAll(async () => {
+    moto = await startPrivateMoto(root);
+  }, 40_000);
+  afterAll(() => moto?.stop());
+  const run = (options: Omit<Parameters<typeof runSandboxDrill>[0], "root" | "motoEndpoint">) =>
+    runSandboxDrill({ root, motoEndpoint: moto.endpoint, ...options });
+
+  it("switches staging over and back, measured against the validator's budget", async () => {
+    const report = await run({ env: "staging" });
+    console.log(markdown(report));
+    expect(report.passed).toBe(true);
+    expect(report.steps.map((s) => [s.name, s.ok])).toEqual([
+      ["preflight", true],
+      ["canaries", true],
+      ["take the primary out", true],
+      ["move the database", true],
+      ["verify", true],
+      ["fail back", true],
+    ]);
+    const { measured, budget } = { measured: report.measured, budget: report.budget };
+    const detectionTerm = budget.find((b) => b.key === "dns.healthCheck")!;
+    // The last checker decides between (threshold-1) x interval and threshold x interval after the flag.
+    expect(measured.detectionSeconds).toBeGreaterThanOrEqual(60);
+    expect(measured.detectionSeconds).toBeLessThan(detectionTerm.seconds + 45);
+    expect(measured.trafficRtoSeconds).toBeGreaterThan(30);
+    expect(measured.rpoSeconds).toBe(0);
+    expect(measured.databaseSwitchoverSeconds).toBeGreaterThanOrEqual(45);
+    expect(report.finalState).toMatchObject({
+      "drill flag in us-east-1": "false",
+      "database writer": "us-east-1 (available)",
+      "failover name answers from": "us-east-1",
+    });
+  }, 90_000);
+
+  it("a dry run checks the preconditions and changes nothing", async () => {
+    const report = await run({ env: "staging", dryRun: true, speed: 200 });
+    expect(report.failure?.message).toBeUndefined();
+    expect(report.passed).toBe(true);
+    expect(report.steps.map((s) => s.name)).toEqual(["preflight"]);
+    expect(step(report, "preflight")!.detail.join()).not.toContain("lock taken");
+  }, 60_000);
+
+  it("never starts when the secondary is unhealthy at preflight", async () => {
+    const report = await run({ env: "staging", speed: 200, faults: ["secondary-unhealthy"] });
+    expect(report.passed).toBe(false);
+    expect(report.steps.map((s) => s.name)).toEqual(["preflight"]);
+    expect(report.failure!.message).toMatch(/us-west-2 \/health answered 503/);
+    expect(report.rollback!.actions).toEqual([]);
+  }, 60_000);
+
+  it("never starts when replication lag is over the RPO", async () => {
+    const report = await run({ env: "staging", speed: 200, faults: ["lag-over-rpo"] });
+    expect(report.failure!.message).toMatch(
+      /replication lag 90000 ms is over the RPO \(60000 ms\)/,
+    );
+    expect(report.steps).toHaveLength(1);
+  }, 60_000);
+
+  it("rolls back when the flag write fails", async () => {
+    const report = await run({ env: "staging", speed: 200, faults: ["flag-write-fails"] });
+    expect(report.failure!.step).toBe("take the primary out");
+    expect(report.failure!.message).toMatch(/not authorized to perform: ssm:PutParameter/);
+    expect(report.rollback!.ok).toBe(false);
+    expect(report.finalState!["database writer"]).toBe("us-east-1 (available)");
+    expect(report.finalState!["drill flag in us-east-1"]).toBe("false");
+  }, 60_000);
+
+  it("rolls back a stalled switchover: the flag cleared, the database never moved", async () => {
+    const report = await run({ env: "staging", speed: 200, faults: ["switchover-stalls"] });
+    expect(report.failure!.step).toBe("move the database");
+    expect(report.failure!.message).toMatch(/not within the 300 s deadline/);
+    expect(report.finalState!["drill flag in us-east-1"]).toBe("false");
+    expect(markdown(report)).toContain("cleared the drill flag in us-east-1");
+  }, 90_000);
+
+  it("says loudly what is left when failback fails", async () => {
+    const report = await run({ env: "staging", speed: 200, faults: ["failback-fails"] });
+    expect(report.failure!.step).toBe("fail back");
+    expect(report.rollback!.ok).toBe(false);
+    const text = markdown(report);
+    expect(text).toContain("ROLLBACK INCOMPLETE");
+    expect(report.finalState!["database writer"]).toMatch(/^us-west-2/);
+    expect(report.finalState!["drill flag in us-east-1"]).toBe("false");
+  }, 90_000);
+});

@@ -1,4 +1,11 @@
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import {
+  bootstrapFiles,
+  bootstrapPath,
+  bootstrapRoots,
+  everyManifest,
+  type BootstrapRoot,
+} from "./compose/bootstrap.ts";
 import { composeEnvironment, type Deployment, type ModuleResolver } from "./compose/deployments.ts";
 import { ManifestProblems } from "./errors.ts";
 import { loadEnvironments, type Environment } from "./manifest/index.ts";
@@ -17,6 +24,8 @@ export interface SynthOutput {
   readonly files: Map<string, Uint8Array>;
   readonly modules: Record<Domain, ModuleFiles>;
   readonly environments: SynthesizedEnvironment[];
+  /** One per account, from every manifest of the tree: `bootstrap/<account>/`. */
+  readonly bootstraps: BootstrapRoot[];
 }
 
 const encoder = new TextEncoder();
@@ -28,7 +37,7 @@ const encoder = new TextEncoder();
 export async function synthesizeTree(root: string, manifestFiles: string[]): Promise<SynthOutput> {
   const { environments, problems } = loadEnvironments(manifestFiles, { root });
   if (problems.length > 0) throw new ManifestProblems(problems);
-  return synthesizeEnvironments(root, environments);
+  return synthesizeEnvironments(root, environments, everyManifest(root, environments));
 }
 
 /**
@@ -48,6 +57,7 @@ export async function synthesizeValid(
 async function synthesizeEnvironments(
   root: string,
   environments: Environment[],
+  accounts: Manifest[] = environments.map((e) => e.manifest),
 ): Promise<SynthOutput> {
   const sources = await loadModuleSources(root);
   const modules = Object.fromEntries(DOMAINS.map((d) => [d, moduleFiles(sources, d)])) as Record<
@@ -70,7 +80,9 @@ async function synthesizeEnvironments(
     addEnvironmentFiles(files, environment, deployments);
     return { name: environment.manifest.name, manifest: environment.manifest, deployments };
   });
-  return { files, modules, environments: synthesized };
+  const bootstraps = bootstrapRoots(accounts, toolchain);
+  for (const [path, bytes] of bootstrapFiles(bootstraps)) files.set(path, bytes);
+  return { files, modules, environments: synthesized, bootstraps };
 }
 
 /** Released versions come from their committed snapshot; `workspace` from the current source. */
@@ -103,6 +115,7 @@ function addEnvironmentFiles(
   }
   const summary = {
     environment: env,
+    bootstrap: bootstrapPath(environment.manifest.account),
     deployments: deployments.map(({ name, region, role, dependsOn, modules, sha256 }) => ({
       name,
       region,

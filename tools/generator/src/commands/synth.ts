@@ -12,7 +12,11 @@ export const synthCommand: Command = async (argv, io) => {
   const { values } = parseCommandArgs(argv, { env: { type: "string", multiple: true } }, USAGE);
   const started = performance.now();
   const output = await synthesizeTree(io.cwd, environmentFiles(io.cwd, values.env));
-  const targets = ["modules", ...output.environments.map((env) => `environments/${env.name}`)];
+  const targets = [
+    "modules",
+    "bootstrap",
+    ...output.environments.map((env) => `environments/${env.name}`),
+  ];
   writeTreeAtomically(join(io.cwd, "dist"), output.files, targets);
   for (const env of output.environments) {
     const names = env.deployments.map((d) => `${d.name} (${d.role})`).join(", ");

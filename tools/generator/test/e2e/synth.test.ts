@@ -445,7 +445,11 @@ describe("tandem synth is atomic", () => {
       const after = readTree(join(repo, "dist"));
       expect([...after.keys()]).toEqual([...before.keys()]);
       for (const [path, bytes] of before) expect(after.get(path)!.equals(bytes), path).toBe(true);
-      expect(readdirSync(join(repo, "dist")).sort()).toEqual(["environments", "modules"]);
+      expect(readdirSync(join(repo, "dist")).sort()).toEqual([
+        "bootstrap",
+        "environments",
+        "modules",
+      ]);
       return result;
     } finally {
       writeFileSync(join(repo, file), original);

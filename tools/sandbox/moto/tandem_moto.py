@@ -1,0 +1,265 @@
+"""moto's server for `tandem sandbox`, with the few extensions the DR stack needs.
+
+Each extension closes one gap of moto 5.2.5 by answering as the AWS API reference says; the
+gaps left open are listed, with what the sandbox skips, in ../known-gaps.json. Usage:
+
+    python tandem_moto.py --host 127.0.0.1 --port 4566
+"""
+
+import argparse
+import json
+import os
+import re
+import threading
+import time
+import uuid
+
+# AWS managed policies (AWSLambdaVPCAccessExecutionRole, ...) exist in every account.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.apigatewayv2 import models as apigatewayv2_models  # noqa: E402
+from moto.backup.models import backup_backends  # noqa: E402
+from moto.dynamodb.models.table import Table  # noqa: E402
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.dynamodb.responses import DynamoHandler, DynamoResult  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    create_backend_app,
+)
+from moto.route53.models import Route53Backend  # noqa: E402
+from moto.server import MotoRequestHandler  # noqa: E402
+from werkzeug.serving import run_simple  # noqa: E402
+
+
+# --- API Gateway v2: GetDomainName returns DomainNameStatus (AVAILABLE once the certificate is
+# issued) and the regional target the alias records point at, and MutualTlsAuthentication only
+# when it is configured. moto returns the configuration as sent, so the provider would wait for
+# a status that never comes.
+def _domain_name_json(self):
+    body = _original_domain_name_json(self)
+    if not body.get("mutualTlsAuthentication"):
+        body.pop("mutualTlsAuthentication", None)
+    region = self.domain_name_arn.split(":")[3]
+    for index, config in enumerate(body["domainNameConfigurations"]):
+        config.setdefault("domainNameStatus", "AVAILABLE")
+        config.setdefault("domainNameStatusMessage", "")
+        config.setdefault("endpointType", "REGIONAL")
+        config.setdefault("securityPolicy", "TLS_1_2")
+        config.setdefault(
+            "apiGatewayDomainName",
+            f"d-{abs(hash((self.domain_name, index))) % 10**10:010d}.execute-api.{region}.amazonaws.com",
+        )
+        # The regional API Gateway hosted zone ids that AWS publishes per region.
+        config.setdefault("hostedZoneId", _APIGW_ZONES.get(region, "Z1UJRXOUMOOFQ8"))
+    return body
+
+
+_APIGW_ZONES = {
+    "us-east-1": "Z1UJRXOUMOOFQ8",
+    "us-east-2": "ZOJJZC49E0EPZ",
+    "us-west-1": "Z2MUQ32089INYE",
+    "us-west-2": "Z2OJLYMUO9EFXC",
+    "eu-west-1": "ZLY8HYME6SFDD",
+    "eu-central-1": "Z1U9ULNL0V5AJ3",
+}
+_original_domain_name_json = apigatewayv2_models.DomainName.to_json
+apigatewayv2_models.DomainName.to_json = _domain_name_json
+
+
+# --- DynamoDB: UpdateTable ReplicaUpdates (global tables version 2019.11.21) creates or deletes
+# a replica in another region, and DescribeTable lists Replicas. moto ignores ReplicaUpdates, so
+# aws_dynamodb_table_replica would wait for a replica that never appears. Items are not copied:
+# replication of data is not emulated.
+def _update_table(self):
+    table_name = self.body["TableName"]
+    updates = self.body.get("ReplicaUpdates") or []
+    result = _original_update_table(self)
+    source = self.dynamodb_backend.get_table(table_name)
+    for update in updates:
+        if "Create" in update:
+            _create_replica(source, update["Create"])
+        if "Delete" in update:
+            _delete_replica(source, update["Delete"]["RegionName"])
+    return DynamoResult(source.describe()) if updates else result
+
+
+def _create_replica(source, spec):
+    region = spec["RegionName"]
+    backend = dynamodb_backends[source.account_id][region]
+    if source.name not in backend.tables:
+        backend.create_table(
+            source.name,
+            schema=source.schema,
+            throughput=source.throughput,
+            attr=source.attr,
+            global_indexes=[i.describe() for i in source.global_indexes],
+            indexes=[i.describe() for i in source.indexes],
+            streams=source.stream_specification,
+            billing_mode=source.billing_mode,
+            sse_specification={"Enabled": True, "KMSMasterKeyId": spec.get("KMSMasterKeyId")}
+            if spec.get("KMSMasterKeyId")
+            else source.sse_specification,
+            tags=[],
+            deletion_protection_enabled=False,
+            warm_throughput=None,
+        )
+    replicas = _replicas(source)
+    replicas[region] = {
+        "RegionName": region,
+        "ReplicaStatus": "ACTIVE",
+        **({"KMSMasterKeyId": spec["KMSMasterKeyId"]} if spec.get("KMSMasterKeyId") else {}),
+    }
+    for table in _replica_tables(source):
+        table._tandem_replicas = replicas
+
+
+def _delete_replica(source, region):
+    replicas = _replicas(source)
+    replicas.pop(region, None)
+    dynamodb_backends[source.account_id][region].tables.pop(source.name, None)
+
+
+def _replicas(table):
+    if not hasattr(table, "_tandem_replicas"):
+        table._tandem_replicas = {}
+    return table._tandem_replicas
+
+
+def _replica_tables(source):
+    for region in list(_replicas(source)) + [source.region_name]:
+        table = dynamodb_backends[source.account_id][region].tables.get(source.name)
+        if table is not None:
+            yield table
+
+
+def _describe_table(self, base_key="TableDescription"):
+    """DescribeTable lists the replicas in the other regions, as AWS does."""
+    result = _original_describe(self, base_key)
+    replicas = getattr(self, "_tandem_replicas", {})
+    if replicas:
+        listed = [r for region, r in sorted(replicas.items()) if region != self.region_name]
+        result[base_key]["Replicas"] = listed
+        result[base_key]["GlobalTableVersion"] = "2019.11.21"
+    return result
+
+
+_original_update_table = DynamoHandler.update_table
+DynamoHandler.update_table = _update_table
+_original_describe = Table.describe
+Table.describe = _describe_table
+
+
+# --- Route 53: CreateQueryLoggingConfig takes the log group's ARN with or without the ":*"
+# suffix and returns it as given; moto accepts only the ":*" form.
+def _create_query_logging_config(self, hosted_zone_id, log_group_arn):
+    lookup = log_group_arn if log_group_arn.endswith(":*") else f"{log_group_arn}:*"
+    config = _original_create_qlc(self, hosted_zone_id, lookup)
+    config.cloud_watch_logs_log_group_arn = log_group_arn
+    return config
+
+
+_original_create_qlc = Route53Backend.create_query_logging_config
+Route53Backend.create_query_logging_config = _create_query_logging_config
+
+
+# --- AWS Backup: CreateBackupSelection, GetBackupSelection, DeleteBackupSelection and
+# ListBackupSelections. moto 5.2.5 answers 500 and the provider retries for 15 minutes.
+class BackupSelections:
+    """WSGI middleware answering the four selection operations of the Backup REST API."""
+
+    PATH = re.compile(r"^/backup/plans/(?P<plan>[^/]+)/selections/?(?P<selection>[^/]*)/?$")
+    SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.selections = {}  # (account, region, plan id) -> {selection id: record}
+
+    def __call__(self, environ, start_response):
+        match = self.PATH.match(environ.get("PATH_INFO", ""))
+        scope = self.SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not match or not scope or scope["service"] != "backup":
+            return self.app(environ, start_response)
+        account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+        key = (account, scope["region"], match["plan"])
+        if match["plan"] not in backup_backends[account][scope["region"]].plans:
+            return self._json(start_response, 404, {
+                "__type": "ResourceNotFoundException",
+                "Message": f"Backup plan {match['plan']} not found",
+            })
+        method = environ["REQUEST_METHOD"]
+        with self.lock:
+            plan = self.selections.setdefault(key, {})
+            if method == "PUT" and not match["selection"]:
+                return self._json(start_response, 200, self._create(environ, match["plan"], plan))
+            if method == "GET" and not match["selection"]:
+                listed = [self._summary(match["plan"], s) for s in plan.values()]
+                return self._json(start_response, 200, {"BackupSelectionsList": listed})
+            record = plan.get(match["selection"])
+            if record is None:
+                return self._json(start_response, 404, {
+                    "__type": "ResourceNotFoundException",
+                    "Message": f"Backup selection {match['selection']} not found",
+                })
+            if method == "GET":
+                return self._json(start_response, 200, record)
+            if method == "DELETE":
+                del plan[match["selection"]]
+                return self._json(start_response, 200, {})
+        return self._json(start_response, 405, {"__type": "InvalidRequestException"})
+
+    def _create(self, environ, plan_id, plan):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        selection_id = str(uuid.uuid4())
+        record = {
+            "BackupPlanId": plan_id,
+            "BackupSelection": body["BackupSelection"],
+            "CreationDate": time.time(),
+            "CreatorRequestId": body.get("CreatorRequestId", ""),
+            "SelectionId": selection_id,
+        }
+        plan[selection_id] = record
+        return {k: record[k] for k in ("BackupPlanId", "CreationDate", "SelectionId")}
+
+    @staticmethod
+    def _summary(plan_id, record):
+        selection = record["BackupSelection"]
+        return {
+            "BackupPlanId": plan_id,
+            "CreationDate": record["CreationDate"],
+            "IamRoleArn": selection["IamRoleArn"],
+            "SelectionId": record["SelectionId"],
+            "SelectionName": selection["SelectionName"],
+        }
+
+    @staticmethod
+    def _json(start_response, status, body):
+        data = json.dumps(body).encode()
+        reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}[status]
+        start_response(
+            f"{status} {reason}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    os.environ["MOTO_PORT"] = str(args.port)
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        args.host,
+        args.port,
+        BackupSelections(app),
+        threaded=True,
+        use_reloader=False,
+        request_handler=MotoRequestHandler,
+    )
+
+
+if __name__ == "__main__":
+    main()

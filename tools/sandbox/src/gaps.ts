@@ -1,0 +1,63 @@
+import knownGaps from "../known-gaps.json" with { type: "json" };
+
+/** One entry of known-gaps.json: where moto 5.2.5 differs from AWS, and what the sandbox does. */
+export interface KnownGap {
+  readonly id: string;
+  readonly status: "extended" | "open";
+  readonly api: string;
+  readonly aws: string;
+  readonly moto: string;
+  readonly sandbox: string;
+  /** Resource types the gap concerns. */
+  readonly types: readonly string[];
+  /** For an open gap: the only attributes a re-plan may change because of it. */
+  readonly replan?: readonly string[];
+  /** For an open gap: the only apply error it explains (a regular expression). */
+  readonly error?: string;
+}
+
+export function loadKnownGaps(): KnownGap[] {
+  return knownGaps.gaps as KnownGap[];
+}
+
+const typeOf = (address: string) => /(?:^|\.)(aws_[a-z0-9_]+)\./.exec(address)?.[1] ?? "";
+
+/**
+ * The open gap that explains a re-plan change, if one does: same resource type, and every
+ * changed attribute among those the gap lists. Anything more is a real difference.
+ */
+export function gapForReplan(
+  gaps: readonly KnownGap[],
+  address: string,
+  attributes: readonly string[],
+): KnownGap | undefined {
+  return gaps.find(
+    (gap) =>
+      gap.status === "open" &&
+      gap.replan !== undefined &&
+      gap.types.includes(typeOf(address)) &&
+      attributes.length > 0 &&
+      attributes.every((attribute) => gap.replan!.includes(attribute)),
+  );
+}
+
+/** The open gap that explains an apply error of `address`, if one does. */
+export function gapForError(
+  gaps: readonly KnownGap[],
+  address: string,
+  message: string,
+): KnownGap | undefined {
+  return gaps.find(
+    (gap) =>
+      gap.status === "open" &&
+      gap.error !== undefined &&
+      gap.types.includes(typeOf(address)) &&
+      new RegExp(gap.error).test(message),
+  );
+}
+
+/** Gaps that concern a root because it manages a resource of their types. */
+export function gapsUsedBy(gaps: readonly KnownGap[], addresses: readonly string[]): KnownGap[] {
+  const types = new Set(addresses.map(typeOf));
+  return gaps.filter((gap) => gap.types.some((type) => types.has(type)));
+}

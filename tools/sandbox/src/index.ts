@@ -1,0 +1,20 @@
+export {
+  DEFAULT_NAME,
+  SandboxError,
+  motoStatus,
+  sandboxDir,
+  startMoto,
+  stopMoto,
+  type MotoServer,
+} from "./moto.ts";
+export {
+  prepareSandbox,
+  sandboxApply,
+  sandboxPlan,
+  type PreparedSandbox,
+  type RootReport,
+  type SandboxOptions,
+  type SandboxReport,
+} from "./sandbox.ts";
+export { findTool, requireTool, TOOLS, type Tool, type ToolName } from "./toolchain.ts";
+export { loadKnownGaps, type KnownGap } from "./gaps.ts";

@@ -1,0 +1,117 @@
+/**
+ * The Terraform override file the sandbox writes beside a synthesized root
+ * (`tandem_sandbox_override.tf.json`): every AWS API the root calls goes to the emulator, with
+ * test credentials and bounded retries. Override files merge into the root by Terraform's own
+ * rules, so the root itself stays byte-identical to what production plans.
+ */
+
+export const OVERRIDE_FILE = "tandem_sandbox_override.tf.json";
+
+/** The AWS services the roots call, as the provider names its `endpoints` arguments. */
+export const SERVICES = [
+  "acm",
+  "apigatewayv2",
+  "backup",
+  "cloudwatch",
+  "dynamodb",
+  "ec2",
+  "events",
+  "iam",
+  "kms",
+  "lambda",
+  "logs",
+  "rds",
+  "route53",
+  "s3",
+  "secretsmanager",
+  "sns",
+  "sqs",
+  "ssm",
+  "sts",
+] as const;
+
+/** Which service a resource or data source type talks to (none for purely local ones). */
+const SERVICE_OF_TYPE: [RegExp, (typeof SERVICES)[number] | undefined][] = [
+  [/^aws_(region|partition|iam_policy_document)$/, undefined],
+  [/^aws_caller_identity$/, "sts"],
+  [/^aws_cloudwatch_event_/, "events"],
+  [/^aws_cloudwatch_log_/, "logs"],
+  [/^aws_cloudwatch_/, "cloudwatch"],
+  [/^aws_(db|rds)_/, "rds"],
+  [
+    /^aws_(vpc|subnet|route|route_table|internet_gateway|nat_gateway|eip|security_group|default_security_group|flow_log|availability_zones)(_|$)/,
+    "ec2",
+  ],
+  [/^aws_route53_/, "route53"],
+  [/^aws_s3_/, "s3"],
+  [/^aws_(acm|apigatewayv2|backup|dynamodb|iam|kms|lambda|secretsmanager|sns|sqs|ssm)_/, undefined],
+];
+
+/** The service a type calls, or undefined for a local one; throws for a type it does not know. */
+export function serviceOf(type: string): string | undefined {
+  for (const [pattern, service] of SERVICE_OF_TYPE) {
+    if (!pattern.test(type)) continue;
+    return service ?? /^aws_([a-z0-9]+)_/.exec(type)?.[1];
+  }
+  throw new Error(`no AWS service known for ${type}`);
+}
+
+const CREDENTIALS = { access_key: "test", secret_key: "test" };
+
+/** Bounded retries: an API the emulator lacks fails in seconds, not after 25 attempts. */
+export const MAX_RETRIES = 2;
+
+function providerOverride(endpoint: string, alias?: string) {
+  return {
+    ...(alias ? { alias } : {}),
+    ...CREDENTIALS,
+    skip_credentials_validation: true,
+    skip_metadata_api_check: true,
+    s3_use_path_style: true,
+    max_retries: MAX_RETRIES,
+    endpoints: [Object.fromEntries(SERVICES.map((service) => [service, endpoint]))],
+  };
+}
+
+/** What an S3 backend (or a `terraform_remote_state` of one) needs to reach the emulator's S3. */
+export function s3Config(endpoint: string, config: Record<string, unknown>) {
+  return {
+    ...config,
+    ...CREDENTIALS,
+    endpoints: { s3: endpoint, sts: endpoint, iam: endpoint },
+    use_path_style: true,
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    max_retries: MAX_RETRIES,
+  };
+}
+
+interface RootJson {
+  terraform?: { backend?: { s3?: Record<string, unknown> } };
+  provider?: { aws?: { alias?: string }[] };
+  data?: {
+    terraform_remote_state?: Record<string, { backend: string; config: Record<string, unknown> }>;
+  };
+}
+
+/** The override for one root: its providers, its S3 backend and the remote states it reads. */
+export function overrideFor(root: RootJson, endpoint: string): Record<string, unknown> {
+  const override: Record<string, unknown> = {
+    provider: { aws: (root.provider?.aws ?? [{}]).map((p) => providerOverride(endpoint, p.alias)) },
+  };
+  const backend = root.terraform?.backend?.s3;
+  if (backend) override.terraform = { backend: { s3: s3Config(endpoint, backend) } };
+  const states = root.data?.terraform_remote_state;
+  if (states) {
+    override.data = {
+      terraform_remote_state: Object.fromEntries(
+        Object.entries(states).map(([name, state]) => [
+          name,
+          { backend: state.backend, config: s3Config(endpoint, state.config) },
+        ]),
+      ),
+    };
+  }
+  return override;
+}

@@ -1,0 +1,366 @@
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { gapForError, gapForReplan, gapsUsedBy, loadKnownGaps, type KnownGap } from "./gaps.ts";
+import { emptyLog, plannedChanges, readEvent, type ShowJson, type UiLog } from "./events.ts";
+import { environmentFiles, synthesizeTree } from "./generator.ts";
+import { DEFAULT_NAME, SandboxError, sandboxDir, startMoto, type MotoServer } from "./moto.ts";
+import { OVERRIDE_FILE, overrideFor } from "./overrides.ts";
+import { runTool, type RunResult } from "./run.ts";
+import { cliConfig, pluginCache, requireTool, type Tool, type ToolName } from "./toolchain.ts";
+
+export interface SandboxOptions {
+  readonly repoRoot: string;
+  readonly environment: string;
+  readonly tool?: ToolName;
+  /** Which sandbox (default `default`): each has its own emulator and working tree. */
+  readonly name?: string;
+  /** Time limit of one Terraform command on one root. */
+  readonly rootTimeoutSeconds?: number;
+  /** Progress lines while Terraform runs. */
+  readonly progress?: (line: string) => void;
+}
+
+export interface SandboxRoot {
+  readonly name: string;
+  readonly role: string;
+  readonly region: string;
+  /** The root's folder in the sandbox's tree, with the override beside main.tf.json. */
+  readonly dir: string;
+}
+
+/** A sandbox ready for Terraform: emulator up, roots written, bootstrap root applied. */
+export interface PreparedSandbox {
+  readonly name: string;
+  readonly server: MotoServer;
+  readonly tool: Tool;
+  /** A folder shaped like the repository (modules/, dist/) holding the sandbox's roots. */
+  readonly tree: string;
+  /** The environment for every tool process: emulator endpoints and test credentials only. */
+  readonly env: Record<string, string>;
+  readonly bootstrap: SandboxRoot;
+  /** The environment's deployments in apply order (deployments.json). */
+  readonly roots: SandboxRoot[];
+  readonly bootstrapReport: RootReport;
+}
+
+export interface RootReport {
+  readonly name: string;
+  readonly role: string;
+  readonly region: string;
+  planned: number;
+  created: number;
+  readonly unexpected: { address: string; error: string }[];
+  readonly gaps: string[];
+  readonly replan: { address: string; action: string; attributes: string[]; gap?: string }[];
+  readonly seconds: Record<string, number>;
+  /** The resources that took longest to apply (provider waiters, mostly). */
+  slowest: { address: string; seconds: number }[];
+}
+
+export interface SandboxReport {
+  readonly environment: string;
+  readonly tool: ToolName;
+  readonly toolVersion: string;
+  readonly account: string;
+  readonly endpoint: string;
+  readonly roots: RootReport[];
+  readonly seconds: number;
+  readonly ok: boolean;
+}
+
+const DEFAULT_ROOT_TIMEOUT_SECONDS = 600;
+const INIT_TIMEOUT_MS = 180_000;
+
+/**
+ * Starts (or reuses) the emulator, writes the environment's roots into the sandbox's tree with
+ * an override beside each, and applies the account's bootstrap root (state buckets, roles), so
+ * that `init` / `plan` / `apply` work in every root with `env`.
+ */
+export async function prepareSandbox(options: SandboxOptions): Promise<PreparedSandbox> {
+  const { repoRoot, environment, name = DEFAULT_NAME } = options;
+  const tool = requireTool(options.tool ?? "terraform", repoRoot);
+  const output = await synthesizeTree(repoRoot, environmentFiles(repoRoot, [environment]));
+  const synthesized = output.environments.find((e) => e.name === environment)!;
+  const account = synthesized.manifest.account;
+  const server = await startMoto(repoRoot, { name, account });
+  const dir = sandboxDir(repoRoot, name);
+  const tree = join(dir, "tree");
+  writeTree(repoRoot, tree, output.files);
+
+  const summary = JSON.parse(
+    readFileSync(join(tree, "dist", "environments", environment, "deployments.json"), "utf8"),
+  ) as { bootstrap: string; deployments: { name: string; role: string; region: string }[] };
+  const bootstrap = {
+    name: "bootstrap",
+    role: "bootstrap",
+    region: "",
+    dir: join(tree, "dist", summary.bootstrap),
+  };
+  const roots = summary.deployments.map((d) => ({
+    name: d.name,
+    role: d.role,
+    region: d.region,
+    dir: join(tree, "dist", "environments", environment, d.name),
+  }));
+  for (const root of [bootstrap, ...roots]) writeOverride(root.dir, server.endpoint);
+
+  const env = toolEnv(dir, server.endpoint);
+  const context = { tool, env, options, gaps: loadKnownGaps() };
+  const bootstrapReport = await applyRoot(context, bootstrap, environment);
+  if (bootstrapReport.unexpected.length > 0) {
+    const [first] = bootstrapReport.unexpected;
+    throw new SandboxError(`the bootstrap root did not apply: ${first!.address}: ${first!.error}`);
+  }
+  return { name, server, tool, tree, env, bootstrap, roots, bootstrapReport };
+}
+
+/** Applies every root in order (bootstrap first), then re-plans each: the sandbox's verdict. */
+export async function sandboxApply(options: SandboxOptions): Promise<SandboxReport> {
+  const started = performance.now();
+  const prepared = await prepareSandbox(options);
+  const context = contextOf(prepared, options);
+  const reports = [prepared.bootstrapReport];
+  for (const root of prepared.roots) {
+    const report = await applyRoot(context, root, options.environment);
+    reports.push(report);
+    if (report.unexpected.length > 0) break; // later roots read this one's outputs
+  }
+  if (reports.every((r) => r.unexpected.length === 0)) {
+    for (const [index, root] of prepared.roots.entries())
+      await replanRoot(context, root, reports[index + 1]!);
+  }
+  return reportOf(prepared, options, reports, started);
+}
+
+/** A fresh plan of every root of an applied sandbox. */
+export async function sandboxPlan(options: SandboxOptions): Promise<SandboxReport> {
+  const started = performance.now();
+  const prepared = await prepareSandbox(options);
+  const context = contextOf(prepared, options);
+  const reports = [prepared.bootstrapReport];
+  for (const root of prepared.roots) {
+    const report = emptyReport(root);
+    await replanRoot(context, root, report);
+    reports.push(report);
+  }
+  return reportOf(prepared, options, reports, started);
+}
+
+interface Context {
+  readonly tool: Tool;
+  readonly env: Record<string, string>;
+  readonly options: SandboxOptions;
+  readonly gaps: KnownGap[];
+}
+
+const contextOf = (prepared: PreparedSandbox, options: SandboxOptions): Context => ({
+  tool: prepared.tool,
+  env: prepared.env,
+  options,
+  gaps: loadKnownGaps(),
+});
+
+function reportOf(
+  prepared: PreparedSandbox,
+  options: SandboxOptions,
+  roots: RootReport[],
+  started: number,
+): SandboxReport {
+  return {
+    environment: options.environment,
+    tool: prepared.tool.name,
+    toolVersion: prepared.tool.version,
+    account: prepared.server.account,
+    endpoint: prepared.server.endpoint,
+    roots,
+    seconds: round((performance.now() - started) / 1000),
+    ok: roots.length === prepared.roots.length + 1 && roots.every((r) => r.unexpected.length === 0),
+  };
+}
+
+/** The synthesized files under `tree/dist`, and `tree/modules` pointing at the releases. */
+function writeTree(repoRoot: string, tree: string, files: ReadonlyMap<string, Uint8Array>): void {
+  for (const [path, bytes] of files) {
+    const file = join(tree, "dist", path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, bytes);
+  }
+  // Roots call released modules as ../../../../modules/<domain>/releases/<v>: the same
+  // relative path resolves here through this link.
+  const modules = join(tree, "modules");
+  if (!existsSync(modules)) symlinkSync(join(repoRoot, "modules"), modules);
+}
+
+function writeOverride(dir: string, endpoint: string): void {
+  const root = JSON.parse(readFileSync(join(dir, "main.tf.json"), "utf8"));
+  writeFileSync(
+    join(dir, OVERRIDE_FILE),
+    `${JSON.stringify(overrideFor(root, endpoint), null, 2)}\n`,
+  );
+}
+
+/** Only what the tool needs: nothing of the caller's AWS configuration can leak through. */
+function toolEnv(dir: string, endpoint: string): Record<string, string> {
+  const config = cliConfig(dir);
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? dir,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    ...(config ? { TF_CLI_CONFIG_FILE: config } : { TF_PLUGIN_CACHE_DIR: pluginCache(dir) }),
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_MAX_ATTEMPTS: "3",
+  };
+}
+
+function emptyReport(root: SandboxRoot): RootReport {
+  const { name, role, region } = root;
+  const empty = { planned: 0, created: 0, unexpected: [], gaps: [], replan: [], seconds: {} };
+  return { name, role, region, ...empty, slowest: [] };
+}
+
+async function applyRoot(
+  context: Context,
+  root: SandboxRoot,
+  environment: string,
+): Promise<RootReport> {
+  const report = emptyReport(root);
+  const label = `${environment}/${root.name}`;
+  const progress = context.options.progress ?? (() => {});
+  progress(`${label}: init`);
+  const init = await tool(context, root, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
+  report.seconds.init = round(init.seconds);
+  if (failed(context, init, report, root, "init")) return report;
+
+  const planLog = emptyLog();
+  progress(`${label}: plan`);
+  const planArgs = ["plan", "-input=false", "-json", "-out=tandem.tfplan"];
+  const plan = await tool(context, root, planArgs, undefined, planLog);
+  report.seconds.plan = round(plan.seconds);
+  report.planned = planLog.planned.size;
+  if (failed(context, plan, report, root, "plan", planLog)) return report;
+
+  const log = { ...emptyLog(), planned: planLog.planned };
+  progress(`${label}: apply ${report.planned} change(s)`);
+  const ticker = every(10_000, () =>
+    progress(`${label}: applied ${log.applied.size}/${report.planned}`),
+  );
+  const apply = await tool(
+    context,
+    root,
+    ["apply", "-input=false", "-json", "tandem.tfplan"],
+    undefined,
+    log,
+  );
+  clearInterval(ticker);
+  report.seconds.apply = round(apply.seconds);
+  report.created = [...log.applied.keys()].filter((a) => log.planned.get(a) === "create").length;
+  report.slowest = [...log.applied]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([address, seconds]) => ({ address, seconds }));
+  failed(context, apply, report, root, "apply", log);
+  for (const gap of gapsUsedBy(context.gaps, [...log.planned.keys()])) addGap(report, gap.id);
+  progress(`${label}: ${report.created} created, ${report.unexpected.length} unexpected`);
+  return report;
+}
+
+async function replanRoot(context: Context, root: SandboxRoot, report: RootReport): Promise<void> {
+  context.options.progress?.(`${context.options.environment}/${root.name}: re-plan`);
+  const plan = await tool(context, root, [
+    "plan",
+    "-input=false",
+    "-no-color",
+    "-detailed-exitcode",
+    "-out=tandem-replan.tfplan",
+  ]);
+  report.seconds.replan = round(plan.seconds);
+  if (plan.code === 1 || plan.timedOut) {
+    report.unexpected.push({ address: root.name, error: `re-plan failed: ${lastLines(plan)}` });
+    return;
+  }
+  if (plan.code === 0) return;
+  const show = await tool(context, root, ["show", "-json", "tandem-replan.tfplan"]);
+  for (const change of plannedChanges(JSON.parse(show.stdout) as ShowJson)) {
+    const gap = gapForReplan(context.gaps, change.address, change.attributes);
+    report.replan.push({ ...change, ...(gap ? { gap: gap.id } : {}) });
+    if (gap) addGap(report, gap.id);
+    else {
+      report.unexpected.push({
+        address: change.address,
+        error: `re-plan wants to ${change.action} (${change.attributes.join(", ")}), which no known gap explains`,
+      });
+    }
+  }
+}
+
+/** Records a failed step; true when the root cannot go on. */
+function failed(
+  context: Context,
+  result: RunResult,
+  report: RootReport,
+  root: SandboxRoot,
+  step: string,
+  log?: UiLog,
+): boolean {
+  for (const error of log?.errors ?? []) {
+    const address = error.address ?? root.name;
+    const gap = gapForError(context.gaps, address, error.message);
+    if (gap) addGap(report, gap.id);
+    else report.unexpected.push({ address, error: error.message });
+  }
+  if (log && step === "apply" && (result.code !== 0 || log.errors.length > 0)) {
+    // What a failure kept from running is a failure too: a gap never hides it.
+    for (const [address] of log.planned) {
+      if (!log.applied.has(address) && !log.errored.has(address)) {
+        report.unexpected.push({ address, error: "not applied: a resource it depends on failed" });
+      }
+    }
+  }
+  if (result.timedOut) {
+    report.unexpected.push({ address: root.name, error: `${step} timed out and was stopped` });
+  } else if (result.code !== 0 && !(log && log.errors.length > 0)) {
+    report.unexpected.push({ address: root.name, error: `${step} failed: ${lastLines(result)}` });
+  }
+  return result.code !== 0 || result.timedOut;
+}
+
+function tool(
+  context: Context,
+  root: SandboxRoot,
+  args: string[],
+  timeoutMs?: number,
+  log?: UiLog,
+): Promise<RunResult> {
+  const limit =
+    timeoutMs ?? (context.options.rootTimeoutSeconds ?? DEFAULT_ROOT_TIMEOUT_SECONDS) * 1000;
+  return runTool(context.tool.bin, args, {
+    cwd: root.dir,
+    env: context.env,
+    timeoutMs: limit,
+    ...(log ? { onLine: (line: string) => readEvent(log, line) } : {}),
+  });
+}
+
+function addGap(report: RootReport, id: string): void {
+  if (!report.gaps.includes(id)) report.gaps.push(id);
+}
+
+function lastLines(result: RunResult): string {
+  const text = (result.stderr || result.stdout).replace(/\x1b\[[0-9;]*m/g, "").trim();
+  return (
+    text.split("\n").filter(Boolean).slice(-3).join(" ").slice(0, 500) || `exit ${result.code}`
+  );
+}
+
+function every(ms: number, action: () => void): NodeJS.Timeout {
+  const timer = setInterval(action, ms);
+  timer.unref();
+  return timer;
+}
+
+const round = (seconds: number) => Math.round(seconds * 10) / 10;

@@ -1,0 +1,95 @@
+"""Checks the sandbox's moto extensions through boto3, the way an AWS client sees them.
+
+Run by extensions.test.ts with the sandbox's endpoint; prints one JSON object of findings.
+"""
+
+import json
+import sys
+
+import boto3
+
+endpoint = sys.argv[1]
+
+
+def client(service, region="us-east-1"):
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+found = {}
+
+# AWS Backup selections: create, get, list, delete.
+backup = client("backup")
+plan = backup.create_backup_plan(
+    BackupPlan={
+        "BackupPlanName": "p",
+        "Rules": [{"RuleName": "r", "TargetBackupVaultName": "Default"}],
+    }
+)["BackupPlanId"]
+selection = {
+    "SelectionName": "everything",
+    "IamRoleArn": "arn:aws:iam::123456789012:role/backup",
+    "Resources": ["arn:aws:dynamodb:us-east-1:123456789012:table/t"],
+}
+created = backup.create_backup_selection(BackupPlanId=plan, BackupSelection=selection)
+got = backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+listed = backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"]
+backup.delete_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+try:
+    backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+    found["selection_after_delete"] = "found"
+except backup.exceptions.ResourceNotFoundException:
+    found["selection_after_delete"] = "ResourceNotFoundException"
+try:
+    backup.create_backup_selection(BackupPlanId="no-such-plan", BackupSelection=selection)
+    found["selection_of_missing_plan"] = "created"
+except backup.exceptions.ResourceNotFoundException:
+    found["selection_of_missing_plan"] = "ResourceNotFoundException"
+found["selection"] = got["BackupSelection"]
+found["listed"] = [s["SelectionName"] for s in listed]
+
+# DynamoDB replica through UpdateTable ReplicaUpdates.
+primary = client("dynamodb")
+primary.create_table(
+    TableName="t",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST",
+    StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+)
+primary.update_table(TableName="t", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+found["replicas"] = primary.describe_table(TableName="t")["Table"].get("Replicas")
+found["replica_table"] = client("dynamodb", "us-west-2").describe_table(TableName="t")["Table"]["TableStatus"]
+
+# API Gateway v2 domain name status and target.
+apigw = client("apigatewayv2")
+apigw.create_domain_name(
+    DomainName="api.pay.test-sandbox.example-payments.com",
+    DomainNameConfigurations=[
+        {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x", "EndpointType": "REGIONAL"}
+    ],
+)
+domain = apigw.get_domain_name(DomainName="api.pay.test-sandbox.example-payments.com")
+found["domain"] = domain["DomainNameConfigurations"][0]
+found["domain_mtls"] = "MutualTlsAuthentication" in domain
+
+# Route 53 query logging with the log group ARN without ":*".
+logs = client("logs")
+logs.create_log_group(logGroupName="/aws/route53/q")
+arn = logs.describe_log_groups(logGroupNamePrefix="/aws/route53/q")["logGroups"][0]["arn"].removesuffix(":*")
+route53 = client("route53")
+zone = route53.create_hosted_zone(Name="q.example-payments.com", CallerReference="1")["HostedZone"]["Id"]
+config = route53.create_query_logging_config(HostedZoneId=zone, CloudWatchLogsLogGroupArn=arn)
+found["query_log_arn_as_given"] = config["QueryLoggingConfig"]["CloudWatchLogsLogGroupArn"] == arn
+
+# AWS managed policies exist.
+found["managed_policy"] = client("iam").get_policy(
+    PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+)["Policy"]["PolicyName"]
+
+print(json.dumps(found, default=str))

@@ -1,0 +1,88 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { motoStatus, SandboxError, startMoto, stopMoto } from "../src/moto.ts";
+
+const repoRoot = join(import.meta.dirname, "../../..");
+const name = `test-moto-${process.pid}`;
+const python = join(repoRoot, ".venv", "bin", "python");
+const installed = existsSync(python);
+if (!installed) {
+  console.warn(
+    "sandbox moto tests skipped: no .venv with moto (bash .ci/run or `tandem sandbox up` installs it)",
+  );
+}
+
+afterAll(() => stopMoto(repoRoot, name));
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.runIf(installed)("the emulator's lifecycle", () => {
+  test("starts on loopback, is reused, and stops by exactly its pid", async () => {
+    const server = await startMoto(repoRoot, { name, account: "210987654321" });
+    expect(server.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await startMoto(repoRoot, { name, account: "210987654321" })).pid).toBe(server.pid);
+    expect((await motoStatus(repoRoot, name))?.pid).toBe(server.pid);
+
+    // It answers as the account it was started for, so roots keep the manifest's account.
+    const identity = execFileSync(
+      python,
+      [
+        "-c",
+        "import boto3,sys; print(boto3.client('sts', region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='t', aws_secret_access_key='t').get_caller_identity()['Account'])",
+        server.endpoint,
+      ],
+      { encoding: "utf8" },
+    ).trim();
+    expect(identity).toBe("210987654321");
+
+    await expect(startMoto(repoRoot, { name, account: "123456789012" })).rejects.toThrow(
+      SandboxError,
+    );
+    expect(await stopMoto(repoRoot, name)).toBe(true);
+    expect(isAlive(server.pid)).toBe(false);
+    expect(await motoStatus(repoRoot, name)).toBeUndefined();
+    expect(await stopMoto(repoRoot, name)).toBe(false);
+  });
+
+  test("the extensions answer as the AWS API reference says", async () => {
+    const server = await startMoto(repoRoot, { name: `${name}-ext` });
+    try {
+      const out = execFileSync(
+        python,
+        [join(import.meta.dirname, "extensions.py"), server.endpoint],
+        {
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+      const found = JSON.parse(out);
+      expect(found.selection.SelectionName).toBe("everything");
+      expect(found.listed).toEqual(["everything"]);
+      expect(found.selection_after_delete).toBe("ResourceNotFoundException");
+      expect(found.selection_of_missing_plan).toBe("ResourceNotFoundException");
+      expect(found.replicas).toEqual([{ RegionName: "us-west-2", ReplicaStatus: "ACTIVE" }]);
+      expect(found.replica_table).toBe("ACTIVE");
+      expect(found.domain).toMatchObject({
+        DomainNameStatus: "AVAILABLE",
+        HostedZoneId: "Z1UJRXOUMOOFQ8",
+        ApiGatewayDomainName: expect.stringMatching(
+          /^d-\d+\.execute-api\.us-east-1\.amazonaws\.com$/,
+        ),
+      });
+      expect(found.domain_mtls).toBe(false);
+      expect(found.query_log_arn_as_given).toBe(true);
+      expect(found.managed_policy).toBe("AWSLambdaVPCAccessExecutionRole");
+    } finally {
+      await stopMoto(repoRoot, `${name}-ext`);
+    }
+  });
+});

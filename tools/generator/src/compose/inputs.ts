@@ -45,8 +45,10 @@ export function regionalInputs(
       schedule: backup.schedule,
       retention_days: backup.retentionDays,
       copy_retention_days: backup.copyRetentionDays,
-      destination_vault_arn: primary ? names.backupVaultArn(manifest.regions.secondary) : "",
-      resource_arns: primary ? `\${[module.database.cluster_arn, module.database.table_arn]}` : [],
+      // Both regions back up their own data and copy it to the other (backup 1.2.0 makes a plan
+      // in the secondary too), so backups continue in whichever region survives.
+      destination_vault_arn: names.backupVaultArn(peer),
+      resource_arns: `\${[module.database.cluster_arn, module.database.table_arn]}`,
       vault_lock: backup.vaultLock
         ? {
             min_retention_days: backup.vaultLock.minRetentionDays,
@@ -63,7 +65,13 @@ export function regionalInputs(
       table_arn: out("database", "table_arn"),
       table_kms_key_arn: out("database", "kms_key_arn"),
       api_domain_name: names.apiDomainName,
+      health_check_domain_name: names.healthCheckDomainName(region),
       peer_event_bus_arn: names.eventBusArn(peer),
+      ...(compute.auth
+        ? { jwt_issuer: compute.auth.issuer, jwt_audiences: compute.auth.audiences }
+        : {}),
+      health_reserved_concurrency: compute.health.reservedConcurrency,
+      health_cache_seconds: compute.health.cacheSeconds,
       reserved_concurrency: compute.reservedConcurrency,
       memory_mb: compute.memoryMb,
       timeout_seconds: compute.timeoutSeconds,
@@ -91,6 +99,8 @@ export const REGIONAL_OUTPUTS_FOR_GLOBAL = {
     "api_domain_zone_id",
     "api_health_fqdn",
     "certificate_validation_records",
+    "health_check_domain_target",
+    "health_check_domain_zone_id",
   ],
   database: ["cluster_identifier"],
 } as const;
@@ -111,6 +121,14 @@ export function globalInputs(
   const records = (role: Role) =>
     `try(data.terraform_remote_state.${role}.outputs.certificate_validation_records, [])`;
   const { healthCheck } = manifest.dns;
+  // Each region's health-check name and its custom domain target, where the compute release
+  // has one (every reference in try(), so a 1.x regional root without them still composes).
+  const healthCheckRecord = (role: Role) => {
+    const output = (name: string) =>
+      `try(data.terraform_remote_state.${role}.outputs.${name}, null)`;
+    return `${role} = { name = ${output("api_health_fqdn")}, target_domain_name = ${output("health_check_domain_target")}, target_zone_id = ${output("health_check_domain_zone_id")} }`;
+  };
+  const healthCheckRecords = `\${{ for role, r in { ${healthCheckRecord("primary")}, ${healthCheckRecord("secondary")} } : role => r if r.target_domain_name != null }}`;
   return {
     dns: {
       name: names.name,
@@ -121,6 +139,7 @@ export function globalInputs(
       secondary: endpoint("secondary"),
       // Both regions' certificates for one name share a validation record: keep one of each.
       certificate_validation_records: `\${distinct(concat(${records("primary")}, ${records("secondary")}))}`,
+      health_check_records: healthCheckRecords,
       health_check_interval: healthCheck.interval,
       health_check_failure_threshold: healthCheck.failureThreshold,
       health_check_regions: healthCheck.regions,

@@ -16,6 +16,9 @@ export function crossRegionNames(manifest: Manifest) {
     backupVaultArn: (region: string) => arn("backup", region, `backup-vault:${name}`),
     eventBusArn: (region: string) => arn("events", region, `event-bus/${name}`),
     apiDomainName: `${manifest.dns.recordName}.${manifest.domain}`,
+    /** The name each region's Route 53 health check probes: a custom domain of its own. */
+    healthCheckDomainName: (region: string) =>
+      `${region}.${manifest.dns.recordName}.${manifest.domain}`,
     stateBucket: (region: string) =>
       manifest.state.buckets?.[region] ?? `tandem-tfstate-${manifest.account}-${region}`,
     stateKey: (deployment: string) => `${manifest.name}/${deployment}.tfstate`,

@@ -312,7 +312,7 @@ export function moduleRules(
     if ("problem" in resolution) findings.push({ path, message: resolution.problem });
     else resolved[domain] = resolution.version;
   }
-  findings.push(...authRule(data, resolved.compute));
+  findings.push(...authRule(data, resolved.compute), ...healthCheckPairRule(resolved));
   const complete = DOMAINS.every((d) => resolved[d] !== undefined);
   return complete ? { findings, modules: resolved as Record<Domain, string> } : { findings };
 }
@@ -333,6 +333,28 @@ function authRule(data: Data, compute: string | undefined): Finding[] {
         {
           path: ["compute", "auth"],
           message: `is required with compute ${compute}: POST /payments accepts a JWT (Authorization: Bearer) from this issuer and these audiences in both regions; add \`auth: { issuer: https://..., audiences: [...] }\``,
+        },
+      ]
+    : [];
+}
+
+/** The first dns release that writes the per-region health-check names compute 2.x checks. */
+const HEALTH_CHECK_RECORDS_DNS = "1.2.0";
+
+/**
+ * compute 2.x points the Route 53 health check at each region's own custom domain, whose alias
+ * record dns 1.2.0 writes; with an older dns the checked name would not resolve and both regions
+ * would look unhealthy.
+ */
+function healthCheckPairRule(resolved: Partial<Record<Domain, string>>): Finding[] {
+  const { compute, dns } = resolved;
+  if (compute === undefined || dns === undefined || dns === "workspace") return [];
+  const newCompute = compute === "workspace" || semver.major(compute) >= JWT_COMPUTE_MAJOR;
+  return newCompute && semver.lt(dns, HEALTH_CHECK_RECORDS_DNS)
+    ? [
+        {
+          path: ["modules", "dns"],
+          message: `${dns} cannot serve compute ${compute}: its health checks probe each region's own custom domain, whose records dns ${HEALTH_CHECK_RECORDS_DNS} and later write; use dns ${HEALTH_CHECK_RECORDS_DNS} or later`,
         },
       ]
     : [];

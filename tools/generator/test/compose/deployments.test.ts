@@ -94,7 +94,13 @@ describe("composeEnvironment", () => {
     expect(p.backup!.destination_vault_arn).toBe(
       "arn:aws:backup:us-west-2:210987654321:backup-vault:payments-prod",
     );
-    expect(s.backup!.destination_vault_arn).toBe("");
+    // Both regions back up and copy to the other, so backups survive the loss of either.
+    expect(s.backup!.destination_vault_arn).toBe(
+      "arn:aws:backup:us-east-1:210987654321:backup-vault:payments-prod",
+    );
+    expect(s.backup!.resource_arns).toBe(
+      "${[module.database.cluster_arn, module.database.table_arn]}",
+    );
     expect(p.compute!.peer_event_bus_arn).toBe(
       "arn:aws:events:us-west-2:210987654321:event-bus/payments-prod",
     );

@@ -10,18 +10,24 @@ const STAGING = readFileSync(join(REPO, "environments/staging.yaml"), "utf8");
 const AUTH = 'auth: { issuer: "https://auth.acme-payments.com", audiences: [payments-api] }';
 
 /** staging.yaml with a compute section and `[old, new]` substitutions, as `key: message` lines. */
-function problems(substitutions: [RegExp | string, string][], computeVersion = "2.0.0"): string[] {
-  let text = STAGING.replace(/compute: [^\n]+/, `compute: ${computeVersion}`).replace(
-    "\nbackup:\n",
-    `\ncompute:\n  ${AUTH}\n\nbackup:\n`,
-  );
+function problems(
+  substitutions: [RegExp | string, string][],
+  computeVersion = "2.0.0",
+  dnsVersion = "1.2.0",
+): string[] {
+  let text = STAGING.replace(/compute: [^\n]+/, `compute: ${computeVersion}`)
+    .replace(/ dns: [^\n]+/, ` dns: ${dnsVersion}`)
+    .replace("\nbackup:\n", `\ncompute:\n  ${AUTH}\n\nbackup:\n`);
   for (const [old, replacement] of substitutions) {
     expect(text).toMatch(old);
     text = text.replace(old, replacement);
   }
   const dir = scratch();
   writeFileSync(join(dir, "staging.yaml"), text);
-  const root = releasedRoot({ compute: ["1.0.0", "1.1.0", computeVersion] });
+  const root = releasedRoot({
+    compute: ["1.0.0", "1.1.0", computeVersion],
+    dns: ["1.0.0", "1.1.0", dnsVersion],
+  });
   return loadEnvironment("staging.yaml", { root, cwd: dir }).problems.map(
     (p) => `${p.path}: ${p.message}`,
   );
@@ -57,6 +63,15 @@ describe("authentication that survives failover (compute.auth)", () => {
     ).toEqual([
       "compute.auth.issuer: must be the identity provider's https:// issuer URL (the token's `iss`), without query or fragment",
     ]);
+  });
+});
+
+describe("health checks through each region's custom domain", () => {
+  it("need dns 1.2.0 with compute 2.x, which writes the names the checks probe", () => {
+    expect(problems([], "2.0.0", "1.1.0")).toEqual([
+      "modules.dns: 1.1.0 cannot serve compute 2.0.0: its health checks probe each region's own custom domain, whose records dns 1.2.0 and later write; use dns 1.2.0 or later",
+    ]);
+    expect(problems([[`  ${AUTH}\n`, "  memoryMb: 512\n"]], "1.1.0", "1.1.0")).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Fn, Op, TerraformLocal, TerraformOutput } from "cdktf";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import type { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
-import { defineModule, kmsKey, type ModuleStack } from "@tandem/module-kit";
+import { awsContext, defineModule, kmsKey, type ModuleStack } from "@tandem/module-kit";
 import { aurora } from "./aurora.ts";
 import { generatedMasterPassword, masterSecret } from "./credentials.ts";
 import { single } from "./expressions.ts";
@@ -16,7 +16,7 @@ const description = `Aurora MySQL global database and the DynamoDB sessions tabl
 
 **Master password.** AWS does not support the RDS-managed master user secret (\`manage_master_user_password\`) for DB clusters that are part of an Aurora global database (Aurora User Guide, "Limitations for Secrets Manager integration"). So the primary role generates the password at apply time with the ephemeral \`aws_secretsmanager_random_password\` and passes it only through write-only arguments (\`master_password_wo\` on the cluster, \`secret_string_wo\` on the secret version): it never appears in code, configuration, plan or state. The secret \`<name>/aurora/master\` (RDS secret format, encrypted with the data key) is replicated to \`secondary_region\` so the credentials stay readable when the primary region is down; the replica uses Secrets Manager's AWS-managed key because the secondary's own key is created later, by the secondary root. Bump \`master_password_version\` to rotate. Applications should use IAM database authentication rather than the master user. Requires Terraform >= 1.11 or OpenTofu >= 1.11 (ephemeral resources and write-only arguments).
 
-**Sessions table.** Single-table design with hash key \`pk\` (string): sessions and the payment handler's idempotency records (\`pk = "payment#<key>"\`) share it. On-demand billing, point-in-time recovery, SSE with the regional key, streams \`NEW_AND_OLD_IMAGES\`, TTL on \`expires_at\` (epoch seconds), deletion protection. The primary table ignores \`replica\` drift because the secondary root owns its replica. Note that \`aws_dynamodb_table_replica\` reads and updates the table through the primary region's endpoint: with the primary region down, plan the secondary root with \`-refresh=false\` (failover itself needs no apply).`;
+**Sessions table.** Single-table design with hash key \`pk\` (string): sessions and the payment handler's idempotency records (\`pk = "payment#<key>"\`) share it. On-demand billing, point-in-time recovery, SSE with the regional key, streams \`NEW_AND_OLD_IMAGES\`, TTL on \`expires_at\` (epoch seconds), deletion protection. The primary table ignores \`replica\` drift because the secondary root owns its replica. **With the primary region down.** \`aws_dynamodb_table_replica\` is managed through the main table's region: the AWS provider reads and updates a replica with the DynamoDB API of the region in \`global_table_arn\` (its id is \`<table>:<main region>\`), and DynamoDB adds or removes replicas only through an \`UpdateTable\` on an existing replica's region. So no arrangement of this resource lets the secondary root refresh it while the primary region is unreachable. Everything else in the secondary role is independent of it: the replica's ARN (output \`table_arn\`, used by compute, backup and monitoring) is computed from this region, the account and \`table_name\`. Plan the secondary root then with OpenTofu's \`-exclude=module.database.aws_dynamodb_table_replica.this\` (everything else refreshes), or with Terraform's \`-refresh=false\`. The replica itself keeps serving reads and writes in this region (global tables are active-active), and failing over needs no apply.`;
 
 const example = `module "database" {
   source = "./modules/database"
@@ -64,13 +64,16 @@ function outputs(
   key: KmsKey,
   cluster: RdsCluster,
 ): void {
+  const aws = awsContext(stack);
+  // The secondary's ARN is computed, not read from the replica: the replica is managed through
+  // the primary region's API, and nothing else in the secondary root may need that region.
   const tableArn = new TerraformLocal(
     stack,
     "sessions_table_arn",
     Fn.conditional(
       Op.eq(inputs.role, "primary"),
       single(stack, "aws_dynamodb_table.this", "arn"),
-      single(stack, "aws_dynamodb_table_replica.this", "arn"),
+      `arn:${aws.partition}:dynamodb:${aws.region}:${aws.accountId}:table/${inputs.tableName}`,
     ),
   ).asString;
   const values: Record<string, [value: string, description: string]> = {

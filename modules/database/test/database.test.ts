@@ -62,9 +62,7 @@ describe("encryption (seed: storage_encrypted = false)", () => {
   });
 
   it("lets CloudWatch Logs use the key for the Aurora log groups", () => {
-    expect(String(resource("aws_kms_key").policy)).toContain(
-      "logs.${data.aws_region.current.id}",
-    );
+    expect(String(resource("aws_kms_key").policy)).toContain("logs.${data.aws_region.current.id}");
     const logs = resource("aws_cloudwatch_log_group", "aurora");
     expect(logs.kms_key_id).toBe(KEY);
     expect(logs.retention_in_days).toBe("${var.log_retention_days}");
@@ -328,8 +326,20 @@ describe("both roles from one module", () => {
     ];
     expect(Object.keys(json.output ?? {})).toEqual(expect.arrayContaining(contract));
     expect(json.locals?.sessions_table_arn).toBe(
-      '${(var.role == "primary") ? one(aws_dynamodb_table.this[*].arn) : one(aws_dynamodb_table_replica.this[*].arn)}',
+      '${(var.role == "primary") ? one(aws_dynamodb_table.this[*].arn) : "arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:table/${var.table_name}"}',
     );
+  });
+
+  it("needs the primary region only for the replica itself: nothing refers to it, so it can be excluded from a plan", () => {
+    const { aws_dynamodb_table_replica: replicas, ...others } = json.resource ?? {};
+    expect(Object.keys(replicas ?? {})).toEqual(["this"]);
+    const outside = [...strings(others), ...strings(json.locals), ...strings(json.output)];
+    expect(outside.filter(([, value]) => value.includes("aws_dynamodb_table_replica"))).toEqual([]);
+    // The primary table's ARN (the primary region) reaches only the replica.
+    const usesPrimary = strings(json.resource).filter(([, v]) =>
+      v.includes("var.primary_table_arn"),
+    );
+    expect(usesPrimary).toEqual([["global_table_arn", "${var.primary_table_arn}"]]);
     expect(json.output?.table_name?.value).toBe(
       '${element(split("/", local.sessions_table_arn), 1)}',
     );

@@ -3,7 +3,7 @@
  * <details> per root, the RTO budget last; never over the limit it is given.
  */
 import { ACTIONS, dataAtRiskWords, type PlanSummary, type ResourceChange } from "./plan-summary.ts";
-import { cell, code, diffBody, duration, fence, plain, seconds } from "./markdown.ts";
+import { cell, code, diffBody, duration, fenceTicks, plain, seconds } from "./markdown.ts";
 
 /** GitHub refuses a comment body over 65,536 characters. */
 export const COMMENT_LIMIT = 65_536;
@@ -134,33 +134,70 @@ function cutNote(what: string, r: RootReport): string {
   return `\n> ✂️ ${what} cut to fit GitHub's comment limit: the whole plan is in this run's job summary and in the artifact ${code(r.artifact)}.\n`;
 }
 
+/** What rendering a root's details needs, computed once however many cuts are tried. */
+interface Prepared {
+  diff?: string;
+  diffLines: number;
+  diffFence: string;
+  errorFence: string;
+  addressLines: string[];
+  fullSize?: number;
+  bareSize?: number;
+}
+
+const prepared = new WeakMap<RootReport, Prepared>();
+
+function prepare(r: RootReport): Prepared {
+  let p = prepared.get(r);
+  if (!p) {
+    const diff = r.diff === undefined ? undefined : diffBody(r.diff);
+    p = {
+      ...(diff === undefined ? {} : { diff }),
+      diffLines: diff === undefined ? 0 : diff.split("\n").length,
+      // A cut text has no longer backtick run than the whole, so the whole's fence holds.
+      diffFence: fenceTicks(diff ?? ""),
+      errorFence: fenceTicks(r.error ?? ""),
+      addressLines: (r.summary?.changes ?? []).map(addressLine),
+    };
+    prepared.set(r, p);
+  }
+  return p;
+}
+
+function fenced(text: string, ticks: string, info = ""): string {
+  return `${ticks}${info}\n${text.endsWith("\n") ? text : `${text}\n`}${ticks}`;
+}
+
 function details(r: RootReport, cut: Cut): string {
+  const p = prepare(r);
   const title = r.summary ? countsInWords(r.summary) : "plan failed";
   const parts = [`<details><summary>${plain(r.name)}: ${title}</summary>\n`];
   if (r.error !== undefined) {
     const text = r.error.slice(0, cut.diffChars);
-    parts.push(`Error:\n\n${fence(text)}`);
+    parts.push(`Error:\n\n${fenced(text, p.errorFence)}`);
     if (text.length < r.error.length)
       parts.push(cutNote(`The error (${r.error.length} characters)`, r));
   }
-  if (r.summary) {
-    const shown = r.summary.changes.slice(0, cut.addresses);
-    if (shown.length > 0) parts.push(shown.map(addressLine).join("\n"));
-    const hidden = r.summary.changes.length - shown.length;
-    if (hidden > 0) parts.push(cutNote(`${hidden} more changed addresses`, r));
-  }
-  if (r.diff !== undefined) {
-    const diff = diffBody(r.diff);
-    const text = cutAtLine(diff, cut.diffChars);
-    if (text.length > 0) parts.push(fence(text, "diff"));
-    if (text.length < diff.length) {
-      const lines = diff.split("\n").length;
-      const kept = text === "" ? 0 : text.split("\n").length;
-      parts.push(cutNote(`${lines - kept} of ${lines} lines of the diff`, r));
+  const shown = p.addressLines.slice(0, cut.addresses);
+  if (shown.length > 0) parts.push(shown.join("\n"));
+  const hidden = p.addressLines.length - shown.length;
+  if (hidden > 0) parts.push(cutNote(`${hidden} more changed addresses`, r));
+  if (p.diff !== undefined) {
+    const text = cutAtLine(p.diff, cut.diffChars);
+    if (text.length > 0) parts.push(fenced(text, p.diffFence, "diff"));
+    if (text.length < p.diff.length) {
+      const kept = text === "" ? 0 : countLines(text);
+      parts.push(cutNote(`${p.diffLines - kept} of ${p.diffLines} lines of the diff`, r));
     }
   }
   parts.push("\n</details>");
   return parts.join("\n");
+}
+
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 function cutAtLine(text: string, max: number): string {
@@ -203,48 +240,79 @@ function render(input: CommentInput, cuts: Cut[]): string {
   return lines.join("\n");
 }
 
-function detailsSize(r: RootReport, cut: Cut): number {
-  return details(r, cut).length;
+function fullCut(r: RootReport): Cut {
+  return {
+    diffChars: Math.max(r.diff?.length ?? 0, r.error?.length ?? 0) * 2,
+    addresses: r.summary?.changes.length ?? 0,
+  };
+}
+
+/** The largest integer in [0, high] for which `fits` holds (0 when none does). */
+function largest(high: number, fits: (n: number) => boolean): number {
+  let low = 0;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/** The most of a root's details that fits in `cap` characters: its diff goes first, then addresses. */
+function fitDetails(r: RootReport, cap: number): Cut {
+  const full = fullCut(r);
+  const size = (cut: Cut) => details(r, cut).length;
+  const p = prepare(r);
+  p.fullSize ??= size(full);
+  if (p.fullSize <= cap) return full;
+  const bare = { ...full, diffChars: 0 };
+  p.bareSize ??= size(bare);
+  const room = cap - p.bareSize;
+  if (room >= 0)
+    return {
+      ...full,
+      diffChars: shrinkToFit(room, (n) => size({ ...full, diffChars: n }) - p.bareSize!),
+    };
+  const lines = p.addressLines;
+  let keep = lines.length;
+  for (let over = p.bareSize - cap; keep > 0 && over > 0;) {
+    over -= lines[--keep]!.length + 1;
+    if (over <= 0 && size({ diffChars: 0, addresses: keep }) > cap) over = 1; // a longer cut note
+  }
+  return { diffChars: 0, addresses: keep };
+}
+
+/** The largest n whose `grown(n)` (characters added by showing n) fits `room`; grown is near n. */
+function shrinkToFit(room: number, grown: (n: number) => number): number {
+  let n = room;
+  for (let i = 0; i < 8 && n > 0; i++) {
+    const over = grown(n) - room;
+    if (over <= 0) return n;
+    n = Math.max(0, n - over);
+  }
+  return n > 0 && grown(n) <= room ? n : 0;
 }
 
 /**
- * The comment, within `limit` as `measure` counts it: while too long, the largest details block
- * is cut down towards the next largest (its diff first, then its address list).
+ * The comment, within `limit` as `measure` counts it. When too long, every details block is held
+ * to one cap, the largest the limit allows: the largest blocks shrink first, small ones stay whole.
  */
 export function renderComment(
   input: CommentInput,
   limit = COMMENT_LIMIT,
   measure: Measure = characters,
 ): string {
-  const cuts: Cut[] = input.roots.map((r) => ({
-    diffChars: Math.max(r.diff?.length ?? 0, r.error?.length ?? 0) * 2,
-    addresses: r.summary?.changes.length ?? 0,
-  }));
-  for (let round = 0; round < 10_000; round++) {
-    const text = render(input, cuts);
-    const excess = measure(text) - limit;
-    if (excess <= 0) return text;
-    const sizes = input.roots.map((r, i) => detailsSize(r, cuts[i]!));
-    const order = sizes.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
-    const target = order.find(([, i]) => cuts[i]!.diffChars > 0 || cuts[i]!.addresses > 0);
-    if (!target) return hardCut(text, limit, measure);
-    const [size, i] = target;
-    const next = order.find(([, j]) => j !== i)?.[0] ?? 0;
-    const amount = Math.max(Math.min(excess + 300, size - next), 200);
-    shrink(input.roots[i]!, cuts[i]!, amount);
-  }
-  return hardCut(render(input, cuts), limit, measure);
-}
-
-function shrink(r: RootReport, cut: Cut, amount: number): void {
-  const shown = Math.min(cut.diffChars, Math.max(r.diff?.length ?? 0, r.error?.length ?? 0));
-  if (shown > 0) {
-    cut.diffChars = Math.max(0, shown - amount);
-    return;
-  }
-  cut.diffChars = 0;
-  const perAddress = 60;
-  cut.addresses = Math.max(0, cut.addresses - Math.ceil(amount / perAddress));
+  const whole = render(input, input.roots.map(fullCut));
+  if (measure(whole) <= limit) return whole;
+  const withCap = (cap: number) =>
+    render(
+      input,
+      input.roots.map((r) => fitDetails(r, cap)),
+    );
+  const biggest = Math.max(...input.roots.map((r) => details(r, fullCut(r)).length));
+  const cap = largest(biggest, (c) => measure(withCap(c)) <= limit);
+  const text = withCap(cap);
+  return measure(text) <= limit ? text : hardCut(text, limit, measure);
 }
 
 /** The last resort (a table of thousands of roots): cut the text itself, say so. */

@@ -22,9 +22,14 @@ export function cell(text: string): string {
   return code(text).replace(/\|/g, "\\|");
 }
 
+/** A fence longer than any backtick run in `text`. */
+export function fenceTicks(text: string): string {
+  return "`".repeat(Math.max(3, longestRun(text, "`") + 1));
+}
+
 /** A fenced block whose fence is longer than any backtick run inside. */
 export function fence(text: string, info = ""): string {
-  const ticks = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
+  const ticks = fenceTicks(text);
   const body = text.endsWith("\n") ? text : `${text}\n`;
   return `${ticks}${info}\n${body}${ticks}`;
 }

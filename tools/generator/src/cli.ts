@@ -1,5 +1,13 @@
-import { CompositionError, ManifestProblems, UsageError } from "./errors.ts";
-import { EXIT, type Command, type CommandIo } from "./io.ts";
+import { findRepositoryRoot } from "./environments.ts";
+import {
+  CompositionError,
+  HelpRequested,
+  ManifestProblems,
+  printable,
+  quote,
+  UsageError,
+} from "./errors.ts";
+import { EXIT, type Command, type CommandContext, type CommandIo } from "./io.ts";
 import { formatProblem } from "./manifest/index.ts";
 
 /** Each command is imported only when run, so `validate` never loads cdktf. */
@@ -45,27 +53,58 @@ function help(): string {
 /** Runs one command line; every user mistake ends as a message and an exit code. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
+  const out = terminalSafe(io);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.stdout(help());
+    out.stdout(help());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    io.stderr(`tandem: unknown command "${name}"\n${help()}`);
+    out.stderr(`tandem: unknown command ${quote(name)}\n${help()}`);
     return EXIT.usage;
   }
   try {
     return await (
       await command.load()
-    )(rest, io);
+    )(rest, withRoot(out));
   } catch (error) {
-    return report(error, io);
+    return report(name, error, out);
   }
 }
 
-function report(error: unknown, io: CommandIo): number {
+/** The repository root, found on first use: `--help` and argument errors work anywhere. */
+function withRoot(io: CommandIo): CommandContext {
+  let root = io.root;
+  return Object.defineProperty({ ...io }, "root", {
+    get: () => (root ??= findRepositoryRoot(io.cwd)),
+    enumerable: true,
+  }) as CommandContext;
+}
+
+/**
+ * Output with raw control characters (escape sequences, carriage returns) made visible; the
+ * newline stays, so user text must be escaped where it is put in a message (`quote`,
+ * `printable`), and then no line can begin where a manifest or an argument chose.
+ */
+function terminalSafe(io: CommandIo): CommandIo {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+  const clean = (text: string) => text.replace(unsafe, (c) => printable(c));
+  return {
+    ...io,
+    stdout: (text) => io.stdout(clean(text)),
+    stderr: (text) => io.stderr(clean(text)),
+  };
+}
+
+function report(name: string, error: unknown, io: CommandIo): number {
+  if (error instanceof HelpRequested) {
+    io.stdout(error.text);
+    return EXIT.ok;
+  }
   if (error instanceof UsageError) {
-    io.stderr(`tandem: ${error.message}\n`);
+    const usage = error.usage ? `\nusage: ${error.usage}` : "";
+    io.stderr(`tandem ${name}: ${error.message}${usage}\n`);
     return EXIT.usage;
   }
   if (error instanceof ManifestProblems) {
@@ -74,11 +113,11 @@ function report(error: unknown, io: CommandIo): number {
     return EXIT.invalid;
   }
   if (error instanceof CompositionError) {
-    io.stderr(`tandem: ${error.message}\n`);
+    io.stderr(`tandem ${name}: ${error.message}\n`);
     return EXIT.invalid;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`tandem: internal error: ${message}\n`);
+  io.stderr(`tandem ${name}: internal error: ${printable(message)}\n`);
   if (io.env.TANDEM_DEBUG) io.stderr(`${(error as Error).stack ?? ""}\n`);
   else io.stderr("(set TANDEM_DEBUG=1 for the stack trace)\n");
   return EXIT.invalid;

@@ -1,7 +1,24 @@
 import type { Problem } from "./manifest/index.ts";
 
-/** A mistake in how a command was called: exit 2 with a usage line, never a stack trace. */
-export class UsageError extends Error {}
+/**
+ * A mistake in how a command was called: exit 2, never a stack trace. Printed as
+ * `tandem <command>: <message>` and, when given, `usage: <usage>` on the next line.
+ */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `--help` or `-h` was given: `text` goes to stdout and the command exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly text: string) {
+    super("help requested");
+  }
+}
 
 /** Manifests with problems: the validator's located errors, nothing synthesized. */
 export class ManifestProblems extends Error {
@@ -15,3 +32,23 @@ export class ManifestProblems extends Error {
  * or a pinned version lacking an input or output the composition needs. Exit 1, one line.
  */
 export class CompositionError extends Error {}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * User text made safe to print on one line: control characters (newlines, escape sequences,
+ * bidirectional overrides) become visible escapes, so nothing a manifest or an argument says
+ * can start a new line (a GitHub Actions workflow command such as `::warning`) or drive the
+ * terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL,
+    (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** User text in a message: quoted and printable. */
+export const quote = (text: string): string => `"${printable(text)}"`;

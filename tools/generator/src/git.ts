@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "./errors.ts";
+import { printable, quote, UsageError } from "./errors.ts";
 import { installedPackages } from "./modules/load.ts";
+import { ownedName, removeLeftovers } from "./write.ts";
 
 /** What synthesis reads of a tree; everything else (docs, CI, the generator) cannot change output. */
 const SYNTH_INPUTS = ["environments", "modules", "tools/module-kit"];
@@ -26,7 +27,7 @@ export function resolveCommit(repo: string, ref: string): string {
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     repositoryRoot(repo); // outside a repository, say that rather than "unknown ref"
-    throw new UsageError(`unknown git ref "${ref}"`);
+    throw new UsageError(`unknown git ref ${quote(ref)}`);
   }
 }
 
@@ -34,6 +35,7 @@ export function resolveCommit(repo: string, ref: string): string {
  * Extracts what synthesis reads of `ref` into a temporary folder and passes it to `use`;
  * the folder is removed afterwards. Paths the commit does not have are simply absent, and
  * libraries come from this installation (the generator and libraries of `ref` are not used).
+ * Folders that killed runs left behind are removed first.
  */
 export async function withTreeAt<T>(
   repo: string,
@@ -41,7 +43,9 @@ export async function withTreeAt<T>(
   use: (root: string) => Promise<T>,
 ): Promise<T> {
   const commit = resolveCommit(repo, ref);
-  const root = mkdtempSync(join(tmpdir(), "tandem-tree-"));
+  removeLeftovers(tmpdir(), "tandem-tree-");
+  const root = join(tmpdir(), ownedName("tandem-tree-"));
+  mkdirSync(root);
   try {
     const present = git(repo, ["ls-tree", "--name-only", commit, "--", ...SYNTH_INPUTS])
       .toString()
@@ -67,7 +71,9 @@ export function repositoryRoot(cwd: string): string {
     return git(cwd, ["rev-parse", "--show-toplevel"]).toString().trim();
   } catch (error) {
     if (error instanceof GitError)
-      throw new UsageError(`comparing with a git ref needs a git repository: ${error.message}`);
+      throw new UsageError(
+        `comparing with a git ref needs a git repository: ${printable(error.message)}`,
+      );
     throw error;
   }
 }

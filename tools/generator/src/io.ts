@@ -1,13 +1,69 @@
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+
 /** What a command may touch of the outside world, so tests can run it in-process. */
 export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Directory that relative paths (and printed file names) are relative to. */
+  /** Directory that relative paths given on the command line are relative to. */
   cwd: string;
   env: Record<string, string | undefined>;
+  /**
+   * The repository's top-level folder (found from `cwd` by `run`): where environments/,
+   * modules/ and dist/ are, and what printed output paths such as dist/... are relative to.
+   */
+  root?: string;
 }
 
-export type Command = (argv: string[], io: CommandIo) => Promise<number>;
+/** What a command receives: `root` is always known. */
+export type CommandContext = CommandIo & { root: string };
+
+export type Command = (argv: string[], io: CommandContext) => Promise<number>;
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** What a file system entry is, in words, for "… is a directory, not a manifest". */
+export function describeKind(stats: Stats): string {
+  if (stats.isFile()) return "a regular file";
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe (FIFO)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+export type ReadResult = { bytes: Uint8Array } | { problem: string };
+
+/**
+ * Reads a regular file of at most `maxBytes`, refusing anything else before reading a byte.
+ * Opened non-blocking, so a FIFO never waits for a writer; its kind and size come from the
+ * open descriptor (no race with a rename between a stat and the read), and a file that grows
+ * while read is refused rather than read without end.
+ */
+export function readRegularFile(path: string, maxBytes: number, what = "file"): ReadResult {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` };
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { problem: `is ${describeKind(stats)}, not a regular file` };
+    if (stats.size > maxBytes)
+      return { problem: `is ${stats.size} bytes; a ${what} is at most ${maxBytes} bytes` };
+    const bytes = new Uint8Array(stats.size + 1);
+    let length = 0;
+    for (let n; length < bytes.length; length += n) {
+      n = readSync(fd, bytes, length, bytes.length - length, null);
+      if (n === 0) break;
+    }
+    if (length > stats.size) return { problem: "changed size while it was read" };
+    return { bytes: bytes.subarray(0, length) };
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` };
+  } finally {
+    closeSync(fd);
+  }
+}

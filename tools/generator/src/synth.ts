@@ -10,8 +10,8 @@ import { composeEnvironment, type Deployment, type ModuleResolver } from "./comp
 import { ManifestProblems } from "./errors.ts";
 import { loadEnvironments, type Environment } from "./manifest/index.ts";
 import { DOMAINS, type Domain, type Manifest } from "./manifest/schema.ts";
-import { moduleFiles, readReleasedModule, type ModuleFiles } from "./modules/artifact.ts";
-import { loadModuleSources } from "./modules/load.ts";
+import { readReleasedModule, type ModuleFiles } from "./modules/artifact.ts";
+import { buildModules } from "./modules/build.ts";
 
 export interface SynthesizedEnvironment {
   readonly name: string;
@@ -32,26 +32,33 @@ const encoder = new TextEncoder();
 
 /**
  * Synthesizes the tree at `root`: every module from its current source, and every given
- * manifest into its deployments. Pure: returns the files, writes nothing.
+ * manifest into its deployments. Pure: returns the files, writes nothing. Any manifest problem
+ * throws ManifestProblems; `label` (such as `HEAD~1:`) prefixes the file names of a tree
+ * extracted from a git ref, so a problem there reads `HEAD~1:environments/prod.yaml:3:5: …`.
  */
-export async function synthesizeTree(root: string, manifestFiles: string[]): Promise<SynthOutput> {
+export async function synthesizeTree(
+  root: string,
+  manifestFiles: string[],
+  label = "",
+): Promise<SynthOutput> {
   const { environments, problems } = loadEnvironments(manifestFiles, { root });
-  if (problems.length > 0) throw new ManifestProblems(problems);
+  if (problems.length > 0)
+    throw new ManifestProblems(problems.map((p) => ({ ...p, file: `${label}${p.file}` })));
   return synthesizeEnvironments(root, environments, everyManifest(root, environments));
 }
 
 /**
- * The deployments of the given manifests that are valid in the tree at `root`: an older commit
- * may hold manifests that no longer validate, and those count as absent. Loads no module code
- * when no manifest is left (a commit may predate the modules).
+ * The deployments of the given manifests in the tree extracted from `ref` at `root`: their
+ * problems are errors like the working tree's. Loads no module code when there is no manifest
+ * (a commit may predate the modules).
  */
-export async function synthesizeValid(
+export async function synthesizeAtRef(
   root: string,
+  ref: string,
   manifestFiles: string[],
 ): Promise<SynthesizedEnvironment[]> {
-  const { environments } = loadEnvironments(manifestFiles, { root });
-  if (environments.length === 0) return [];
-  return (await synthesizeEnvironments(root, environments)).environments;
+  if (manifestFiles.length === 0) return [];
+  return (await synthesizeTree(root, manifestFiles, `${ref}:`)).environments;
 }
 
 async function synthesizeEnvironments(
@@ -59,15 +66,7 @@ async function synthesizeEnvironments(
   environments: Environment[],
   accounts: Manifest[] = environments.map((e) => e.manifest),
 ): Promise<SynthOutput> {
-  const sources = await loadModuleSources(root);
-  const modules = Object.fromEntries(DOMAINS.map((d) => [d, moduleFiles(sources, d)])) as Record<
-    Domain,
-    ModuleFiles
-  >;
-  const toolchain = {
-    requiredVersion: sources.kit.REQUIRED_TERRAFORM_VERSION,
-    awsProvider: sources.kit.AWS_PROVIDER,
-  };
+  const { modules, toolchain } = await buildModules(root);
   const resolve = moduleResolver(root, modules);
 
   const files = new Map<string, Uint8Array>();

@@ -1,16 +1,19 @@
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeTreeAtomically } from "../src/write.ts";
+import { publishOutput, recover, writeNewFolder } from "../src/write.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const made: string[] = [];
@@ -22,40 +25,167 @@ function outputDir(): string {
   return dir;
 }
 
-function previousOutput(): string {
-  const out = outputDir();
-  mkdirSync(join(out, "environments/dev"), { recursive: true });
-  writeFileSync(join(out, "environments/dev/old.json"), "old");
-  mkdirSync(join(out, "environments/prod"), { recursive: true });
-  writeFileSync(join(out, "environments/prod/keep.json"), "prod");
-  return out;
+const files = (entries: Record<string, string>) =>
+  new Map(Object.entries(entries).map(([path, text]) => [path, bytes(text)]));
+
+const FIRST = files({
+  "modules/dns/main.tf.json": "dns 1",
+  "environments/dev/global/main.tf.json": "dev 1",
+  "environments/prod/global/main.tf.json": "prod 1",
+});
+const SECOND = files({
+  "modules/dns/main.tf.json": "dns 2",
+  "environments/dev/global/main.tf.json": "dev 2",
+});
+
+/** A pid that is certainly not running: a child that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+    encoding: "utf8",
+  });
+  return Number(child.stdout);
 }
 
-describe("writeTreeAtomically", () => {
-  it("replaces only the target folders and leaves no staging behind", () => {
-    const out = previousOutput();
-    writeTreeAtomically(out, new Map([["environments/dev/new.json", bytes("new")]]), [
-      "environments/dev",
+const hidden = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("."));
+
+describe("publishOutput", () => {
+  it("replaces every output folder as a whole; a deleted environment disappears", () => {
+    const out = outputDir();
+    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
+    expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns 2");
+    expect(readdirSync(join(out, "environments"))).toEqual(["dev"]);
+    // one generation per target is left, the previous ones are gone
+    expect(hidden(out).sort()).toEqual([
+      expect.stringMatching(/^\.environments\./),
+      expect.stringMatching(/^\.modules\./),
     ]);
-    expect(readdirSync(join(out, "environments/dev"))).toEqual(["new.json"]);
-    expect(readFileSync(join(out, "environments/prod/keep.json"), "utf8")).toBe("prod");
-    expect(readdirSync(out).filter((name) => name.startsWith(".staging"))).toEqual([]);
+  });
+
+  it("keeps a root at the depth its relative module sources need, and never touches dist/sandbox", () => {
+    const out = outputDir();
+    mkdirSync(join(out, "sandbox"));
+    writeFileSync(join(out, "sandbox/moto.pid"), "123");
+    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
+    const real = realpathSync(join(out, "environments/dev/global"));
+    // ../../../../ from dist/environments/<env>/<root> is the repository (the parent of dist/)
+    expect(relative(join(real, "../../../.."), out)).toBe(relative(join(out, ".."), out));
+    expect(readFileSync(join(out, "sandbox/moto.pid"), "utf8")).toBe("123");
+  });
+
+  it("with carry, keeps the environments it did not synthesize and drops the ones not named", () => {
+    const out = outputDir();
+    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    mkdirSync(join(out, "environments/prod/global/.terraform"));
+    writeFileSync(join(out, "environments/prod/global/.terraform/big"), "provider");
+    publishOutput(out, SECOND, ["modules", "environments"], { carry: ["environments/prod"] });
+    expect(readdirSync(join(out, "environments")).sort()).toEqual(["dev", "prod"]);
+    expect(readFileSync(join(out, "environments/prod/global/main.tf.json"), "utf8")).toBe("prod 1");
+    expect(existsSync(join(out, "environments/prod/global/.terraform"))).toBe(false);
+  });
+
+  it("replaces the plain folders an older tandem wrote", () => {
+    const out = outputDir();
+    mkdirSync(join(out, "modules/old"), { recursive: true });
+    mkdirSync(join(out, "environments/gone"), { recursive: true });
+    publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
+    expect(lstatSync(join(out, "modules")).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(out, "modules"))).toEqual(["dns"]);
+    expect(readdirSync(join(out, "environments"))).toEqual(["dev"]);
+    expect(hidden(out)).toHaveLength(2);
   });
 
   it("leaves the previous output intact when writing fails part-way", () => {
-    const out = previousOutput();
-    const files = new Map([
-      ["environments/dev/a.json", bytes("a")],
-      ["environments/dev/a.json/b.json", bytes("cannot: a.json is a file")],
-    ]);
-    expect(() => writeTreeAtomically(out, files, ["environments/dev"])).toThrow();
-    expect(readdirSync(join(out, "environments/dev"))).toEqual(["old.json"]);
-    expect(readdirSync(out).filter((name) => name.startsWith(".staging"))).toEqual([]);
+    const out = outputDir();
+    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    const broken = files({
+      "environments/dev/a.json": "a",
+      "environments/dev/a.json/b.json": "cannot: a.json is a file",
+    });
+    expect(() => publishOutput(out, broken, ["modules", "environments"])).toThrow();
+    expect(readFileSync(join(out, "environments/dev/global/main.tf.json"), "utf8")).toBe("dev 1");
+    expect(hidden(out)).toHaveLength(2);
   });
 
-  it("creates a target that did not exist, even when it has no files", () => {
+  it("completes a publish killed between two renames, and removes what killed runs left", () => {
     const out = outputDir();
-    writeTreeAtomically(out, new Map(), ["modules"]);
-    expect(existsSync(join(out, "modules"))).toBe(true);
+    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    // A killed run: its new modules generation is linked, environments not yet; a journal names both.
+    const pid = deadPid();
+    const id = `zz-${pid}-abc`;
+    for (const [target, text] of [
+      ["modules", "dns killed"],
+      ["environments", "dev killed"],
+    ] as const) {
+      const file = target === "modules" ? "dns/main.tf.json" : "dev/global/main.tf.json";
+      mkdirSync(join(out, `.${target}.${id}`, file, ".."), { recursive: true });
+      writeFileSync(join(out, `.${target}.${id}`, file), text);
+    }
+    rmSync(join(out, "modules"));
+    spawnSync("ln", ["-s", `.modules.${id}`, join(out, "modules")]);
+    writeFileSync(
+      join(out, ".publish.json"),
+      JSON.stringify({
+        pid,
+        links: { modules: `.modules.${id}`, environments: `.environments.${id}` },
+      }),
+    );
+    mkdirSync(join(out, `.stray.zz-${pid}-def`)); // a generation a killed run never linked
+    // The next run first completes the killed one, then publishes its own.
+    recover(out);
+    expect(readFileSync(join(out, "environments/dev/global/main.tf.json"), "utf8")).toBe(
+      "dev killed",
+    );
+    expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns killed");
+    publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
+    expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns 2");
+    expect(hidden(out)).toHaveLength(2);
+    expect(existsSync(join(out, ".publish.json"))).toBe(false);
+  });
+
+  it("never shows a reader a missing or half-written file while generations are swapped", async () => {
+    const out = outputDir();
+    const generation = (n: number) =>
+      files({ "modules/dns/main.tf.json": `${n}`, "environments/dev/global/main.tf.json": `${n}` });
+    publishOutput(out, generation(0), ["modules", "environments"], { complete: true });
+    const paths = ["modules/dns/main.tf.json", "environments/dev/global/main.tf.json"].map((p) =>
+      join(out, p),
+    );
+    const reader = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const fs = require("fs"); const paths = ${JSON.stringify(paths)};
+         let bad = 0, reads = 0; const end = Date.now() + 1200;
+         while (Date.now() < end) for (const p of paths) {
+           try { if (!/^\\d+$/.test(fs.readFileSync(p, "utf8"))) bad++; } catch { bad++; }
+           reads++;
+         }
+         process.stdout.write(JSON.stringify({ bad, reads }));`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    reader.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const done = new Promise((resolve) => reader.on("close", resolve));
+    for (let n = 1; n <= 40; n++) {
+      publishOutput(out, generation(n), ["modules", "environments"], { complete: true });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await done;
+    const { bad, reads } = JSON.parse(output) as { bad: number; reads: number };
+    expect(reads).toBeGreaterThan(100);
+    expect(bad).toBe(0);
+  });
+});
+
+describe("writeNewFolder", () => {
+  it("writes the folder whole and leaves no staging behind, removing that of killed runs", () => {
+    const parent = outputDir();
+    mkdirSync(join(parent, `.staging-${deadPid()}-x`));
+    writeNewFolder(parent, "1.0.0", files({ "main.tf.json": "{}" }));
+    expect(readdirSync(parent)).toEqual(["1.0.0"]);
+    expect(readFileSync(join(parent, "1.0.0/main.tf.json"), "utf8")).toBe("{}");
   });
 });

@@ -4,9 +4,13 @@ import type { Deployment } from "../compose/deployments.ts";
 import { environmentFiles } from "../environments.ts";
 import { resolveCommit, withTreeAt } from "../git.ts";
 import type { Command } from "../io.ts";
-import { synthesizeTree, synthesizeValid, type SynthesizedEnvironment } from "../synth.ts";
+import { synthesizeAtRef, synthesizeTree, type SynthesizedEnvironment } from "../synth.ts";
 
 const USAGE = "tandem affected --base <ref> [--head <ref>] [--json]";
+const HELP = `Lists the deployments whose synthesized content (sha256 of the root and the modules it
+calls) differs between --base and --head (default: the working tree), as
+{ "deployments": [...] } with --json, for a GitHub Actions matrix. A manifest with problems at
+either side is an error (exit 1), its problems located as <ref>:<file>:line:col.`;
 
 export interface AffectedDeployment {
   environment: string;
@@ -25,16 +29,17 @@ export const affectedCommand: Command = async (argv, io) => {
     argv,
     { base: { type: "string" }, head: { type: "string" }, json: { type: "boolean" } },
     USAGE,
+    { help: HELP },
   );
-  if (!values.base) throw new UsageError(`--base is required\nusage: ${USAGE}`);
+  if (!values.base) throw new UsageError("--base is required", USAGE);
   // Unknown refs are usage errors: find them before spending a synthesis.
-  for (const ref of [values.base, values.head]) if (ref) resolveCommit(io.cwd, ref);
+  for (const ref of [values.base, values.head]) if (ref) resolveCommit(io.root, ref);
+  const atRef = (ref: string) =>
+    withTreeAt(io.root, ref, (root) => synthesizeAtRef(root, ref, environmentFiles(root)));
   const head = values.head
-    ? await withTreeAt(io.cwd, values.head, (root) => synthesizeValid(root, environmentFiles(root)))
-    : await synthesizeTree(io.cwd, environmentFiles(io.cwd)).then((out) => out.environments);
-  const base = await withTreeAt(io.cwd, values.base, (root) =>
-    synthesizeValid(root, environmentFiles(root)),
-  );
+    ? await atRef(values.head)
+    : (await synthesizeTree(io.root, environmentFiles(io.root))).environments;
+  const base = await atRef(values.base);
   const affected = affectedDeployments(base, head);
   if (values.json) io.stdout(`${JSON.stringify({ deployments: affected }, null, 2)}\n`);
   else if (affected.length === 0) io.stdout("no deployment changed\n");

@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../io.ts";
 import { DOMAINS } from "../manifest/schema.ts";
-import { moduleFiles } from "../modules/artifact.ts";
-import { loadModuleSources } from "../modules/load.ts";
+import { buildModules } from "../modules/build.ts";
 
 /** Writes modules/<domain>/README.md from the module itself; `--check` fails when one is stale. */
 export const docsCommand: Command = async (argv, io) => {
@@ -12,12 +11,15 @@ export const docsCommand: Command = async (argv, io) => {
     argv,
     { check: { type: "boolean" } },
     "tandem docs [--check]",
+    {
+      help: "Regenerates each module's README (its inputs/outputs table) from the module itself;\n--check fails (exit 1) when one is stale and writes nothing.",
+    },
   );
-  const sources = await loadModuleSources(io.cwd);
+  const { modules } = await buildModules(io.root);
   const stale: string[] = [];
   for (const domain of DOMAINS) {
-    const readme = moduleFiles(sources, domain).files.get("README.md")!;
-    const file = join(io.cwd, "modules", domain, "README.md");
+    const readme = modules[domain].files.get("README.md")!;
+    const file = join(io.root, "modules", domain, "README.md");
     const current = existsSync(file) ? readFileSync(file) : undefined;
     if (current && Buffer.compare(current, readme) === 0) continue;
     stale.push(`modules/${domain}/README.md`);

@@ -5,9 +5,14 @@ import { withTreeAt } from "../git.ts";
 import type { Command } from "../io.ts";
 import { failoverBudget } from "../manifest/index.ts";
 import type { Domain, Manifest } from "../manifest/schema.ts";
-import { synthesizeTree, synthesizeValid } from "../synth.ts";
+import { instanceCounts, UNKNOWN } from "../modules/instances.ts";
+import { synthesizeAtRef, synthesizeTree } from "../synth.ts";
 
 const USAGE = "tandem preview [--env <name>]... [--base <ref>]";
+const HELP = `Per deployment of each environment: module versions, the resources it will create (count
+and for_each evaluated against the inputs and the role; "?" where that needs values known only at
+apply), and the RTO budget. With --base, which deployments changed since that ref and which
+resource blocks were added, removed or changed. Needs no credentials and no Terraform.`;
 
 /** What a reviewer reads before any plan exists: no credentials, no Terraform. */
 export const previewCommand: Command = async (argv, io) => {
@@ -15,14 +20,17 @@ export const previewCommand: Command = async (argv, io) => {
     argv,
     { env: { type: "string", multiple: true }, base: { type: "string" } },
     USAGE,
+    { help: HELP },
   );
-  const files = environmentFiles(io.cwd, values.env);
-  const head = await synthesizeTree(io.cwd, files);
-  const base = values.base
+  const files = environmentFiles(io.root, values.env);
+  const head = await synthesizeTree(io.root, files);
+  const ref = values.base;
+  const base = ref
     ? // The base's own copies of these manifests; one it lacks shows as all-new.
-      await withTreeAt(io.cwd, values.base, (root) =>
-        synthesizeValid(
+      await withTreeAt(io.root, ref, (root) =>
+        synthesizeAtRef(
           root,
+          ref,
           environmentFiles(root).filter((file) => files.includes(file)),
         ),
       )
@@ -65,15 +73,20 @@ function deploymentLines(
   const modules = Object.entries(deployment.modules)
     .map(([d, v]) => `${d}@${v}`)
     .join(" ");
-  const counts = resourceCounts(deployment);
-  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const { counts, total, unknown } = resourceCounts(deployment);
   const where = [deployment.role, deployment.region].filter((part) => part !== deployment.name);
+  const label =
+    unknown === 0
+      ? `${total} resources:`
+      : `${total} resources and ${unknown} block${unknown === 1 ? "" : "s"} of a count known at apply (?):`;
   const lines = [
     `${deployment.name} (${where.join(", ")}) sha256 ${deployment.sha256.slice(0, 12)}${status}`,
     `  modules: ${modules}`,
     ...wrap(
-      `${total} resource blocks:`,
-      [...counts].map(([type, n]) => `${type} x${n}`),
+      label,
+      [...counts].map(([type, n]) =>
+        `${type} x${n.known}${n.unknown ? (n.known ? "+?" : "?") : ""}`.replace("x0?", "x?"),
+      ),
     ),
   ];
   if (before && before.sha256 !== deployment.sha256)
@@ -81,14 +94,42 @@ function deploymentLines(
   return lines;
 }
 
-/** Resource blocks by type across the modules a root calls (a counted block is one block). */
-function resourceCounts(deployment: Deployment): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const address of resourceBlocks(deployment).keys()) {
-    const type = address.split(".")[2]!;
-    counts.set(type, (counts.get(type) ?? 0) + 1);
+interface TypeCount {
+  known: number;
+  unknown: number;
+}
+
+/**
+ * Resources each type will have in this root: every block's count or for_each evaluated
+ * against the inputs the root passes its module (so a block that the role or an input turns
+ * off counts 0); blocks whose count needs values known only at apply are counted apart.
+ */
+function resourceCounts(deployment: Deployment): {
+  counts: Map<string, TypeCount>;
+  total: number;
+  unknown: number;
+} {
+  const counts = new Map<string, TypeCount>();
+  let total = 0;
+  let unknown = 0;
+  const calls = deployment.root.module as Record<string, Record<string, unknown>>;
+  for (const domain of Object.keys(deployment.modules) as Domain[]) {
+    const json = deployment.resolved[domain]!.files.json;
+    for (const [address, n] of instanceCounts(json, calls[domain] ?? {})) {
+      const type = address.split(".")[0]!;
+      const entry = counts.get(type) ?? { known: 0, unknown: 0 };
+      if (n === UNKNOWN) {
+        entry.unknown += 1;
+        unknown += 1;
+      } else {
+        entry.known += n;
+        total += n;
+      }
+      counts.set(type, entry);
+    }
   }
-  return new Map([...counts].sort(([a], [b]) => a.localeCompare(b)));
+  const shown = [...counts].filter(([, n]) => n.known > 0 || n.unknown > 0);
+  return { counts: new Map(shown.sort(([a], [b]) => a.localeCompare(b))), total, unknown };
 }
 
 /** `module.<domain>.<type>.<name>` -> block JSON, for every resource a root manages. */

@@ -1,14 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import semver from "semver";
 import { parseCommandArgs } from "../args.ts";
-import { UsageError } from "../errors.ts";
-import type { Command } from "../io.ts";
+import { CompositionError, quote, UsageError } from "../errors.ts";
+import { readRegularFile, type Command } from "../io.ts";
 import { DOMAINS, type Domain } from "../manifest/schema.ts";
-import { moduleFiles, readReleasedModule } from "../modules/artifact.ts";
-import { loadModuleSources } from "../modules/load.ts";
-import { writeTreeAtomically } from "../write.ts";
+import { readReleasedModule } from "../modules/artifact.ts";
+import { buildModules } from "../modules/build.ts";
+import { writeNewFolder } from "../write.ts";
 
 const USAGE = `tandem release <domain>... (domains: ${DOMAINS.join(", ")})`;
+const HELP = `Snapshots each named module's current source at its package.json version into
+modules/<domain>/releases/<version>/. A snapshot is immutable: the same content again is a
+no-op, different content under an existing version is refused. The version must be a semver
+version (such as 1.2.0); nothing is written outside the module's releases/ folder.`;
 
 /**
  * Snapshots each module's current source at its package.json version into
@@ -16,21 +21,23 @@ const USAGE = `tandem release <domain>... (domains: ${DOMAINS.join(", ")})`;
  * no-op, different content under an existing version is refused.
  */
 export const releaseCommand: Command = async (argv, io) => {
-  const { positionals } = parseCommandArgs(argv, {}, USAGE, true);
-  if (positionals.length === 0) throw new UsageError(`name at least one module\nusage: ${USAGE}`);
+  const { positionals } = parseCommandArgs(argv, {}, USAGE, { positionals: true, help: HELP });
+  if (positionals.length === 0) throw new UsageError("name at least one module", USAGE);
   const unknown = positionals.filter((d) => !(DOMAINS as readonly string[]).includes(d));
   if (unknown.length > 0)
-    throw new UsageError(`unknown module ${unknown.join(", ")}\nusage: ${USAGE}`);
+    throw new UsageError(`unknown module ${unknown.map(quote).join(", ")}`, USAGE);
 
-  const sources = await loadModuleSources(io.cwd);
+  const domains = [...new Set(positionals)] as Domain[];
+  const versions = new Map(domains.map((d) => [d, releaseVersion(io.root, d)]));
+  const { modules } = await buildModules(io.root);
   let refused = 0;
-  for (const domain of positionals as Domain[]) {
-    const version = packageVersion(io.cwd, domain);
-    const built = moduleFiles(sources, domain);
-    const releases = join(io.cwd, "modules", domain, "releases");
+  for (const domain of domains) {
+    const version = versions.get(domain)!;
+    const built = modules[domain];
+    const releases = releasesFolder(io.root, domain);
     if (existsSync(join(releases, version))) {
       if (
-        readReleasedModule(io.cwd, `modules/${domain}/releases/${version}`).sha256 === built.sha256
+        readReleasedModule(io.root, `modules/${domain}/releases/${version}`).sha256 === built.sha256
       ) {
         io.stdout(`${domain}@${version} is already released with this content\n`);
       } else {
@@ -41,16 +48,45 @@ export const releaseCommand: Command = async (argv, io) => {
       }
       continue;
     }
-    const files = new Map([...built.files].map(([name, bytes]) => [`${version}/${name}`, bytes]));
-    writeTreeAtomically(releases, files, [version]);
+    writeNewFolder(releases, version, built.files);
     io.stdout(`released ${domain}@${version} -> modules/${domain}/releases/${version}/\n`);
   }
   return refused > 0 ? 1 : 0;
 };
 
-function packageVersion(root: string, domain: Domain): string {
-  const manifest = JSON.parse(
-    readFileSync(join(root, "modules", domain, "package.json"), "utf8"),
-  ) as { version: string };
-  return manifest.version;
+/** The module's package.json version, accepted only as a plain semver version. */
+function releaseVersion(root: string, domain: Domain): string {
+  const file = `modules/${domain}/package.json`;
+  const read = readRegularFile(join(root, file), 1024 * 1024, "package.json");
+  if ("problem" in read) throw new CompositionError(`${file}: ${read.problem}`);
+  let version: unknown;
+  try {
+    version = (JSON.parse(new TextDecoder().decode(read.bytes)) as { version?: unknown }).version;
+  } catch (error) {
+    throw new CompositionError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof version !== "string" || semver.valid(version) !== version) {
+    const shown = typeof version === "string" ? quote(version) : String(version);
+    throw new CompositionError(
+      `${file}: version ${shown} is not a semver version such as 1.2.0; a release folder is named by it`,
+    );
+  }
+  return version;
+}
+
+/**
+ * modules/<domain>/releases, refusing one that is a link leading out of the module's folder
+ * (a release writes only under its module).
+ */
+function releasesFolder(root: string, domain: Domain): string {
+  const module = realpathSync(join(root, "modules", domain));
+  const releases = join(module, "releases");
+  if (existsSync(releases)) {
+    const inside = relative(module, realpathSync(releases));
+    if (inside.startsWith("..") || isAbsolute(inside))
+      throw new CompositionError(
+        `modules/${domain}/releases leads outside modules/${domain}; a release writes only under it`,
+      );
+  }
+  return releases;
 }

@@ -3,21 +3,29 @@ import { parseCommandArgs } from "../args.ts";
 import { environmentFiles } from "../environments.ts";
 import type { Command } from "../io.ts";
 import { synthesizeTree } from "../synth.ts";
-import { writeTreeAtomically } from "../write.ts";
+import { publishOutput } from "../write.ts";
 
 const USAGE = "tandem synth [--env <name>]...";
+const HELP = `Writes every module to dist/modules/<domain>/ and, per environment, its roots to
+dist/environments/<env>/<deployment>/main.tf.json plus deployments.json. The output is replaced
+as a whole (a reader sees the old output or the new one); an environment whose manifest is gone
+disappears from dist/. With --env, only the named environments are synthesized again.`;
+
+const envName = (file: string) => file.slice("environments/".length, -".yaml".length);
 
 /** Writes dist/modules/<domain>/ and, per environment, its roots and deployments.json. */
 export const synthCommand: Command = async (argv, io) => {
-  const { values } = parseCommandArgs(argv, { env: { type: "string", multiple: true } }, USAGE);
+  const { values } = parseCommandArgs(argv, { env: { type: "string", multiple: true } }, USAGE, {
+    help: HELP,
+  });
   const started = performance.now();
-  const output = await synthesizeTree(io.cwd, environmentFiles(io.cwd, values.env));
-  const targets = [
-    "modules",
-    "bootstrap",
-    ...output.environments.map((env) => `environments/${env.name}`),
-  ];
-  writeTreeAtomically(join(io.cwd, "dist"), output.files, targets);
+  const output = await synthesizeTree(io.root, environmentFiles(io.root, values.env));
+  const written = new Set(output.environments.map((env) => env.name));
+  const others = values.env ? environmentFiles(io.root).map(envName) : [];
+  publishOutput(join(io.root, "dist"), output.files, ["modules", "environments"], {
+    carry: others.filter((name) => !written.has(name)).map((name) => `environments/${name}`),
+    complete: !values.env,
+  });
   for (const env of output.environments) {
     const names = env.deployments.map((d) => `${d.name} (${d.role})`).join(", ");
     io.stdout(`${env.name}: ${names} -> dist/environments/${env.name}/\n`);

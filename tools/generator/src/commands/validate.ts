@@ -1,79 +1,77 @@
 import { statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "../args.ts";
 import { environmentFiles } from "../environments.ts";
-import { EXIT, type Command, type CommandIo } from "../io.ts";
+import { quote, UsageError } from "../errors.ts";
+import { describeKind, EXIT, type Command, type CommandIo } from "../io.ts";
 import { formatProblem, loadEnvironments, type Problem } from "../manifest/index.ts";
 
-const USAGE = "usage: tandem validate [files...] [--format text|json]";
-const HELP = `${USAGE}
-
-Checks environment manifests (default: environments/*.yaml) against the manifest contract:
-the schema, the cross-field rules and the released module versions. Every problem is printed
-as file:line:col: key.path: message. Nothing is written to disk.
+const USAGE = "tandem validate [files...] [--format text|json]";
+const HELP = `Checks environment manifests (default: the repository's environments/*.yaml) against the
+manifest contract: the schema, the cross-field rules and the released module versions. Every
+problem is printed as file:line:col: key.path: message. Nothing is written to disk.
 
   --format text   problems on stderr, a summary on stdout (default)
   --format json   { "valid": bool, "problems": [...] } on stdout
-  -h, --help      this help
 
 Exit status: 0 valid, 1 problems found, 2 usage error.
-With GITHUB_ACTIONS=true each problem is also an ::error annotation on the pull request.
-`;
-
-class Usage extends Error {}
+With GITHUB_ACTIONS=true each problem is also an ::error annotation on the pull request.`;
 
 interface Options {
   files: string[];
   format: "text" | "json";
-  help: boolean;
 }
 
-function options(argv: string[], cwd: string): Options {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        format: { type: "string", default: "text" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new Usage((error as Error).message);
-  }
-  const { format, help } = parsed.values;
+function options(argv: string[], cwd: string, root: string): Options {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { format: { type: "string", default: "text" } },
+    USAGE,
+    { positionals: true, help: HELP },
+  );
+  const format = values.format;
   if (format !== "text" && format !== "json")
-    throw new Usage(`--format must be text or json, not "${format}"`);
-  if (help) return { files: [], format, help };
-  return { files: manifestFiles(parsed.positionals, cwd), format, help };
+    throw new UsageError(`--format must be text or json, not ${quote(String(format))}`, USAGE);
+  return { files: manifestFiles(positionals, cwd, root), format };
 }
 
-/** The given files (relative to cwd where they lie inside it), or environments/*.yaml. */
-function manifestFiles(given: string[], cwd: string): string[] {
+/** As printed: relative to the working directory where the file lies inside it. */
+function shown(full: string, cwd: string, given = full): string {
+  const inside = relative(cwd, full);
+  return inside.startsWith("..") || isAbsolute(inside) ? given : inside;
+}
+
+/** The given files (relative to cwd where they lie inside it), or the repository's manifests. */
+function manifestFiles(given: string[], cwd: string, root: string): string[] {
   if (given.length === 0) {
-    const found = environmentFiles(cwd);
-    if (found.length === 0) throw new Usage("no manifests: environments/*.yaml matched nothing");
-    return found;
+    const found = environmentFiles(root);
+    if (found.length === 0)
+      throw new UsageError("no manifests: environments/*.yaml matched nothing", USAGE);
+    return found.map((file) => {
+      const full = resolve(root, file);
+      const inside = relative(cwd, full);
+      return isAbsolute(inside) ? full : inside;
+    });
   }
   return [
     ...new Set(
       given.map((file) => {
         const full = resolve(cwd, file);
-        if (!isFile(full)) throw new Usage(`no such file: ${file}`);
-        const inside = relative(cwd, full);
-        return inside.startsWith("..") || isAbsolute(inside) ? file : inside;
+        const kind = fileKind(full);
+        if (kind === undefined) throw new UsageError(`no such file: ${quote(file)}`, USAGE);
+        if (kind !== "a regular file")
+          throw new UsageError(`${quote(file)} is ${kind}, not a manifest file`, USAGE);
+        return shown(full, cwd, file);
       }),
     ),
   ];
 }
 
-function isFile(path: string): boolean {
+function fileKind(path: string): string | undefined {
   try {
-    return statSync(path).isFile();
+    return describeKind(statSync(path));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -113,19 +111,8 @@ function report(
 
 /** `tandem validate [files...]`: every problem in the manifests, located; writes nothing. */
 export const validateCommand: Command = async (argv, io) => {
-  let opts: Options;
-  try {
-    opts = options(argv, io.cwd);
-  } catch (error) {
-    if (!(error instanceof Usage)) throw error;
-    io.stderr(`tandem validate: ${error.message} (${USAGE})\n`);
-    return EXIT.usage;
-  }
-  if (opts.help) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  const { problems } = loadEnvironments(opts.files, { root: io.cwd });
+  const opts = options(argv, io.cwd, io.root);
+  const { problems } = loadEnvironments(opts.files, { root: io.root, cwd: io.cwd });
   report(problems, opts.files, opts.format, io);
   return problems.length === 0 ? EXIT.ok : EXIT.invalid;
 };

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { printable } from "../errors.ts";
 import { findings as issueFindings, friendlyError, type Finding } from "./issues.ts";
 import { Releases } from "./releases.ts";
 import {
@@ -57,9 +58,16 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-/** `path/file.yaml:line:col: key.path: message` */
+/**
+ * `path/file.yaml:line:col: key.path: message`, always one line: keys and values quoted in the
+ * message are the manifest's text, so control characters are escaped, and a file name that
+ * begins with `:` is written `./:…`, so no line can be read as a GitHub Actions command.
+ */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.path === "" ? "" : `${p.path}: `}${p.message}`;
+  const file = printable(p.file);
+  const where = file.startsWith(":") ? `./${file}` : file;
+  const path = p.path === "" ? "" : `${printable(p.path)}: `;
+  return `${where}:${p.line}:${p.col}: ${path}${printable(p.message)}`;
 }
 
 /** `a.b[0].c` */

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
 import {
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -11,7 +11,9 @@ import {
   type Node,
   type Pair,
   type YAMLError,
+  type YAMLMap,
 } from "yaml";
+import { readRegularFile } from "../io.ts";
 
 /** A manifest is a page of YAML; anything larger is not one. */
 export const MAX_BYTES = 1024 * 1024;
@@ -19,6 +21,10 @@ export const MAX_BYTES = 1024 * 1024;
 const MAX_DEPTH = 32;
 /** Passed to toJS: aliases may expand to at most this many nodes (defeats "billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
+/** A YAML error quotes at most this much of the message, so a minified file stays one line. */
+const MAX_MESSAGE = 160;
+/** Syntax errors reported per file: past the first few, a file is simply not YAML. */
+const MAX_SYNTAX_ERRORS = 5;
 
 export interface SourceFinding {
   offset: number;
@@ -86,46 +92,79 @@ function keyText(pair: Pair): string | undefined {
   return isScalar(pair.key) ? String(pair.key.value) : undefined;
 }
 
-/** The key path of the deepest node at `offset`, for locating YAML errors by key. */
-function pathAt(
-  node: unknown,
-  offset: number,
-  path: (string | number)[] = [],
-): (string | number)[] {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = keyText(pair);
-      const keyRange = (pair.key as Node | null)?.range;
-      const valueRange = (pair.value as Node | null)?.range;
-      if (key === undefined) continue;
-      if (keyRange && offset >= keyRange[0] && offset < keyRange[1]) return [...path, key];
-      if (valueRange && offset >= valueRange[0] && offset < valueRange[2])
-        return pathAt(pair.value, offset, [...path, key]);
-    }
-  } else if (isSeq(node)) {
-    const index = node.items.findIndex((item) => {
-      const range = (item as Node | null)?.range;
-      return range != null && offset >= range[0] && offset < range[2];
-    });
-    if (index >= 0) return pathAt(node.items[index], offset, [...path, index]);
-  }
-  return path;
+function shorten(line: string): string {
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line;
 }
 
-function yamlFinding(doc: Document.Parsed, error: YAMLError): SourceFinding {
+function yamlFinding(error: YAMLError): SourceFinding {
   const offset = error.pos[0];
-  if (error.code === "DUPLICATE_KEY") {
-    return {
-      offset,
-      path: pathAt(doc.contents, offset),
-      message: "duplicate key: each key may appear only once in a mapping",
-    };
-  }
   const message =
     error.code === "MULTIPLE_DOCS"
       ? "holds more than one YAML document (a `---` separator); a manifest is exactly one"
-      : `YAML ${error.name === "YAMLWarning" ? "warning" : "syntax error"}: ${error.message.split("\n")[0]!}`;
+      : `YAML ${error.name === "YAMLWarning" ? "warning" : "syntax error"}: ${shorten(error.message.split("\n")[0]!)}`;
   return { offset, path: [], message };
+}
+
+/** The first few YAML errors, then one line saying how many more there were. */
+function yamlFindings(errors: readonly YAMLError[]): SourceFinding[] {
+  const shown = errors.slice(0, MAX_SYNTAX_ERRORS).map(yamlFinding);
+  if (errors.length > MAX_SYNTAX_ERRORS) {
+    const rest = errors.length - MAX_SYNTAX_ERRORS;
+    shown.push({
+      offset: errors[MAX_SYNTAX_ERRORS]!.pos[0],
+      path: [],
+      message: `and ${rest} more YAML problem${rest === 1 ? "" : "s"}; is this a YAML manifest?`,
+    });
+  }
+  return shown;
+}
+
+/** The key path of `node` from the visitor's ancestors (each step O(1) but a list index). */
+function keyPath(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const chain = [...ancestors, node];
+  const path: (string | number)[] = [];
+  chain.forEach((step, i) => {
+    if (isPair(step) && keyText(step) !== undefined) path.push(keyText(step)!);
+    else if (isSeq(step)) path.push(step.items.indexOf(chain[i + 1] as never));
+  });
+  return path;
+}
+
+/** A mapping key as JavaScript sees it after parsing: aliases resolved, `1` and `"1"` alike. */
+function keyIdentity(doc: Document.Parsed, key: unknown): string | undefined {
+  const node = isAlias(key) ? key.resolve(doc) : key;
+  if (isScalar(node)) return String(node.value);
+  return node == null ? "" : undefined; // a complex key is reported by the schema
+}
+
+/**
+ * Keys repeated in a mapping, in every spelling YAML allows: the parser's own check compares
+ * scalar values (so `1` and `"1"`, or a key and an alias of it, slip through) and is quadratic
+ * in the number of keys; this one is a set per mapping.
+ */
+function duplicateFindings(doc: Document.Parsed): SourceFinding[] {
+  const found: SourceFinding[] = [];
+  visit(doc, {
+    Map(_, map, ancestors) {
+      let where: (string | number)[] | undefined;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const identity = keyIdentity(doc, pair.key);
+        if (identity === undefined) continue;
+        if (seen.has(identity)) {
+          const offset = (pair.key as Node | null)?.range?.[0] ?? map.range?.[0] ?? 0;
+          where ??= keyPath(ancestors, map);
+          found.push({
+            offset,
+            path: [...where, identity],
+            message: "duplicate key: each key may appear only once in a mapping",
+          });
+        }
+        seen.add(identity);
+      }
+    },
+  });
+  return found;
 }
 
 function aliasFindings(doc: Document.Parsed): SourceFinding[] {
@@ -163,13 +202,13 @@ export function parseSource(text: string): Source {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
-    uniqueKeys: true,
+    uniqueKeys: false, // duplicateFindings checks them
     prettyErrors: false,
     logLevel: "error",
   });
-  const problems = [...doc.errors, ...doc.warnings].map((e) => yamlFinding(doc, e));
+  const problems = yamlFindings([...doc.errors, ...doc.warnings]);
   const source: Source = { text, lineCounter, doc, problems };
-  if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) return source;
+  if (doc.errors.length > 0) return source;
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) {
     problems.push({
@@ -190,6 +229,7 @@ export function parseSource(text: string): Source {
   }
   const unresolved = aliasFindings(doc);
   if (unresolved.length > 0) return { ...source, problems: [...problems, ...unresolved] };
+  problems.push(...duplicateFindings(doc));
   try {
     source.data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
   } catch {
@@ -205,6 +245,22 @@ export function parseSource(text: string): Source {
 
 const start = (node: unknown): number | undefined => (node as Node | null)?.range?.[0];
 
+/** Each mapping's pairs by key (the first of duplicates), built once: locating is O(1) a step. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items as Pair[]) {
+      const text = keyText(pair);
+      if (text !== undefined && !index.has(text)) index.set(text, pair);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 /**
  * Where a finding about `path` points: the value (or, with `at: "key"`, the key); for a missing
  * key, the key of its nearest existing parent.
@@ -219,7 +275,7 @@ export function locate(
   for (const [i, segment] of path.entries()) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p) === String(segment));
+      const pair = pairOf(node, String(segment));
       if (!pair) return here;
       here = start(pair.key) ?? here;
       if (at === "key" && i === path.length - 1) return here;
@@ -234,21 +290,10 @@ export function locate(
   return start(node) ?? here;
 }
 
-/** Reads and parses a manifest file; unreadable, oversized and binary files become problems. */
+/** Reads and parses a manifest file; unreadable, oversized, binary and special files become problems. */
 export function readSource(fullPath: string): Source {
-  let bytes: Uint8Array;
-  try {
-    const size = statSync(fullPath).size;
-    if (size > MAX_BYTES)
-      return failed("", 0, `is ${size} bytes; a manifest is at most ${MAX_BYTES} bytes`);
-    bytes = readFileSync(fullPath);
-  } catch (error) {
-    return failed(
-      "",
-      0,
-      `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
-  const text = decode(bytes);
+  const read = readRegularFile(fullPath, MAX_BYTES, "manifest");
+  if ("problem" in read) return failed("", 0, read.problem);
+  const text = decode(read.bytes);
   return typeof text === "string" ? parseSource(text) : text;
 }

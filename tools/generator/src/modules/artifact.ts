@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TerraformModuleJson } from "@tandem/module-kit";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import { CompositionError } from "../errors.ts";
+import { readRegularFile } from "../io.ts";
 import type { Domain } from "../manifest/schema.ts";
 import type { ModuleSources } from "./load.ts";
 
@@ -38,9 +39,13 @@ export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles
   return withHashes(artifact.json, files);
 }
 
+/** Files in one module folder are read up to this size (the handler zip is ~10 KB). */
+const MAX_MODULE_FILE = 16 * 1024 * 1024;
+
 /**
  * Reads a released module snapshot, `release` being its folder relative to `root`
  * (`modules/<domain>/releases/<version>`); a broken snapshot is a located composition error.
+ * Only regular files are read (a snapshot at a ref may hold a link to a device).
  */
 export function readReleasedModule(root: string, release: string): ModuleFiles {
   const dir = join(root, release);
@@ -52,9 +57,21 @@ export function readReleasedModule(root: string, release: string): ModuleFiles {
   const files = new Map<string, Uint8Array>(
     readdirSync(dir)
       .sort()
-      .map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]),
+      .map((name) => {
+        const read = readRegularFile(join(dir, name), MAX_MODULE_FILE, "module file");
+        if ("problem" in read) throw new CompositionError(`${release}/${name}: ${read.problem}`);
+        return [name, read.bytes];
+      }),
   );
-  const read = (name: string) => parseJson(files.get(name), `${release}/${name}`);
+  return parseModuleFiles(files, release);
+}
+
+/** A module's files as ModuleFiles: its JSON with versions.tf.json merged in, and hashes. */
+export function parseModuleFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+  label: string,
+): ModuleFiles {
+  const read = (name: string) => parseJson(files.get(name), `${label}/${name}`);
   const json = read("main.tf.json") as TerraformModuleJson;
   const versions = read("versions.tf.json") as Partial<TerraformModuleJson>;
   json.terraform = { ...json.terraform, ...versions.terraform };

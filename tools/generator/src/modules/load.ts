@@ -12,6 +12,7 @@ import type {
   REQUIRED_TERRAFORM_VERSION,
 } from "@tandem/module-kit";
 import { DOMAINS, type Domain } from "../manifest/schema.ts";
+import { ownedName, removeLeftovers } from "../write.ts";
 
 /** A source tree's module definitions, with the tree's own kit to synthesize them. */
 export interface ModuleSources {
@@ -49,9 +50,12 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
   const code = result.outputFiles[0]!.contents;
   // Written beside the installed packages so the bundle's bare imports resolve to them; named
   // by content so two trees in one process never share an ESM cache entry, and by process so a
-  // parallel load never reads a half-written file. Once imported the file is not needed.
+  // parallel load never reads a half-written file. Once imported the file is not needed, and
+  // the bundles of killed runs are removed by the next load.
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
-  const file = join(cacheDir(), `modules-${hash}-${process.pid}.mjs`);
+  const dir = cacheDir();
+  removeLeftovers(dir, "bundle-");
+  const file = join(dir, `${ownedName("bundle-")}-${hash}.mjs`);
   writeFileSync(file, code);
   let loaded: Record<string, unknown>;
   try {

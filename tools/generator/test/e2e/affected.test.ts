@@ -9,6 +9,7 @@ import {
   edit,
   editModuleJson,
   git,
+  pinnedVersion,
   scratchRepo,
   tandem,
 } from "./scratch.ts";
@@ -122,8 +123,8 @@ describe("tandem affected on a scripted git history", () => {
   });
 
   it("finds nothing for a new release no environment pins yet", async () => {
-    const found = await step("release dns 1.0.1", () => {
-      const dir = copyRelease(repo, "dns", "1.0.0", "1.0.1");
+    const found = await step("release dns 9.0.0", () => {
+      const dir = copyRelease(repo, "dns", pinnedVersion(repo, "staging", "dns"), "9.0.0");
       editModuleJson(join(repo, dir, "main.tf.json"), (json) => {
         json.variable.health_check_interval!.description += " Ten or thirty.";
       });
@@ -132,8 +133,11 @@ describe("tandem affected on a scripted git history", () => {
   });
 
   it("finds only the global root of the environment that pins the bumped module", async () => {
-    const found = await step("staging takes dns 1.0.1", () =>
-      edit(repo, "environments/staging.yaml", (text) => text.replace("dns: 1.0.0", "dns: 1.0.1")),
+    const pinned = pinnedVersion(repo, "staging", "dns");
+    const found = await step("staging takes dns 9.0.0", () =>
+      edit(repo, "environments/staging.yaml", (text) =>
+        text.replace(`dns: ${pinned}`, "dns: 9.0.0"),
+      ),
     );
     expect(found).toEqual([roots("staging").global]);
   });
@@ -155,7 +159,7 @@ describe("tandem affected on a scripted git history", () => {
   });
 
   it("compares two commits with --head, ignoring the working tree; without it the working tree counts", async () => {
-    const base = git(repo, "rev-list", "--max-count=1", "--grep=^release dns 1.0.1$", "HEAD");
+    const base = git(repo, "rev-list", "--max-count=1", "--grep=^release dns 9.0.0$", "HEAD");
     const head = git(repo, "rev-list", "--max-count=1", "--grep=^staging takes dns", "HEAD");
     const original = readFileSync(join(repo, "environments/prod.yaml"));
     edit(repo, "environments/prod.yaml", (text) =>
@@ -189,7 +193,7 @@ describe("tandem affected on a scripted git history", () => {
       const result = await tandem(repo, ["affected", ...args]);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
-      expect(result.stderr).toBe('tandem: unknown git ref "no-such-ref"\n');
+      expect(result.stderr).toBe('tandem affected: unknown git ref "no-such-ref"\n');
     }
     const missing = await tandem(repo, ["affected", "--json"]);
     expect(missing.code).toBe(2);

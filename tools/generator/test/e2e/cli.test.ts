@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scratchRepo, tandem, tempDir } from "./scratch.ts";
+import { bareRepo, scratchRepo, tandem } from "./scratch.ts";
 
 const COMMANDS = ["validate", "synth", "preview", "affected", "release", "docs"];
 
 describe("the tandem command line", () => {
-  const cwd = tempDir();
+  const cwd = bareRepo();
 
   it("prints the usage with exit 2 when no command is given, exit 0 when help is asked for", async () => {
     const none = await tandem(cwd, []);
@@ -27,22 +27,24 @@ describe("the tandem command line", () => {
   });
 
   it("rejects an unknown option with exit 2 and the command's usage", async () => {
-    for (const command of ["synth", "preview", "affected", "docs"]) {
+    for (const command of COMMANDS) {
       const result = await tandem(cwd, [command, "--bogus"]);
       expect(result.code, command).toBe(2);
-      expect(result.stderr, command).toMatch(/^tandem: .*'--bogus'.*\nusage: tandem /);
+      expect(result.stderr, command).toMatch(
+        new RegExp(`^tandem ${command}: .*'--bogus'.*\nusage: tandem ${command} `),
+      );
     }
   });
 
   it("reports an internal error in one line without a stack trace, unless TANDEM_DEBUG is set", async () => {
-    const broken = tempDir();
+    const broken = bareRepo();
     writeFileSync(join(broken, "environments"), "a file where a folder belongs");
     const quiet = await tandem(broken, ["synth"]);
     expect(quiet.code).toBe(1);
     expect(quiet.stdout).toBe("");
     const lines = quiet.stderr.trimEnd().split("\n");
     expect(lines).toEqual([
-      expect.stringMatching(/^tandem: internal error: ENOTDIR: not a directory/),
+      expect.stringMatching(/^tandem synth: internal error: ENOTDIR: not a directory/),
       "(set TANDEM_DEBUG=1 for the stack trace)",
     ]);
 
@@ -55,7 +57,9 @@ describe("the tandem command line", () => {
   it("says so, with exit 2, when --base is used outside a git repository", async () => {
     const result = await tandem(cwd, ["affected", "--base", "HEAD"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^tandem: comparing with a git ref needs a git repository: /);
+    expect(result.stderr).toMatch(
+      /^tandem affected: comparing with a git ref needs a git repository: /,
+    );
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
@@ -65,7 +69,7 @@ describe("the tandem command line", () => {
     const broken = await tandem(repo, ["synth", "--env", "prod"]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(
-      /^tandem: modules\/dns\/releases\/1\.0\.0\/main\.tf\.json: not valid JSON \(.+\)\n$/,
+      /^tandem synth: modules\/dns\/releases\/1\.0\.0\/main\.tf\.json: not valid JSON \(.+\)\n$/,
     );
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
@@ -7,10 +7,10 @@ import {
   copyRelease,
   edit,
   editModuleJson,
+  pinnedVersion,
   readJson,
   scratchRepo,
   tandem,
-  type ModuleJson,
 } from "./scratch.ts";
 
 interface DeploymentsJson {
@@ -48,18 +48,37 @@ describe("tandem preview", () => {
     summary = readJson<DeploymentsJson>(join(repo, "dist/environments/staging/deployments.json"));
   });
 
-  it("prints per deployment its module versions and resource blocks by type, counted from the modules it calls", async () => {
+  /** `type -> { known, unknown }` from the resource lines of a deployment's section. */
+  function counted(lines: string[]): {
+    total: number;
+    unknown: number;
+    types: Map<string, { known: number; unknown: boolean }>;
+  } {
+    const text = lines.map((line) => line.trim()).join(" ");
+    const match =
+      /^(\d+) resources(?: and (\d+) blocks? of a count known at apply \(\?\))?: (.+)$/.exec(text);
+    expect(match, text).not.toBeNull();
+    const types = new Map(
+      match![3]!.split(", ").map((item) => {
+        const [, type, n, unknown] = /^(\w+) x(\d*)(\+?\?)?$/.exec(item)!;
+        return [type!, { known: Number(n || 0), unknown: unknown !== undefined }] as const;
+      }),
+    );
+    return { total: Number(match![1]), unknown: Number(match![2] ?? 0), types };
+  }
+
+  it("prints per deployment its module versions and the resources it will create, counts resolved against role and inputs", async () => {
     const { code, stdout, stderr } = await tandem(repo, ["preview", "--env", "staging"]);
     expect([code, stderr]).toEqual([0, ""]);
     expect(stdout).toMatch(/^staging \(staging\): pay\.staging\.acme-payments\.com\n/);
     expect(stdout).not.toMatch(/^(dev|prod) /m);
+    const byRole: Record<string, ReturnType<typeof counted>> = {};
     for (const d of summary.deployments) {
       const where = [d.role, d.region].filter((part) => part !== d.name).join(", ");
       const header = `${d.name} (${where}) sha256 ${d.sha256.slice(0, 12)}`;
       const [first, modules, ...resourceLines] = section(stdout, d.name);
       expect(first).toBe(`  ${header}`);
       for (const line of resourceLines) expect(line.length).toBeLessThanOrEqual(100);
-      const resources = resourceLines.map((line) => line.trim()).join(" ");
       expect(modules).toMatch(/^ {4}modules: /);
       const listed = modules!.replace("    modules: ", "").split(" ").sort();
       expect(listed).toEqual(
@@ -67,24 +86,45 @@ describe("tandem preview", () => {
           .map(([m, v]) => `${m}@${v}`)
           .sort(),
       );
-
-      const root = readJson<{ module: Record<string, { source: string }> }>(
-        join(repo, "dist/environments/staging", d.name, "main.tf.json"),
-      );
-      const counts = new Map<string, number>();
-      for (const { source } of Object.values(root.module)) {
-        const dir = resolve(join(repo, "dist/environments/staging", d.name), source);
-        const json = readJson<ModuleJson>(join(dir, "main.tf.json"));
-        for (const [type, byName] of Object.entries(json.resource))
-          counts.set(type, (counts.get(type) ?? 0) + Object.keys(byName).length);
-      }
-      const total = [...counts.values()].reduce((a, b) => a + b, 0);
-      const byType = [...counts]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([type, n]) => `${type} x${n}`)
-        .join(", ");
-      expect(resources).toBe(`${total} resource blocks: ${byType}`);
+      const counts = counted(resourceLines);
+      const known = [...counts.types.values()].reduce((sum, t) => sum + t.known, 0);
+      expect(counts.total).toBe(known);
+      byRole[d.role] = counts;
     }
+    const { primary, secondary, global } = byRole as Record<string, ReturnType<typeof counted>>;
+    const root = readJson<{ module: { database: { instance_count?: number } } }>(
+      join(repo, "dist/environments/staging/us-east-1/main.tf.json"),
+    );
+    // role: the global cluster, the table and the backup plan exist in the primary only
+    expect(primary!.types.get("aws_rds_global_cluster")).toEqual({ known: 1, unknown: false });
+    expect(secondary!.types.has("aws_rds_global_cluster")).toBe(false);
+    expect(primary!.types.get("aws_backup_plan")).toEqual({ known: 1, unknown: false });
+    expect(secondary!.types.has("aws_backup_plan")).toBe(false);
+    expect(secondary!.types.get("aws_dynamodb_table_replica")).toEqual({
+      known: 1,
+      unknown: false,
+    });
+    expect(primary!.types.has("aws_dynamodb_table_replica")).toBe(false);
+    // inputs: staging has no vault lock; count = var.instance_count
+    expect(primary!.types.has("aws_backup_vault_lock_configuration")).toBe(false);
+    expect(primary!.types.get("aws_rds_cluster_instance")?.known).toBe(
+      root.module.database.instance_count ?? 2,
+    );
+    // what needs the AZs the account has (a data source) is unknown, not guessed
+    expect(primary!.types.get("aws_subnet")).toEqual({ known: 0, unknown: true });
+    expect(primary!.unknown).toBeGreaterThan(0);
+    // the global root: two health checks, alarms on ids known only at apply
+    expect(global!.types.get("aws_route53_health_check")).toEqual({ known: 2, unknown: false });
+    expect(global!.types.get("aws_cloudwatch_metric_alarm")?.unknown).toBe(true);
+  });
+
+  it("counts a block that an input turns on: prod's vault lock", async () => {
+    const { stdout } = await tandem(repo, ["preview", "--env", "prod"]);
+    const primary = counted(section(stdout, "us-east-1").slice(2));
+    expect(primary.types.get("aws_backup_vault_lock_configuration")).toEqual({
+      known: 1,
+      unknown: false,
+    });
   });
 
   it("prints the RTO budget term by term against the objective, and the RPO alarm", async () => {
@@ -111,15 +151,16 @@ describe("tandem preview", () => {
   });
 
   it("with --base, marks what changed and lists the resources a module version bump adds, removes and changes", async () => {
-    const dir = copyRelease(repo, "dns", "1.0.0", "1.0.1");
+    const pinned = pinnedVersion(repo, "staging", "dns");
+    const dir = copyRelease(repo, "dns", pinned, "9.0.0");
     editModuleJson(join(repo, dir, "main.tf.json"), (json) => {
       const checks = json.resource.aws_route53_health_check!;
       checks.extra = { ...checks.this! };
       delete json.resource.aws_route53_query_log;
-      json.resource.aws_route53_zone!.this!.comment = "changed in 1.0.1";
+      json.resource.aws_route53_zone!.this!.comment = "changed in 9.0.0";
     });
-    edit(repo, "environments/staging.yaml", (text) => text.replace("dns: 1.0.0", "dns: 1.0.1"));
-    commit(repo, "staging takes dns 1.0.1");
+    edit(repo, "environments/staging.yaml", (text) => text.replace(`dns: ${pinned}`, "dns: 9.0.0"));
+    commit(repo, "staging takes dns 9.0.0");
 
     const { code, stdout, stderr } = await tandem(repo, [
       "preview",
@@ -136,13 +177,13 @@ describe("tandem preview", () => {
     }
     const [header, modules, ...rest] = section(stdout, "global");
     expect(header).toMatch(/ \[changed\]$/);
-    expect(modules).toContain("dns@1.0.1");
+    expect(modules).toContain("dns@9.0.0");
     expect(rest.filter((line) => /^ {4}[+~-] /.test(line)).sort()).toEqual(
       [
         "    + module.dns.aws_route53_health_check.extra",
         "    - module.dns.aws_route53_query_log.this",
         "    ~ module.dns.aws_route53_zone.this",
-        "    ~ module.dns 1.0.0 -> 1.0.1",
+        `    ~ module.dns ${pinned} -> 9.0.0`,
       ].sort(),
     );
   });

@@ -1,11 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DOMAINS, edit, readTree, rewordVariable, scratchRepo, tandem } from "./scratch.ts";
+import {
+  DOMAINS,
+  edit,
+  readTree,
+  rewordVariable,
+  scratchRepo,
+  tandem,
+  tempDir,
+} from "./scratch.ts";
 
 const setVersion = (repo: string, domain: string, version: string) =>
   edit(repo, `modules/${domain}/package.json`, (text) =>
-    text.replace(/"version": "[^"]+"/, `"version": "${version}"`),
+    text.replace(/"version": "[^"]*"/, `"version": "${version}"`),
   );
 
 describe("tandem release", () => {
@@ -17,16 +25,16 @@ describe("tandem release", () => {
   });
 
   it("writes releases/<version>/ for a new version: the files synth writes for the module", async () => {
-    setVersion(repo, "dns", "1.1.0");
+    setVersion(repo, "dns", "8.0.0");
     const result = await tandem(repo, ["release", "dns"]);
     expect(result).toEqual({
       code: 0,
-      stdout: "released dns@1.1.0 -> modules/dns/releases/1.1.0/\n",
+      stdout: "released dns@8.0.0 -> modules/dns/releases/8.0.0/\n",
       stderr: "",
     });
     expect((await tandem(repo, ["synth", "--env", "dev"])).code).toBe(0);
     const built = readTree(join(repo, "dist/modules/dns"));
-    expect(readTree(join(releases("dns"), "1.1.0"))).toEqual(built);
+    expect(readTree(join(releases("dns"), "8.0.0"))).toEqual(built);
     expect([...built.keys()].sort()).toEqual(["README.md", "main.tf.json", "versions.tf.json"]);
   });
 
@@ -35,7 +43,7 @@ describe("tandem release", () => {
     const result = await tandem(repo, ["release", "dns"]);
     expect(result).toEqual({
       code: 0,
-      stdout: "dns@1.1.0 is already released with this content\n",
+      stdout: "dns@8.0.0 is already released with this content\n",
       stderr: "",
     });
     expect(readTree(releases("dns"))).toEqual(before);
@@ -48,18 +56,56 @@ describe("tandem release", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(
-      "dns@1.1.0 is already released with different content; bump the version (nx release) instead of overwriting\n",
+      "dns@8.0.0 is already released with different content; bump the version (nx release) instead of overwriting\n",
     );
     expect(readTree(releases("dns"))).toEqual(before);
   });
 
   it("releases what it can and refuses the rest when given several modules", async () => {
-    setVersion(repo, "backup", "1.0.1");
+    setVersion(repo, "backup", "8.0.1");
     const result = await tandem(repo, ["release", "backup", "dns"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toBe("released backup@1.0.1 -> modules/backup/releases/1.0.1/\n");
-    expect(result.stderr).toContain("dns@1.1.0 is already released with different content");
-    expect(existsSync(join(releases("backup"), "1.0.1", "main.tf.json"))).toBe(true);
+    expect(result.stdout).toBe("released backup@8.0.1 -> modules/backup/releases/8.0.1/\n");
+    expect(result.stderr).toContain("dns@8.0.0 is already released with different content");
+    expect(existsSync(join(releases("backup"), "8.0.1", "main.tf.json"))).toBe(true);
+  });
+
+  it.each([["../../../../escaped"], ["v8.0.2"], ["8.0.2/../../x"], ["8.0.2+build"], [""]])(
+    "refuses the version %j: only a semver version names a release, nothing is written (exit 1)",
+    async (version) => {
+      const before = readTree(repo);
+      setVersion(repo, "networking", version);
+      try {
+        const result = await tandem(repo, ["release", "networking"]);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toBe(
+          `tandem release: modules/networking/package.json: version "${version}" is not a semver version such as 1.2.0; a release folder is named by it\n`,
+        );
+      } finally {
+        setVersion(repo, "networking", "1.0.0");
+      }
+      const after = readTree(repo);
+      expect([...after.keys()].filter((path) => !before.has(path))).toEqual([]);
+      expect(existsSync(join(repo, "../escaped"))).toBe(false);
+    },
+  );
+
+  it("refuses a releases folder that leads outside its module (exit 1)", async () => {
+    const outside = tempDir();
+    renameSync(releases("dns"), join(outside, "releases"));
+    symlinkSync(join(outside, "releases"), releases("dns"));
+    setVersion(repo, "dns", "8.0.5");
+    try {
+      const result = await tandem(repo, ["release", "dns"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("modules/dns/releases leads outside modules/dns");
+      expect(existsSync(join(outside, "releases/8.0.5"))).toBe(false);
+    } finally {
+      rmSync(releases("dns"));
+      renameSync(join(outside, "releases"), releases("dns"));
+      setVersion(repo, "dns", "8.0.0");
+    }
   });
 
   it("rejects a missing or unknown module name with exit 2", async () => {

@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,12 +35,22 @@ export function tempDir(prefix = "tandem-e2e-"): string {
   return dir;
 }
 
+/** The top-level package.json that marks a folder as a Tandem repository's root. */
+export const ROOT_PACKAGE = `${JSON.stringify({ name: "scratch", private: true, workspaces: ["modules/*", "tools/*"] })}\n`;
+
+/** An empty folder that tandem takes for a repository root (it has the root package.json). */
+export function bareRepo(prefix = "tandem-bare-"): string {
+  const dir = tempDir(prefix);
+  writeFileSync(join(dir, "package.json"), ROOT_PACKAGE);
+  return dir;
+}
+
 /**
  * A git repository holding what synthesis reads of the real one (manifests, module sources,
  * releases and READMEs, the kit), with one commit. Returns its root.
  */
-export function scratchRepo(): string {
-  const root = tempDir("tandem-repo-");
+export function scratchRepo(prefix = "tandem-repo-"): string {
+  const root = tempDir(prefix);
   const copy = (path: string) => cpSync(join(REPO, path), join(root, path), { recursive: true });
   copy("environments");
   for (const domain of DOMAINS) {
@@ -49,6 +60,7 @@ export function scratchRepo(): string {
   copy("tools/module-kit/src");
   copy("tools/module-kit/package.json");
   writeFileSync(join(root, ".gitignore"), "dist/\n");
+  writeFileSync(join(root, "package.json"), ROOT_PACKAGE);
   git(root, "init", "--quiet", "--initial-branch=main");
   git(root, "config", "user.name", "tandem e2e");
   git(root, "config", "user.email", "e2e@example.com");
@@ -101,18 +113,30 @@ export function edit(repo: string, path: string, change: (text: string) => strin
   writeFileSync(file, after);
 }
 
-/** Every file under `dir`, by path relative to it (sorted), with its bytes. */
+/**
+ * Every file under `dir` as a reader sees it, by path relative to it (sorted), with its bytes:
+ * links followed, hidden entries (dist/'s generation folders) left out.
+ */
 export function readTree(dir: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const walk = (current: string) => {
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) walk(path);
+    for (const name of readdirSync(current)) {
+      if (name.startsWith(".")) continue;
+      const path = join(current, name);
+      if (statSync(path).isDirectory()) walk(path);
       else files.set(relative(dir, path), readFileSync(path));
     }
   };
   if (existsSync(dir)) walk(dir);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The version `env`'s manifest pins for `domain` (as written: exact, range or workspace). */
+export function pinnedVersion(repo: string, env: string, domain: Domain): string {
+  const text = readFileSync(join(repo, "environments", `${env}.yaml`), "utf8");
+  const pinned = new RegExp(`^\\s+${domain}: "?([^"\\s]+)"?`, "m").exec(text)?.[1];
+  if (!pinned) throw new Error(`environments/${env}.yaml pins no ${domain} version`);
+  return pinned;
 }
 
 /** Copies a released snapshot to a new version folder and returns the new folder (relative). */

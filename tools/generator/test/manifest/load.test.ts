@@ -272,7 +272,7 @@ describe("files that are not manifests", () => {
     const dir = scratch();
     mkdirSync(join(dir, "dir.yaml"));
     expect(said(loadEnvironment("dir.yaml", { root, cwd: dir }).problems)).toEqual([
-      ": cannot be read (EISDIR)",
+      ": is a directory, not a regular file",
     ]);
     expect(said(loadEnvironment("gone.yaml", { root, cwd: dir }).problems)).toEqual([
       ": cannot be read (ENOENT)",

@@ -17,7 +17,8 @@ function problems(
 ): string[] {
   let text = STAGING.replace(/compute: [^\n]+/, `compute: ${computeVersion}`)
     .replace(/ dns: [^\n]+/, ` dns: ${dnsVersion}`)
-    .replace("\nbackup:\n", `\ncompute:\n  ${AUTH}\n\nbackup:\n`);
+    // staging.yaml has its own compute.auth: the tests edit this one instead.
+    .replace(/\n {2}auth: [^\n]*\n/, `\n  ${AUTH}\n`);
   for (const [old, replacement] of substitutions) {
     expect(text).toMatch(old);
     text = text.replace(old, replacement);

@@ -47,7 +47,7 @@ describe("schema messages", () => {
     ],
     [
       "a negative log retention",
-      [["\nmonitoring:", "\ncompute:\n  logRetentionDays: -7\n\nmonitoring:"]],
+      [["\ncompute:\n", "\ncompute:\n  logRetentionDays: -7\n"]],
       [
         "compute.logRetentionDays: -7 days is not a retention period CloudWatch Logs accepts; the nearest is 1 day",
       ],
@@ -217,7 +217,7 @@ describe("cross-field rules that pass", () => {
   it("accept any whole log retention CloudWatch Logs accepts", () => {
     const { environment } = load([
       ["natGateways: single", "natGateways: single\n  flowLogRetentionDays: 1"],
-      ["\nmonitoring:", "\ncompute:\n  logRetentionDays: 3653\n\nmonitoring:"],
+      ["\ncompute:\n", "\ncompute:\n  logRetentionDays: 3653\n"],
     ]);
     expect(environment?.manifest.networking.flowLogRetentionDays).toBe(1);
     expect(environment?.manifest.compute.logRetentionDays).toBe(3653);

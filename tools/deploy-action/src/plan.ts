@@ -17,7 +17,7 @@ import {
 import type { CommandResult, Context } from "./context.ts";
 import type { Deployment } from "./deployments.ts";
 import { summarizePlan } from "./plan-summary.ts";
-import { TerraformError, type RunResult } from "./terraform.ts";
+import { providerFetches, TerraformError, type RunResult } from "./terraform.ts";
 
 export interface PlannedRoot {
   report: RootReport;
@@ -131,7 +131,11 @@ export async function planCommand(ctx: Context): Promise<CommandResult> {
   for (const p of planned) {
     if (p.bundleDir) await ctx.store.upload(p.report.artifact, p.bundleDir);
     const what = p.report.error !== undefined ? "failed" : p.changed ? "has changes" : "no changes";
-    ctx.log.info(`${ctx.environment}/${p.report.name}: ${what} (${p.report.ms} ms)`);
+    const fetched =
+      p.initOutput === undefined
+        ? ""
+        : `, ${providerFetches(p.initOutput)} provider(s) fetched into the plugin cache`;
+    ctx.log.info(`${ctx.environment}/${p.report.name}: ${what} (${p.report.ms} ms${fetched})`);
     if (p.report.error !== undefined) ctx.log.untrusted(p.report.error);
   }
   const input = commentInput(

@@ -72,6 +72,9 @@ export class Terraform {
       ...process.env,
       ...options.env,
       TF_PLUGIN_CACHE_DIR: options.pluginCacheDir,
+      // Roots have no committed lock file, so without this Terraform (>= 1.4) and OpenTofu skip
+      // the cache and fetch the provider again for every root; the lock a run writes is discarded.
+      TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: "true",
       TF_IN_AUTOMATION: "1",
       TF_INPUT: "0",
     };

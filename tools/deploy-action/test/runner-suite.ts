@@ -11,6 +11,7 @@ import { artifactName, DirectoryStore, PLAN_FILE } from "../src/artifacts.ts";
 import type { Context } from "../src/context.ts";
 import { loadDeployments } from "../src/deployments.ts";
 import { createClient, GitHub } from "../src/github.ts";
+import { driftCommand } from "../src/drift.ts";
 import { planCommand } from "../src/plan.ts";
 import { STATEFUL_TYPES } from "../src/plan-summary.ts";
 import { manifestBudget } from "../src/rto.ts";
@@ -229,6 +230,33 @@ export function runnerSuite(tool: Tool): void {
         /no plan was reviewed for us-east-1 on the pull request's last head 3{40}/,
       );
       expect(repo.state("us-east-1")).toBeUndefined();
+    });
+
+    it("drift keeps one issue per environment while it drifts and closes it when clean", async () => {
+      await applyEverything();
+      const clean = await driftCommand(context({ sha: MERGE }));
+      expect(clean.changed).toEqual([]);
+      expect([...server.issues.values()]).toEqual([]);
+
+      // The live state no longer matches what main says (here: main moved on without an apply).
+      repo.setResource("us-west-2", "vpc", "10.3.0.0/16");
+      const drifted = await driftCommand(context({ sha: MERGE }));
+      expect(drifted.changed).toEqual(["us-west-2"]);
+      const again = await driftCommand(context({ sha: MERGE }));
+      const issues = [...server.issues.values()];
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ state: "open", title: "Drift in staging: us-west-2" });
+      expect(issues[0]!.body).toMatch(
+        /^<!-- tandem:drift env=staging -->\n<!-- tandem:plan env=staging /,
+      );
+      expect((again.summary as { issue: number }).issue).toBe(issues[0]!.number);
+
+      repo.setResource("us-west-2", "vpc", "10.1.0.0/16");
+      await driftCommand(context({ sha: MERGE }));
+      expect(issues[0]!.state).toBe("closed");
+      expect(issues[0]!.comments.map((c) => c.body)).toEqual([
+        "No drift in `staging` at `222222222222`: closing.",
+      ]);
     });
   });
 }

@@ -1,0 +1,136 @@
+/**
+ * The action on staging's real roots, on the sandbox (moto on loopback, AWS provider 5.100):
+ * `node dist/index.js` plans them and posts the comment to the loopback GitHub. With
+ * TANDEM_RECORD=1 it also writes the real plans into fixtures/plans/staging-* for the renderer.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { prepareSandbox, stopMoto, type PreparedSandbox } from "../../sandbox/src/index.ts";
+import { providerSource } from "../../sandbox/src/toolchain.ts";
+import { artifactName, PLAN_FILE, PLAN_JSON } from "../src/artifacts.ts";
+import { parseMarker } from "../src/comment.ts";
+import { findTool, REPO_ROOT } from "./fixtures.ts";
+import { FakeGitHub } from "./github-server.ts";
+
+const ACTION = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./fixtures/plans/", import.meta.url));
+const NAME = "deploy-action";
+const HEAD = "5a".repeat(20);
+const REGIONAL = {
+  deployments: ["us-east-1", "us-west-2"].map((name) => ({ environment: "staging", name })),
+};
+
+function skipReason(): string | undefined {
+  const terraform = findTool("terraform");
+  if ("missing" in terraform) return terraform.missing;
+  if (!providerSource())
+    return "no AWS provider source (TANDEM_PROVIDER_MIRROR or a Terraform CLI config)";
+  try {
+    execFileSync(join(REPO_ROOT, ".venv/bin/python"), ["-c", "import moto"], { stdio: "ignore" });
+  } catch {
+    return "no moto in .venv (bash .ci/run installs it)";
+  }
+  return undefined;
+}
+
+const reason = skipReason();
+if (reason) console.warn(`skipping the action on the sandbox: ${reason}`);
+
+describe.skipIf(reason !== undefined)(
+  `the action on staging's real roots in the sandbox${reason ? ` (skipped: ${reason})` : ""}`,
+  () => {
+    let prepared: PreparedSandbox | undefined;
+    const server = new FakeGitHub();
+    const temp = mkdtempSync(join(tmpdir(), "tandem-action-sandbox-"));
+    afterAll(async () => {
+      await server.stop();
+      await stopMoto(REPO_ROOT, NAME);
+      rmSync(temp, { recursive: true, force: true });
+    });
+
+    it(
+      "plans the regional roots and posts one comment for staging",
+      { timeout: 900_000 },
+      async () => {
+        prepared = await prepareSandbox({
+          repoRoot: REPO_ROOT,
+          environment: "staging",
+          tool: "terraform",
+          name: NAME,
+        });
+        await server.start();
+        server.addPull(11, HEAD);
+        writeFileSync(
+          join(temp, "event.json"),
+          JSON.stringify({ pull_request: { number: 11, head: { sha: HEAD } } }),
+        );
+        const env = {
+          ...prepared.env,
+          INPUT_COMMAND: "plan",
+          INPUT_ENVIRONMENT: "staging",
+          INPUT_DEPLOYMENTS: JSON.stringify(REGIONAL),
+          INPUT_TOOL: "terraform",
+          "INPUT_GITHUB-TOKEN": "ghs_sandbox",
+          "INPUT_WORKING-DIRECTORY": prepared.tree,
+          GITHUB_ACTIONS: "true",
+          GITHUB_REPOSITORY: `${server.owner}/${server.repo}`,
+          GITHUB_API_URL: server.url,
+          GITHUB_EVENT_PATH: join(temp, "event.json"),
+          GITHUB_SHA: HEAD,
+          GITHUB_RUN_ID: "77",
+          GITHUB_STEP_SUMMARY: join(temp, "summary.md"),
+          GITHUB_OUTPUT: join(temp, "output"),
+          RUNNER_TEMP: temp,
+          TANDEM_ARTIFACT_DIR: join(temp, "artifacts"),
+        };
+        writeFileSync(env.GITHUB_STEP_SUMMARY, "");
+        writeFileSync(env.GITHUB_OUTPUT, "");
+        const run = await new Promise<{ code: number; stdout: string }>((resolve) =>
+          execFile(
+            process.execPath,
+            [ACTION],
+            { env, timeout: 840_000, maxBuffer: 256 * 1024 * 1024 },
+            (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+          ),
+        );
+        expect(run.code, run.stdout).toBe(0);
+        const comments = server.issues.get(11)!.comments;
+        expect(comments).toHaveLength(1);
+        const body = comments[0]!.body;
+        expect(Object.keys(parseMarker(body, "staging")!.plans)).toEqual([
+          "us-east-1",
+          "us-west-2",
+        ]);
+        expect(body.length).toBeLessThanOrEqual(65_536);
+        expect(body).toMatch(/\| `us-east-1` \| `us-east-1` \| [1-9]\d* \| 0 \| 0 \| 0 \| none \|/);
+        expect(body).toContain("aws_rds_cluster");
+
+        if (process.env.TANDEM_RECORD === "1") {
+          for (const root of ["us-east-1", "us-west-2"]) {
+            const bundle = join(temp, "artifacts", artifactName("staging", root, HEAD));
+            writeFileSync(
+              join(FIXTURES, `staging-${root}.json`),
+              readFileSync(join(bundle, PLAN_JSON)),
+            );
+            const text = execFileSync("terraform", ["show", "-no-color", join(bundle, PLAN_FILE)], {
+              cwd: prepared.roots.find((r) => r.name === root)!.dir,
+              env: { ...process.env, ...prepared.env },
+              encoding: "utf8",
+              maxBuffer: 256 * 1024 * 1024,
+            });
+            writeFileSync(join(FIXTURES, `staging-${root}.txt`), text);
+          }
+          writeFileSync(join(FIXTURES, "staging-comment.md"), body);
+          writeFileSync(
+            join(FIXTURES, "staging-summary.md"),
+            readFileSync(env.GITHUB_STEP_SUMMARY),
+          );
+        }
+      },
+    );
+  },
+);

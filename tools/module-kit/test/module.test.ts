@@ -53,7 +53,7 @@ describe("synthesizeModule", () => {
 
   it("emits a standalone module: required providers, no provider or backend, no CDKTF metadata", () => {
     expect(json.terraform.required_providers.aws).toEqual(AWS_PROVIDER);
-    expect(AWS_PROVIDER.version).toMatch(/^>= 6\.\d+\.\d+, < 7\.0\.0$/);
+    expect(AWS_PROVIDER.version).toMatch(/^>= 5\.100\.0, < 7\.0\.0$/);
     expect(json).not.toHaveProperty("provider");
     expect(json.terraform).not.toHaveProperty("backend");
     expect(JSON.stringify(json)).not.toContain('"//"');

@@ -27,6 +27,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from moto.route53.models import Route53Backend  # noqa: E402
+from moto.s3.models import FakeBucket  # noqa: E402
 from moto.server import MotoRequestHandler  # noqa: E402
 from werkzeug.serving import run_simple  # noqa: E402
 
@@ -162,6 +163,64 @@ _original_create_qlc = Route53Backend.create_query_logging_config
 Route53Backend.create_query_logging_config = _create_query_logging_config
 
 
+# --- S3: a bucket policy statement applies only when its Condition holds. moto applies every
+# statement without its Condition, so the state buckets' TLS-only Deny (when aws:SecureTransport
+# is false) and their per-environment Deny (when aws:PrincipalArn is that environment's role)
+# refuse every request. The extension evaluates those two keys for the sandbox's caller: a TLS
+# client (the emulator stands in for AWS's TLS endpoint) whose credentials are the account's
+# test user, none of the roles. A statement with any other condition key is kept, as moto has it.
+SANDBOX_CALLER = {"aws:SecureTransport": "true", "aws:PrincipalArn": "arn:aws:iam::{account}:user/moto"}
+
+
+def _get_permission(self, action, resource):
+    if self.policy is None:
+        return _original_get_permission(self, action, resource)
+    policy = json.loads(self.policy)
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [s for s in statements if _condition_holds(s.get("Condition"), self.account_id) is not False]
+    if len(kept) == len(statements):
+        return _original_get_permission(self, action, resource)
+    original = self.policy
+    self.policy = json.dumps({**policy, "Statement": kept}).encode()
+    try:
+        return _original_get_permission(self, action, resource)
+    finally:
+        self.policy = original
+
+
+def _condition_holds(condition, account):
+    """True or False for conditions on the keys above; None when another key is involved."""
+    if not condition:
+        return True
+    results = []
+    for operator, tests in condition.items():
+        for key, expected in tests.items():
+            if key not in SANDBOX_CALLER:
+                return None
+            actual = SANDBOX_CALLER[key].format(account=account)
+            values = expected if isinstance(expected, list) else [expected]
+            outcomes = [_matches(operator, actual, str(v)) for v in values]
+            if None in outcomes:
+                return None
+            results.append(any(outcomes))
+    return all(results)
+
+
+def _matches(operator, actual, expected):
+    if operator in ("Bool", "StringEquals", "ArnEquals"):
+        return actual.lower() == expected.lower() if operator == "Bool" else actual == expected
+    if operator in ("StringLike", "ArnLike"):
+        return re.fullmatch(re.escape(expected).replace(r"\*", ".*").replace(r"\?", "."), actual) is not None
+    if operator in ("StringNotEquals", "ArnNotEquals"):
+        return actual != expected
+    return None
+
+
+_original_get_permission = FakeBucket.get_permission
+FakeBucket.get_permission = _get_permission
+
+
 # --- AWS Backup: CreateBackupSelection, GetBackupSelection, DeleteBackupSelection and
 # ListBackupSelections. moto 5.2.5 answers 500 and the provider retries for 15 minutes.
 class BackupSelections:
@@ -244,6 +303,21 @@ class BackupSelections:
         return [data]
 
 
+class OneRequestAtATime:
+    """moto's models are not thread-safe: a burst of parallel requests (Terraform runs ten at a
+    time) once lost a security group's default egress rule between creation and revocation.
+    Requests are handled one at a time; connections still open in parallel, and a request takes
+    milliseconds, so clients hardly wait."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -254,7 +328,7 @@ def main():
     run_simple(
         args.host,
         args.port,
-        BackupSelections(app),
+        OneRequestAtATime(BackupSelections(app)),
         threaded=True,
         use_reloader=False,
         request_handler=MotoRequestHandler,

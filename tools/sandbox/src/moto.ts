@@ -35,8 +35,9 @@ export interface MotoOptions {
 }
 
 /**
- * The emulator recorded for this repository if it is still running (its pid alive and its
- * endpoint answering), else undefined; a stale record is removed.
+ * The emulator recorded for this sandbox if its process is still running, else undefined (a
+ * stale record is removed). A live process that does not answer within the startup deadline
+ * is an error, not a reason to start a second one.
  */
 export async function motoStatus(
   repoRoot: string,
@@ -45,9 +46,12 @@ export async function motoStatus(
   const file = stateFile(repoRoot, name);
   if (!existsSync(file)) return undefined;
   const server = JSON.parse(readFileSync(file, "utf8")) as MotoServer;
-  if (isAlive(server.pid) && (await answers(server.endpoint))) return server;
-  rmSync(file, { force: true });
-  return undefined;
+  if (!isOurs(server.pid)) {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+  await waitUntilAnswering(server, name);
+  return server;
 }
 
 /**
@@ -94,15 +98,11 @@ export async function startMoto(repoRoot: string, options: MotoOptions = {}): Pr
   );
   child.unref();
   const server = { endpoint: `http://127.0.0.1:${port}`, port, pid: child.pid!, account };
-  const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  while (!(await answers(server.endpoint))) {
-    if (!isAlive(server.pid) || Date.now() > deadline) {
-      killGroup(server.pid, "SIGKILL");
-      throw new SandboxError(
-        `moto did not start within ${STARTUP_DEADLINE_MS / 1000} s; see dist/sandbox/${name}/moto.log`,
-      );
-    }
-    await sleep(100);
+  try {
+    await waitUntilAnswering(server, name);
+  } catch (error) {
+    killGroup(server.pid, "SIGKILL");
+    throw error;
   }
   writeFileSync(stateFile(repoRoot, name), `${JSON.stringify(server, null, 2)}\n`);
   return server;
@@ -114,7 +114,7 @@ export async function stopMoto(repoRoot: string, name = DEFAULT_NAME): Promise<b
   if (!existsSync(file)) return false;
   const { pid } = JSON.parse(readFileSync(file, "utf8")) as MotoServer;
   rmSync(file, { force: true });
-  if (!isAlive(pid)) return false;
+  if (!isOurs(pid)) return false;
   killGroup(pid, "SIGTERM");
   const deadline = Date.now() + STOP_DEADLINE_MS;
   while (isAlive(pid) && Date.now() < deadline) await sleep(50);
@@ -156,6 +156,28 @@ function installedMoto(python: string): string | undefined {
   }
 }
 
+async function waitUntilAnswering(server: MotoServer, name: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_DEADLINE_MS;
+  while (!(await answers(server.endpoint))) {
+    if (!isAlive(server.pid) || Date.now() > deadline) {
+      throw new SandboxError(
+        `moto (pid ${server.pid}) does not answer on ${server.endpoint}; see dist/sandbox/${name}/moto.log`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** Alive and still the sandbox's server: a recycled pid is never signalled. */
+function isOurs(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("tandem_moto.py");
+  } catch {
+    return true; // no /proc (macOS): the pid is all there is
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -180,7 +202,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 async function answers(endpoint: string): Promise<boolean> {
   try {
     const response = await fetch(`${endpoint}/moto-api/data.json`, {
-      signal: AbortSignal.timeout(1_000),
+      signal: AbortSignal.timeout(2_000),
     });
     await response.body?.cancel();
     return response.ok;

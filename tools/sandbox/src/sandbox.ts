@@ -126,8 +126,8 @@ export async function sandboxApply(options: SandboxOptions): Promise<SandboxRepo
     if (report.unexpected.length > 0) break; // later roots read this one's outputs
   }
   if (reports.every((r) => r.unexpected.length === 0)) {
-    for (const [index, root] of prepared.roots.entries())
-      await replanRoot(context, root, reports[index + 1]!);
+    // A re-plan only reads: the roots are planned side by side.
+    await Promise.all(prepared.roots.map((root, i) => replanRoot(context, root, reports[i + 1]!)));
   }
   return reportOf(prepared, options, reports, started);
 }
@@ -137,13 +137,9 @@ export async function sandboxPlan(options: SandboxOptions): Promise<SandboxRepor
   const started = performance.now();
   const prepared = await prepareSandbox(options);
   const context = contextOf(prepared, options);
-  const reports = [prepared.bootstrapReport];
-  for (const root of prepared.roots) {
-    const report = emptyReport(root);
-    await replanRoot(context, root, report);
-    reports.push(report);
-  }
-  return reportOf(prepared, options, reports, started);
+  const reports = prepared.roots.map(emptyReport);
+  await Promise.all(prepared.roots.map((root, i) => replanRoot(context, root, reports[i]!)));
+  return reportOf(prepared, options, [prepared.bootstrapReport, ...reports], started);
 }
 
 interface Context {
@@ -351,7 +347,7 @@ function addGap(report: RootReport, id: string): void {
 }
 
 function lastLines(result: RunResult): string {
-  const text = (result.stderr || result.stdout).replace(/\x1b\[[0-9;]*m/g, "").trim();
+  const text = (result.stderr || result.stdout).trim(); // every command runs with -no-color or -json
   return (
     text.split("\n").filter(Boolean).slice(-3).join(" ").slice(0, 500) || `exit ${result.code}`
   );

@@ -92,4 +92,39 @@ found["managed_policy"] = client("iam").get_policy(
     PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 )["Policy"]["PolicyName"]
 
+# S3 bucket policies: conditions on the transport and the caller's ARN are evaluated.
+s3 = client("s3")
+s3.create_bucket(Bucket="state")
+bucket_policy = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::state", "arn:aws:s3:::state/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "NotResource": ["arn:aws:s3:::state/dev/*"],
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/dev"}},
+        },
+    ],
+}
+s3.put_bucket_policy(Bucket="state", Policy=json.dumps(bucket_policy))
+s3.put_object(Bucket="state", Key="staging/x.tfstate", Body=b"{}")
+found["conditional_deny_skipped"] = s3.get_object(Bucket="state", Key="staging/x.tfstate")["Body"].read() == b"{}"
+bucket_policy["Statement"].append(
+    {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::state/*"}
+)
+s3.put_bucket_policy(Bucket="state", Policy=json.dumps(bucket_policy))
+try:
+    s3.get_object(Bucket="state", Key="staging/x.tfstate")
+    found["unconditional_deny"] = "allowed"
+except s3.exceptions.ClientError as error:
+    found["unconditional_deny"] = error.response["Error"]["Code"]
+
 print(json.dumps(found, default=str))

@@ -81,6 +81,8 @@ describe.runIf(installed)("the emulator's lifecycle", () => {
       expect(found.domain_mtls).toBe(false);
       expect(found.query_log_arn_as_given).toBe(true);
       expect(found.managed_policy).toBe("AWSLambdaVPCAccessExecutionRole");
+      expect(found.conditional_deny_skipped).toBe(true);
+      expect(["AccessDenied", "403"]).toContain(found.unconditional_deny);
     } finally {
       await stopMoto(repoRoot, `${name}-ext`);
     }

@@ -12,6 +12,7 @@ import {
   type ModuleInputs,
   type Role,
 } from "./inputs.ts";
+import { STATE_KEY_ALIAS } from "./bootstrap.ts";
 import { crossRegionNames, type CrossRegionNames } from "./names.ts";
 
 /** Route 53's control plane and its health-check metrics live in us-east-1. */
@@ -136,6 +137,9 @@ function deployment(
           key: names.stateKey(spec.name),
           region: stateRegion,
           encrypt: true,
+          // The bootstrap's state key: without it `encrypt` asks S3 for SSE-S3 on every write,
+          // overriding the bucket's SSE-KMS default.
+          kms_key_id: `arn:aws:kms:${stateRegion}:${manifest.account}:${STATE_KEY_ALIAS}`,
           use_lockfile: true,
         },
       },

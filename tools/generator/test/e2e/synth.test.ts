@@ -219,6 +219,7 @@ describe("tandem synth over the real manifests and modules", () => {
           key: `${env}/${name}.tfstate`,
           region,
           encrypt: true,
+          kms_key_id: `arn:aws:kms:${region}:${manifest(env).account}:alias/tandem-tfstate`,
           use_lockfile: true,
         },
       });
@@ -245,6 +246,8 @@ describe("tandem synth over the real manifests and modules", () => {
               peer_region: other,
             }
           : {
+              // backup 1.2.0: the secondary backs up too, copying to the primary's vault.
+              destination_vault_arn: `arn:aws:backup:${other}:${account}:backup-vault:${app}`,
               primary_table_arn: `arn:aws:dynamodb:${other}:${account}:table/${app}-sessions`,
               peer_event_bus_arn: `arn:aws:events:${other}:${account}:event-bus/${app}`,
               peer_region: other,

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { environmentFiles, synthesizeTree } from "../src/generator.ts";
+import { runTool } from "../src/run.ts";
+import { cliConfig, findTool, providerSource } from "../src/toolchain.ts";
+
+/** `terraform validate` of every module and every root `tandem synth` writes, with the real provider. */
+const repoRoot = join(import.meta.dirname, "../../..");
+const terraform = findTool("terraform", repoRoot);
+const reason = !terraform
+  ? "no terraform binary"
+  : !providerSource()
+    ? "no AWS provider source (TANDEM_PROVIDER_MIRROR or a Terraform CLI config)"
+    : undefined;
+if (reason) console.warn(`terraform validate of the synthesized roots skipped: ${reason}`);
+
+let tree: string;
+let dirs: string[];
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  if (reason) return;
+  tree = mkdtempSync(join(tmpdir(), "tandem-validate-"));
+  const { files } = await synthesizeTree(repoRoot, environmentFiles(repoRoot));
+  for (const [path, bytes] of files) {
+    mkdirSync(dirname(join(tree, "dist", path)), { recursive: true });
+    writeFileSync(join(tree, "dist", path), bytes);
+  }
+  symlinkSync(join(repoRoot, "modules"), join(tree, "modules")); // released module sources
+  dirs = [...files.keys()].filter((p) => p.endsWith("/main.tf.json")).map((p) => dirname(p));
+  const config = cliConfig(tree)!;
+  env = {
+    PATH: process.env.PATH ?? "",
+    HOME: tree,
+    TF_CLI_CONFIG_FILE: config,
+    CHECKPOINT_DISABLE: "1",
+  };
+});
+
+afterAll(() => {
+  if (tree) rmSync(tree, { recursive: true, force: true });
+});
+
+describe.skipIf(reason)("terraform validate", () => {
+  test(
+    "every module, environment root and bootstrap root is valid",
+    { timeout: 600_000 },
+    async () => {
+      expect(dirs.filter((d) => d.startsWith("modules/"))).toHaveLength(6);
+      expect(dirs.filter((d) => d.startsWith("environments/")).length).toBeGreaterThanOrEqual(9);
+      expect(dirs.some((d) => d.startsWith("bootstrap/"))).toBe(true);
+      const results = await inBatches(dirs, 4, async (dir) => {
+        const cwd = join(tree, "dist", dir);
+        const options = { cwd, env, timeoutMs: 180_000 };
+        const init = await runTool(
+          terraform!.bin,
+          ["init", "-backend=false", "-input=false", "-no-color"],
+          options,
+        );
+        if (init.code !== 0) return { dir, valid: false, errors: [init.stderr.trim()] };
+        const validate = await runTool(terraform!.bin, ["validate", "-json", "-no-color"], options);
+        const out = JSON.parse(validate.stdout) as {
+          valid: boolean;
+          diagnostics: { severity: string; summary: string }[];
+        };
+        const errors = out.diagnostics.filter((d) => d.severity === "error").map((d) => d.summary);
+        return { dir, valid: out.valid, errors };
+      });
+      expect(results.filter((r) => !r.valid)).toEqual([]);
+    },
+  );
+});
+
+async function inBatches<T, R>(
+  items: T[],
+  size: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return results;
+}

@@ -2,11 +2,15 @@
 // Libraries stay external; commands become chunks loaded on demand.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
-const outdir = new URL("./dist/", import.meta.url).pathname;
+// fileURLToPath, not URL.pathname: a checkout under a folder with spaces or non-ASCII
+// characters has them percent-encoded in the URL's path.
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const outdir = here("./dist/");
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { tandem: new URL("./src/main.ts", import.meta.url).pathname },
+  entryPoints: { tandem: here("./src/main.ts") },
   outdir,
   bundle: true,
   splitting: true,
@@ -15,7 +19,7 @@ await build({
   target: "node20",
   packages: "external",
   // Only the kit's dependency-free subpaths are imported at run time; types are erased.
-  alias: { "@tandem/module-kit": new URL("../module-kit/src", import.meta.url).pathname },
+  alias: { "@tandem/module-kit": here("../module-kit/src") },
   outExtension: { ".js": ".mjs" },
   logLevel: "warning",
 }).catch(() => {

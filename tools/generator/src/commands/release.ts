@@ -7,7 +7,7 @@ import { readRegularFile, type Command } from "../io.ts";
 import { DOMAINS, type Domain } from "../manifest/schema.ts";
 import { readReleasedModule } from "../modules/artifact.ts";
 import { buildModules } from "../modules/build.ts";
-import { writeNewFolder } from "../write.ts";
+import { removeLeftovers, writeNewFolder } from "../write.ts";
 
 const USAGE = `tandem release <domain>... (domains: ${DOMAINS.join(", ")})`;
 const HELP = `Snapshots each named module's current source at its package.json version into
@@ -35,6 +35,7 @@ export const releaseCommand: Command = async (argv, io) => {
     const version = versions.get(domain)!;
     const built = modules[domain];
     const releases = releasesFolder(io.root, domain);
+    removeLeftovers(releases, ".staging-"); // of killed runs
     if (existsSync(join(releases, version))) {
       if (
         readReleasedModule(io.root, `modules/${domain}/releases/${version}`).sha256 === built.sha256

@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import { environmentFiles } from "../environments.ts";
 import { quote, UsageError } from "../errors.ts";
-import { describeKind, EXIT, type Command, type CommandIo } from "../io.ts";
+import { describeKind, EXIT, type Command, type CommandContext, type CommandIo } from "../io.ts";
 import { formatProblem, loadEnvironments, type Problem } from "../manifest/index.ts";
 
 const USAGE = "tandem validate [files...] [--format text|json]";
@@ -22,7 +22,7 @@ interface Options {
   format: "text" | "json";
 }
 
-function options(argv: string[], cwd: string, root: string): Options {
+function options(argv: string[], io: CommandContext): Options {
   const { values, positionals } = parseCommandArgs(
     argv,
     { format: { type: "string", default: "text" } },
@@ -32,7 +32,7 @@ function options(argv: string[], cwd: string, root: string): Options {
   const format = values.format;
   if (format !== "text" && format !== "json")
     throw new UsageError(`--format must be text or json, not ${quote(String(format))}`, USAGE);
-  return { files: manifestFiles(positionals, cwd, root), format };
+  return { files: manifestFiles(positionals, io.cwd, () => io.root), format };
 }
 
 /** As printed: relative to the working directory where the file lies inside it. */
@@ -42,8 +42,9 @@ function shown(full: string, cwd: string, given = full): string {
 }
 
 /** The given files (relative to cwd where they lie inside it), or the repository's manifests. */
-function manifestFiles(given: string[], cwd: string, root: string): string[] {
+function manifestFiles(given: string[], cwd: string, repositoryRoot: () => string): string[] {
   if (given.length === 0) {
+    const root = repositoryRoot();
     const found = environmentFiles(root);
     if (found.length === 0)
       throw new UsageError("no manifests: environments/*.yaml matched nothing", USAGE);
@@ -111,7 +112,7 @@ function report(
 
 /** `tandem validate [files...]`: every problem in the manifests, located; writes nothing. */
 export const validateCommand: Command = async (argv, io) => {
-  const opts = options(argv, io.cwd, io.root);
+  const opts = options(argv, io);
   const { problems } = loadEnvironments(opts.files, { root: io.root, cwd: io.cwd });
   report(problems, opts.files, opts.format, io);
   return problems.length === 0 ? EXIT.ok : EXIT.invalid;

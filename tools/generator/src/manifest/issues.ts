@@ -106,8 +106,17 @@ function unwrap(schema: Schema | undefined): Schema | undefined {
   return undefined;
 }
 
+const known = new Map<string, string[]>();
+
 /** The keys the schema knows at `path` (for "did you mean" on unknown keys). */
 export function knownKeys(path: readonly PropertyKey[]): string[] {
+  const key = JSON.stringify(path.map(String));
+  let keys = known.get(key);
+  if (!keys) known.set(key, (keys = schemaKeys(path)));
+  return keys;
+}
+
+function schemaKeys(path: readonly PropertyKey[]): string[] {
   let s = unwrap(manifestSchema as unknown as Schema);
   for (const segment of path) {
     const def = s?._zod.def;

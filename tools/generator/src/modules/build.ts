@@ -35,10 +35,12 @@ export interface BuildOptions {
   /** Where module sources come from (a seam for tests); loaded only on a cache miss. */
   load?: (root: string) => Promise<ModuleSources>;
   env?: Record<string, string | undefined>;
+  /** Where entries are kept (tests); default node_modules/.cache/tandem/modules. */
+  cacheDir?: string;
 }
 
 /** Entries kept; the least recently used beyond this are removed (a few MiB at most). */
-const MAX_ENTRIES = 48;
+export const MAX_CACHE_ENTRIES = 48;
 const FORMAT = "tandem-module-cache-1";
 
 /**
@@ -54,7 +56,7 @@ export async function buildModules(
   options: BuildOptions = {},
 ): Promise<BuiltModules> {
   const enabled = (options.env ?? process.env).TANDEM_MODULE_CACHE !== "off";
-  const dir = cacheDir();
+  const dir = options.cacheDir ?? cacheDir();
   const shared = sharedInputs(root);
   const keys = Object.fromEntries(
     DOMAINS.map((d) => [
@@ -198,7 +200,7 @@ function prune(dir: string): void {
     .filter((name) => name.endsWith(".json"))
     .map((name) => ({ name, used: statSync(join(dir, name)).mtimeMs }))
     .sort((a, b) => b.used - a.used);
-  for (const { name } of entries.slice(MAX_ENTRIES)) rmSync(join(dir, name), { force: true });
+  for (const { name } of entries.slice(MAX_CACHE_ENTRIES)) rmSync(join(dir, name), { force: true });
 }
 
 /**

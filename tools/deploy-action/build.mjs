@@ -10,6 +10,8 @@ export async function bundle(outfile) {
     outfile,
     // Paths in the bundle's comments are relative to this, so they do not depend on the caller.
     absWorkingDir: fileURLToPath(new URL("../..", import.meta.url)),
+    // Paths stay as node_modules/… even when node_modules is a link (a scratch checkout).
+    preserveSymlinks: true,
     bundle: true,
     format: "esm",
     platform: "node",

@@ -131,7 +131,7 @@ function addressLine(c: ResourceChange): string {
 }
 
 function cutNote(what: string, r: RootReport): string {
-  return `\n> ✂️ ${what} cut to fit GitHub's comment limit: the whole plan is in this run's job summary and in the artifact ${code(r.artifact)}.\n`;
+  return `\n> ✂️ ${what} cut to fit GitHub's size limit: the whole plan is in the artifact ${code(r.artifact)}, and in this run's job summary up to 1 MiB.\n`;
 }
 
 /** What rendering a root's details needs, computed once however many cuts are tried. */
@@ -290,7 +290,8 @@ function shrinkToFit(room: number, grown: (n: number) => number): number {
     if (over <= 0) return n;
     n = Math.max(0, n - over);
   }
-  return n > 0 && grown(n) <= room ? n : 0;
+  // Not settled (lines longer than each step): search instead.
+  return largest(room, (m) => grown(m) <= room);
 }
 
 /**

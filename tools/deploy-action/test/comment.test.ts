@@ -136,7 +136,7 @@ describe("size limits", () => {
     const body = renderComment(input(roots));
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(body).toContain(
-      `lines of the diff cut to fit GitHub's comment limit: the whole plan is in this run's job summary and in the artifact \`tandem-plan-staging-us-east-1-${HEAD}\``,
+      `lines of the diff cut to fit GitHub's size limit: the whole plan is in the artifact \`tandem-plan-staging-us-east-1-${HEAD}\`, and in this run's job summary up to 1 MiB.`,
     );
     expect(body).not.toContain("artifact `tandem-plan-staging-us-west-2");
     expect(body.match(/<\/details>/g)).toHaveLength(3);
@@ -182,5 +182,39 @@ describe("size limits", () => {
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("the comment on staging's real plans (recorded on the sandbox, AWS provider 5.100)", () => {
+  const roots = ["us-east-1", "us-west-2"].map((name) =>
+    root(name, {
+      summary: summarizePlan(recorded(`staging-${name}.json`)),
+      diff: recorded(`staging-${name}.txt`),
+    }),
+  );
+  const body = renderComment(input(roots));
+
+  it("counts what a first apply creates, with nothing at risk", () => {
+    expect(body).toContain("| `us-east-1` | `us-east-1` | 117 | 0 | 0 | 0 | none | 1.2 s |");
+    expect(body).toContain("| `us-west-2` | `us-west-2` | 114 | 0 | 0 | 0 | none | 1.2 s |");
+    expect(body).not.toContain("Data at risk in");
+    expect(body).toContain("- `+` `module.database.aws_rds_cluster.this` create");
+  });
+
+  it("fills the comment nearly to the limit, both roots keeping part of their diff", () => {
+    expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(body.length).toBeGreaterThan(COMMENT_LIMIT - 2_000);
+    const blocks = body.split("<details>").slice(1);
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) {
+      expect(block).toContain("```diff\n");
+      expect(block).toMatch(/✂️ \d+ of \d+ lines of the diff cut to fit/);
+    }
+  });
+
+  it("keeps the whole text in the job summary", () => {
+    const summary = renderComment(input(roots), JOB_SUMMARY_LIMIT, utf8Bytes);
+    expect(summary).not.toContain("cut to fit");
+    expect(summary).toContain('resource "aws_rds_cluster" "this" {');
   });
 });

@@ -106,3 +106,31 @@ describe("changeKey", () => {
     expect(changeKey(a)).not.toBe(changeKey(summarizePlan(recorded("mixed.tofu.json"))));
   });
 });
+
+describe("staging's real plan (recorded on the sandbox)", () => {
+  const json = recorded("staging-us-east-1.json");
+
+  it("creates every resource of the primary root and risks nothing", () => {
+    const summary = summarizePlan(json);
+    expect(summary.counts).toEqual({
+      create: 117,
+      update: 0,
+      replace: 0,
+      delete: 0,
+      move: 0,
+      import: 0,
+    });
+    expect(summary.dataAtRisk).toEqual([]);
+  });
+
+  it("would put exactly its stateful resources at risk if each were replaced", () => {
+    const plan = JSON.parse(json) as { resource_changes: { change: { actions: string[] } }[] };
+    for (const rc of plan.resource_changes) rc.change.actions = ["delete", "create"];
+    const risks = summarizePlan(JSON.stringify(plan)).dataAtRisk.map((c) => c.address);
+    expect(risks).toContain("module.database.aws_rds_cluster.this");
+    expect(risks).toContain("module.database.aws_dynamodb_table.this[0]");
+    expect(risks).toContain("module.backup.aws_backup_vault.this");
+    expect(risks.every((a) => [...STATEFUL_TYPES].some((t) => a.includes(`${t}.`)))).toBe(true);
+    expect(risks).not.toContain("module.networking.aws_vpc.this");
+  });
+});

@@ -32,19 +32,21 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   throw new UserError(`input ${name}: \`${value}\` is not one of ${allowed.join(", ")}`);
 }
 
+function required(name: string): string {
+  const value = core.getInput(name);
+  if (value === "") throw new UserError(`input ${name} is required`);
+  return value;
+}
+
 export function readInputs(): Inputs {
   const token = core.getInput("github-token");
   if (token) core.setSecret(token);
-  const environment = core.getInput("environment", { required: true });
+  const environment = required("environment");
   if (!/^[a-z][a-z0-9-]*$/.test(environment))
     throw new UserError(`input environment: \`${environment}\` is not an environment name`);
   const replan = core.getInput("allow-replan") || "false";
   return {
-    command: oneOf("command", core.getInput("command", { required: true }), [
-      "plan",
-      "apply",
-      "drift",
-    ]),
+    command: oneOf("command", required("command"), ["plan", "apply", "drift"]),
     environment,
     deployments: core.getInput("deployments"),
     tool: oneOf("tool", core.getInput("tool") || "terraform", ["terraform", "tofu"]),

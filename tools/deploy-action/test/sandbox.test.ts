@@ -1,7 +1,8 @@
 /**
  * The action on staging's real roots, on the sandbox (moto on loopback, AWS provider 5.100):
- * `node dist/index.js` plans them and posts the comment to the loopback GitHub. With
- * TANDEM_RECORD=1 it also writes the real plans into fixtures/plans/staging-* for the renderer.
+ * `node dist/index.js` plans the regional roots and posts the comment to the loopback GitHub,
+ * edits it on a second run, and refuses a tampered plan on the merge. With TANDEM_RECORD=1 it
+ * also writes the real plans into fixtures/plans/staging-* for the renderer's tests.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,9 +21,10 @@ const ACTION = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/plans/", import.meta.url));
 const NAME = "deploy-action";
 const HEAD = "5a".repeat(20);
-const REGIONAL = {
-  deployments: ["us-east-1", "us-west-2"].map((name) => ({ environment: "staging", name })),
-};
+const HEAD2 = "6b".repeat(20);
+const MERGE = "7c".repeat(20);
+const only = (...names: string[]) =>
+  JSON.stringify({ deployments: names.map((name) => ({ environment: "staging", name })) });
 
 function skipReason(): string | undefined {
   const terraform = findTool("terraform");
@@ -43,7 +45,7 @@ if (reason) console.warn(`skipping the action on the sandbox: ${reason}`);
 describe.skipIf(reason !== undefined)(
   `the action on staging's real roots in the sandbox${reason ? ` (skipped: ${reason})` : ""}`,
   () => {
-    let prepared: PreparedSandbox | undefined;
+    let prepared: PreparedSandbox;
     const server = new FakeGitHub();
     const temp = mkdtempSync(join(tmpdir(), "tandem-action-sandbox-"));
     afterAll(async () => {
@@ -51,6 +53,45 @@ describe.skipIf(reason !== undefined)(
       await stopMoto(REPO_ROOT, NAME);
       rmSync(temp, { recursive: true, force: true });
     });
+
+    let runs = 0;
+    async function action(command: string, deployments: string, sha: string, event: object) {
+      const n = ++runs;
+      writeFileSync(join(temp, `event-${n}.json`), JSON.stringify(event));
+      const env = {
+        ...prepared.env,
+        INPUT_COMMAND: command,
+        INPUT_ENVIRONMENT: "staging",
+        INPUT_DEPLOYMENTS: deployments,
+        INPUT_TOOL: "terraform",
+        "INPUT_GITHUB-TOKEN": "ghs_sandbox",
+        "INPUT_WORKING-DIRECTORY": prepared.tree,
+        GITHUB_ACTIONS: "true",
+        GITHUB_REPOSITORY: `${server.owner}/${server.repo}`,
+        GITHUB_API_URL: server.url,
+        GITHUB_EVENT_PATH: join(temp, `event-${n}.json`),
+        GITHUB_SHA: sha,
+        GITHUB_RUN_ID: String(70 + n),
+        GITHUB_STEP_SUMMARY: join(temp, `summary-${n}.md`),
+        GITHUB_OUTPUT: join(temp, `output-${n}`),
+        RUNNER_TEMP: temp,
+        TANDEM_ARTIFACT_DIR: join(temp, "artifacts"),
+      };
+      writeFileSync(env.GITHUB_STEP_SUMMARY, "");
+      writeFileSync(env.GITHUB_OUTPUT, "");
+      const options = { env, timeout: 840_000, maxBuffer: 256 * 1024 * 1024 };
+      return new Promise<{ code: number; stdout: string; summary: string }>((resolve) =>
+        execFile(process.execPath, [ACTION], options, (error, stdout) =>
+          resolve({
+            code: error ? Number(error.code ?? 1) : 0,
+            stdout,
+            summary: readFileSync(env.GITHUB_STEP_SUMMARY, "utf8"),
+          }),
+        ),
+      );
+    }
+    const pullEvent = (head: string) => ({ pull_request: { number: 11, head: { sha: head } } });
+    const comments = () => server.issues.get(11)!.comments;
 
     it(
       "plans the regional roots and posts one comment for staging",
@@ -64,73 +105,67 @@ describe.skipIf(reason !== undefined)(
         });
         await server.start();
         server.addPull(11, HEAD);
-        writeFileSync(
-          join(temp, "event.json"),
-          JSON.stringify({ pull_request: { number: 11, head: { sha: HEAD } } }),
-        );
-        const env = {
-          ...prepared.env,
-          INPUT_COMMAND: "plan",
-          INPUT_ENVIRONMENT: "staging",
-          INPUT_DEPLOYMENTS: JSON.stringify(REGIONAL),
-          INPUT_TOOL: "terraform",
-          "INPUT_GITHUB-TOKEN": "ghs_sandbox",
-          "INPUT_WORKING-DIRECTORY": prepared.tree,
-          GITHUB_ACTIONS: "true",
-          GITHUB_REPOSITORY: `${server.owner}/${server.repo}`,
-          GITHUB_API_URL: server.url,
-          GITHUB_EVENT_PATH: join(temp, "event.json"),
-          GITHUB_SHA: HEAD,
-          GITHUB_RUN_ID: "77",
-          GITHUB_STEP_SUMMARY: join(temp, "summary.md"),
-          GITHUB_OUTPUT: join(temp, "output"),
-          RUNNER_TEMP: temp,
-          TANDEM_ARTIFACT_DIR: join(temp, "artifacts"),
-        };
-        writeFileSync(env.GITHUB_STEP_SUMMARY, "");
-        writeFileSync(env.GITHUB_OUTPUT, "");
-        const run = await new Promise<{ code: number; stdout: string }>((resolve) =>
-          execFile(
-            process.execPath,
-            [ACTION],
-            { env, timeout: 840_000, maxBuffer: 256 * 1024 * 1024 },
-            (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
-          ),
-        );
+        const run = await action("plan", only("us-east-1", "us-west-2"), HEAD, pullEvent(HEAD));
         expect(run.code, run.stdout).toBe(0);
-        const comments = server.issues.get(11)!.comments;
-        expect(comments).toHaveLength(1);
-        const body = comments[0]!.body;
+        expect(comments()).toHaveLength(1);
+        const body = comments()[0]!.body;
         expect(Object.keys(parseMarker(body, "staging")!.plans)).toEqual([
           "us-east-1",
           "us-west-2",
         ]);
         expect(body.length).toBeLessThanOrEqual(65_536);
         expect(body).toMatch(/\| `us-east-1` \| `us-east-1` \| [1-9]\d* \| 0 \| 0 \| 0 \| none \|/);
-        expect(body).toContain("aws_rds_cluster");
-
-        if (process.env.TANDEM_RECORD === "1") {
-          for (const root of ["us-east-1", "us-west-2"]) {
-            const bundle = join(temp, "artifacts", artifactName("staging", root, HEAD));
-            writeFileSync(
-              join(FIXTURES, `staging-${root}.json`),
-              readFileSync(join(bundle, PLAN_JSON)),
-            );
-            const text = execFileSync("terraform", ["show", "-no-color", join(bundle, PLAN_FILE)], {
-              cwd: prepared.roots.find((r) => r.name === root)!.dir,
-              env: { ...process.env, ...prepared.env },
-              encoding: "utf8",
-              maxBuffer: 256 * 1024 * 1024,
-            });
-            writeFileSync(join(FIXTURES, `staging-${root}.txt`), text);
-          }
-          writeFileSync(join(FIXTURES, "staging-comment.md"), body);
-          writeFileSync(
-            join(FIXTURES, "staging-summary.md"),
-            readFileSync(env.GITHUB_STEP_SUMMARY),
-          );
-        }
+        expect(body).toContain("`module.database.aws_rds_cluster.this` create");
+        if (process.env.TANDEM_RECORD === "1") record(body, run.summary);
       },
     );
+
+    it("edits the same comment on a second run", { timeout: 900_000 }, async () => {
+      server.issues.get(11)!.pull!.headSha = HEAD2;
+      const run = await action("plan", only("us-east-1"), HEAD2, pullEvent(HEAD2));
+      expect(run.code, run.stdout).toBe(0);
+      expect(comments()).toHaveLength(1);
+      expect(parseMarker(comments()[0]!.body, "staging")).toMatchObject({
+        head: HEAD2,
+        plans: { "us-east-1": expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
+    });
+
+    it(
+      "refuses a tampered plan on the merge and applies nothing",
+      { timeout: 300_000 },
+      async () => {
+        const bundle = join(temp, "artifacts", artifactName("staging", "us-east-1", HEAD2));
+        const plan = readFileSync(join(bundle, PLAN_FILE));
+        plan[10] = plan[10]! ^ 0xff;
+        writeFileSync(join(bundle, PLAN_FILE), plan);
+        server.issues.get(11)!.pull!.mergeCommitSha = MERGE;
+        const run = await action("apply", only("us-east-1"), MERGE, { after: MERGE });
+        expect(run.code).toBe(1);
+        expect(run.stdout).toMatch(
+          /::error::us-east-1 refused: plan\.tfplan has sha256 [0-9a-f]{64}, not the/,
+        );
+        expect(comments()[0]!.body).toContain("| `us-east-1` | ⛔ refused |");
+      },
+    );
+
+    function record(body: string, summary: string): void {
+      for (const root of ["us-east-1", "us-west-2"]) {
+        const bundle = join(temp, "artifacts", artifactName("staging", root, HEAD));
+        writeFileSync(
+          join(FIXTURES, `staging-${root}.json`),
+          readFileSync(join(bundle, PLAN_JSON)),
+        );
+        const text = execFileSync("terraform", ["show", "-no-color", join(bundle, PLAN_FILE)], {
+          cwd: prepared.roots.find((r) => r.name === root)!.dir,
+          env: { ...process.env, ...prepared.env },
+          encoding: "utf8",
+          maxBuffer: 256 * 1024 * 1024,
+        });
+        writeFileSync(join(FIXTURES, `staging-${root}.txt`), text);
+      }
+      writeFileSync(join(FIXTURES, "staging-comment.md"), body);
+      writeFileSync(join(FIXTURES, "staging-summary.md"), summary);
+    }
   },
 );

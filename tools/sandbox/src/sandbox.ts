@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gapForError, gapForReplan, gapsUsedBy, loadKnownGaps, type KnownGap } from "./gaps.ts";
 import { emptyLog, plannedChanges, readEvent, type ShowJson, type UiLog } from "./events.ts";
@@ -85,6 +85,7 @@ export async function prepareSandbox(options: SandboxOptions): Promise<PreparedS
   const server = await startMoto(repoRoot, { name, account });
   const dir = sandboxDir(repoRoot, name);
   const tree = join(dir, "tree");
+  startTree(tree, server);
   writeTree(repoRoot, tree, output.files);
 
   const summary = JSON.parse(
@@ -172,6 +173,21 @@ function reportOf(
     seconds: round((performance.now() - started) / 1000),
     ok: roots.length === prepared.roots.length + 1 && roots.every((r) => r.unexpected.length === 0),
   };
+}
+
+/**
+ * The tree's states (the bootstrap's local one, the `.terraform` folders) describe one
+ * emulator's resources: a tree left by an emulator that has since stopped starts over.
+ */
+function startTree(tree: string, server: MotoServer): void {
+  const marker = join(tree, "emulator.json");
+  const previous = existsSync(marker)
+    ? (JSON.parse(readFileSync(marker, "utf8")) as MotoServer)
+    : undefined;
+  if (previous?.pid === server.pid && previous.port === server.port) return;
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(tree, { recursive: true });
+  writeFileSync(marker, `${JSON.stringify(server)}\n`);
 }
 
 /** The synthesized files under `tree/dist`, and `tree/modules` pointing at the releases. */

@@ -126,6 +126,7 @@ describe.concurrent("the sandbox applies staging", () => {
       }
       expect(() => process.kill(motoPid, 0)).toThrow(); // nothing left running
       expect(sourceTreeStatus()).toBe(before); // only dist/ and .venv are written
+      rmSync(sandboxDir(repoRoot, name), { recursive: true, force: true });
     });
   }
 });

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { motoStatus, SandboxError, startMoto, stopMoto } from "../src/moto.ts";
+import { motoStatus, SandboxError, sandboxDir, startMoto, stopMoto } from "../src/moto.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
 const name = `test-moto-${process.pid}`;
@@ -14,7 +14,12 @@ if (!installed) {
   );
 }
 
-afterAll(() => stopMoto(repoRoot, name));
+afterAll(async () => {
+  for (const sandbox of [name, `${name}-ext`]) {
+    await stopMoto(repoRoot, sandbox);
+    rmSync(sandboxDir(repoRoot, sandbox), { recursive: true, force: true });
+  }
+});
 
 const isAlive = (pid: number) => {
   try {

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bareRepo, scratchRepo, tandem } from "./scratch.ts";
@@ -65,11 +65,15 @@ describe("the tandem command line", () => {
 
   it("names the file of a broken release snapshot, in one line, with exit 1", async () => {
     const repo = scratchRepo();
-    writeFileSync(join(repo, "modules/dns/releases/1.0.0/main.tf.json"), "{ not json");
+    const pinned = /^\s+dns: (\S+)$/m.exec(
+      readFileSync(join(repo, "environments/prod.yaml"), "utf8"),
+    )![1]!;
+    const file = `modules/dns/releases/${pinned}/main.tf.json`;
+    writeFileSync(join(repo, file), "{ not json");
     const broken = await tandem(repo, ["synth", "--env", "prod"]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(
-      /^tandem synth: modules\/dns\/releases\/1\.0\.0\/main\.tf\.json: not valid JSON \(.+\)\n$/,
+      new RegExp(`^tandem synth: ${file.replace(/[.]/g, "\\.")}: not valid JSON \\(.+\\)\n$`),
     );
   });
 });

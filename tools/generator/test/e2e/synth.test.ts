@@ -490,7 +490,7 @@ describe("tandem synth is atomic", () => {
   });
 
   it("leaves dist/ intact when a pinned release lacks an output another module is wired to", async () => {
-    const file = "modules/networking/releases/1.0.0/main.tf.json";
+    const file = `modules/networking/releases/${prodPin(repo, "networking")}/main.tf.json`;
     const { stderr } = await failingSynth(file, () =>
       editModuleJson(join(repo, file), (json) => void delete json.output.private_subnet_ids),
     );
@@ -498,11 +498,17 @@ describe("tandem synth is atomic", () => {
   });
 
   it("leaves dist/ intact when a pinned release lacks an output the global root reads", async () => {
-    const file = "modules/compute/releases/1.0.0/main.tf.json";
+    const file = `modules/compute/releases/${prodPin(repo, "compute")}/main.tf.json`;
     const { stderr } = await failingSynth(file, () =>
       editModuleJson(join(repo, file), (json) => void delete json.output.api_domain_target),
     );
     expect(stderr).toMatch(/^tandem synth: .*api_domain_target/m);
-    expect(stderr).toContain("compute@1.0.0");
+    expect(stderr).toContain(`compute@${prodPin(repo, "compute")}`);
   });
 });
+
+/** The release prod pins for `domain`: the version a broken snapshot must be to break prod. */
+function prodPin(repo: string, domain: string): string {
+  const text = readFileSync(join(repo, "environments/prod.yaml"), "utf8");
+  return new RegExp(`^\\s+${domain}: (\\S+)$`, "m").exec(text)![1]!;
+}

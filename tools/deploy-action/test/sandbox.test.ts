@@ -5,7 +5,7 @@
  * also writes the real plans into fixtures/plans/staging-* for the renderer's tests.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,8 +23,11 @@ const NAME = "deploy-action";
 const HEAD = "5a".repeat(20);
 const HEAD2 = "6b".repeat(20);
 const MERGE = "7c".repeat(20);
+const HEAD3 = "8d".repeat(20);
+const MERGE2 = "9e".repeat(20);
 const only = (...names: string[]) =>
   JSON.stringify({ deployments: names.map((name) => ({ environment: "staging", name })) });
+const REGIONAL = only("us-east-1", "us-west-2");
 
 function skipReason(): string | undefined {
   const terraform = findTool("terraform");
@@ -90,8 +93,10 @@ describe.skipIf(reason !== undefined)(
         ),
       );
     }
-    const pullEvent = (head: string) => ({ pull_request: { number: 11, head: { sha: head } } });
-    const comments = () => server.issues.get(11)!.comments;
+    const pullEvent = (number: number, head: string) => ({
+      pull_request: { number, head: { sha: head } },
+    });
+    const comments = (pr: number) => server.issues.get(pr)!.comments;
 
     it(
       "plans the regional roots and posts one comment for staging",
@@ -103,12 +108,18 @@ describe.skipIf(reason !== undefined)(
           tool: "terraform",
           name: NAME,
         });
+        // The tree holds the roots; the RTO budget is read from the manifest beside them.
+        mkdirSync(join(prepared.tree, "environments"), { recursive: true });
+        copyFileSync(
+          join(REPO_ROOT, "environments", "staging.yaml"),
+          join(prepared.tree, "environments", "staging.yaml"),
+        );
         await server.start();
         server.addPull(11, HEAD);
-        const run = await action("plan", only("us-east-1", "us-west-2"), HEAD, pullEvent(HEAD));
+        const run = await action("plan", REGIONAL, HEAD, pullEvent(11, HEAD));
         expect(run.code, run.stdout).toBe(0);
-        expect(comments()).toHaveLength(1);
-        const body = comments()[0]!.body;
+        expect(comments(11)).toHaveLength(1);
+        const body = comments(11)[0]!.body;
         expect(Object.keys(parseMarker(body, "staging")!.plans)).toEqual([
           "us-east-1",
           "us-west-2",
@@ -116,36 +127,49 @@ describe.skipIf(reason !== undefined)(
         expect(body.length).toBeLessThanOrEqual(65_536);
         expect(body).toMatch(/\| `us-east-1` \| `us-east-1` \| [1-9]\d* \| 0 \| 0 \| 0 \| none \|/);
         expect(body).toContain("`module.database.aws_rds_cluster.this` create");
+        expect(body).toMatch(/\*\*RTO budget\*\* for `staging`: health-check detection/);
         if (process.env.TANDEM_RECORD === "1") record(body, run.summary);
       },
     );
 
     it("edits the same comment on a second run", { timeout: 900_000 }, async () => {
       server.issues.get(11)!.pull!.headSha = HEAD2;
-      const run = await action("plan", only("us-east-1"), HEAD2, pullEvent(HEAD2));
+      const run = await action("plan", REGIONAL, HEAD2, pullEvent(11, HEAD2));
       expect(run.code, run.stdout).toBe(0);
-      expect(comments()).toHaveLength(1);
-      expect(parseMarker(comments()[0]!.body, "staging")).toMatchObject({
-        head: HEAD2,
-        plans: { "us-east-1": expect.stringMatching(/^[0-9a-f]{64}$/) },
-      });
+      expect(comments(11)).toHaveLength(1);
+      expect(parseMarker(comments(11)[0]!.body, "staging")!.head).toBe(HEAD2);
+    });
+
+    it("applies the reviewed plans in order on the merge", { timeout: 1_200_000 }, async () => {
+      server.issues.get(11)!.pull!.mergeCommitSha = MERGE;
+      const run = await action("apply", REGIONAL, MERGE, { after: MERGE });
+      expect(run.code, run.stdout).toBe(0);
+      const at = ["us-east-1", "us-west-2"].map((r) => run.stdout.indexOf(`staging/${r}: applied`));
+      expect(at[0]).toBeGreaterThanOrEqual(0);
+      expect(at[1]).toBeGreaterThan(at[0]!);
+      expect(comments(11)[0]!.body).toMatch(
+        /`us-east-1` \| ✅ applied[\s\S]*`us-west-2` \| ✅ applied/,
+      );
     });
 
     it(
       "refuses a tampered plan on the merge and applies nothing",
-      { timeout: 300_000 },
+      { timeout: 900_000 },
       async () => {
-        const bundle = join(temp, "artifacts", artifactName("staging", "us-east-1", HEAD2));
+        server.addPull(12, HEAD3);
+        const planned = await action("plan", only("us-east-1"), HEAD3, pullEvent(12, HEAD3));
+        expect(planned.code, planned.stdout).toBe(0);
+        const bundle = join(temp, "artifacts", artifactName("staging", "us-east-1", HEAD3));
         const plan = readFileSync(join(bundle, PLAN_FILE));
         plan[10] = plan[10]! ^ 0xff;
         writeFileSync(join(bundle, PLAN_FILE), plan);
-        server.issues.get(11)!.pull!.mergeCommitSha = MERGE;
-        const run = await action("apply", only("us-east-1"), MERGE, { after: MERGE });
+        server.issues.get(12)!.pull!.mergeCommitSha = MERGE2;
+        const run = await action("apply", only("us-east-1"), MERGE2, { after: MERGE2 });
         expect(run.code).toBe(1);
         expect(run.stdout).toMatch(
           /::error::us-east-1 refused: plan\.tfplan has sha256 [0-9a-f]{64}, not the/,
         );
-        expect(comments()[0]!.body).toContain("| `us-east-1` | ⛔ refused |");
+        expect(comments(12)[0]!.body).toContain("| `us-east-1` | ⛔ refused |");
       },
     );
 

@@ -39,15 +39,17 @@ function providerClasses() {
   return [...found].sort();
 }
 
-function time([args, env = {}]) {
+function time([args, env = {}, expected = 0]) {
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ["--import", rss, ...args], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, ...env },
+    maxBuffer: 1 << 28,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
+  if (result.status !== expected)
+    throw new Error(`${args.join(" ")} failed:\n${result.stderr.slice(0, 2000)}`);
   const kb = Number(/TANDEM_MAX_RSS_KB=(\d+)/.exec(result.stderr)?.[1] ?? 0);
   return { ms, mib: kb / 1024 };
 }
@@ -67,9 +69,18 @@ writeFileSync(
     .concat("\n"),
 );
 
+// A manifest at the size cap: the example padded with unknown keys, every one a problem.
+const bigDir = join(root, "node_modules/.cache/tandem/bench-big");
+mkdirSync(bigDir, { recursive: true });
+const example = readFileSync(join(root, "environments/staging.yaml"), "utf8");
+let big = example.replace(/^name: .*$/m, "name: big");
+for (let i = 0; big.length < 1024 * 1024 - 32; i++) big += `unknown${i}: 1\n`;
+writeFileSync(join(bigDir, "big.yaml"), big);
+
 const cases = {
   node: [["-e", ""]],
   validate: [[tandem, "validate"]],
+  "validate-1mib": [[tandem, "validate", join(bigDir, "big.yaml")], {}, 1],
   floor: [[floorFile]],
   synth: [[tandem, "synth"], { TANDEM_MODULE_CACHE: "off" }],
   cached: [[tandem, "synth"]],
@@ -90,13 +101,14 @@ const result = Object.fromEntries(
 console.log(
   `tandem benchmark: median of ${runs} runs; floor: cdktf and ${classes.length} provider classes`,
 );
-console.log("case      median ms   peak MiB   ratio");
+console.log("case          median ms   peak MiB   ratio");
 const row = (name, ratio, goal) =>
   console.log(
-    `${name.padEnd(9)} ${result[name].ms.toFixed(0).padStart(9)} ${result[name].mib.toFixed(0).padStart(10)}   ${ratio}${goal ? `  (goal ${goal})` : ""}`,
+    `${name.padEnd(13)} ${result[name].ms.toFixed(0).padStart(9)} ${result[name].mib.toFixed(0).padStart(10)}   ${ratio}${goal ? `  (goal ${goal})` : ""}`,
   );
 row("node", "1.00x node");
 row("validate", `${(result.validate.ms / result.node.ms).toFixed(2)}x node`);
+row("validate-1mib", `${(result["validate-1mib"].ms / result.node.ms).toFixed(2)}x node`);
 row("floor", "1.00x floor");
 row("synth", `${(result.synth.ms / result.floor.ms).toFixed(2)}x floor`, "<= 2x, <= 300 MiB");
 row("cached", `${(result.cached.ms / result.floor.ms).toFixed(2)}x floor`, "< 1x: no cdktf");

@@ -11,7 +11,7 @@ import { ManifestProblems } from "./errors.ts";
 import { loadEnvironments, type Environment } from "./manifest/index.ts";
 import { DOMAINS, type Domain, type Manifest } from "./manifest/schema.ts";
 import { readReleasedModule, type ModuleFiles } from "./modules/artifact.ts";
-import { buildModules } from "./modules/build.ts";
+import { buildModules, type BuiltModules } from "./modules/build.ts";
 
 export interface SynthesizedEnvironment {
   readonly name: string;
@@ -41,10 +41,21 @@ export async function synthesizeTree(
   manifestFiles: string[],
   label = "",
 ): Promise<SynthOutput> {
+  // Module sources are bundled by esbuild in its own process: started first, the bundle is
+  // built while the manifests are validated here.
+  const unwanted = new AbortController();
+  const modules = buildModules(root, { signal: unwanted.signal });
+  modules.catch(() => {}); // awaited below, or abandoned when a manifest is invalid
   const { environments, problems } = loadEnvironments(manifestFiles, { root });
+  if (problems.length > 0) unwanted.abort();
   if (problems.length > 0)
     throw new ManifestProblems(problems.map((p) => ({ ...p, file: `${label}${p.file}` })));
-  return synthesizeEnvironments(root, environments, everyManifest(root, environments));
+  return synthesizeEnvironments(
+    root,
+    environments,
+    everyManifest(root, environments),
+    await modules,
+  );
 }
 
 /**
@@ -61,12 +72,12 @@ export async function synthesizeAtRef(
   return (await synthesizeTree(root, manifestFiles, `${ref}:`)).environments;
 }
 
-async function synthesizeEnvironments(
+function synthesizeEnvironments(
   root: string,
   environments: Environment[],
-  accounts: Manifest[] = environments.map((e) => e.manifest),
-): Promise<SynthOutput> {
-  const { modules, toolchain } = await buildModules(root);
+  accounts: Manifest[],
+  { modules, toolchain }: BuiltModules,
+): SynthOutput {
   const resolve = moduleResolver(root, modules);
 
   const files = new Map<string, Uint8Array>();

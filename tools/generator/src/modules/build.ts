@@ -33,7 +33,9 @@ export interface BuiltModules {
 
 export interface BuildOptions {
   /** Where module sources come from (a seam for tests); loaded only on a cache miss. */
-  load?: (root: string) => Promise<ModuleSources>;
+  load?: (root: string, signal?: AbortSignal) => Promise<ModuleSources>;
+  /** Aborted when the output is no longer wanted (a manifest turned out invalid). */
+  signal?: AbortSignal;
   env?: Record<string, string | undefined>;
   /** Where entries are kept (tests); default node_modules/.cache/tandem/modules. */
   cacheDir?: string;
@@ -70,7 +72,8 @@ export async function buildModules(
     const toolchain = cached[DOMAINS[0]]!.toolchain;
     return { modules: mapDomains((d) => cached[d]!.files), toolchain, synthesized: [] };
   }
-  const sources = await (options.load ?? loadModuleSources)(root);
+  const sources = await (options.load ?? loadModuleSources)(root, options.signal);
+  options.signal?.throwIfAborted();
   const toolchain: Toolchain = {
     requiredVersion: sources.kit.REQUIRED_TERRAFORM_VERSION,
     awsProvider: sources.kit.AWS_PROVIDER,

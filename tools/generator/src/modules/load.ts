@@ -31,7 +31,10 @@ export interface ModuleSources {
  * older commit checked out elsewhere). One esbuild bundle of the tree's own sources, with the
  * libraries left to this installation, keeps the load to one import and tens of milliseconds.
  */
-export async function loadModuleSources(root: string): Promise<ModuleSources> {
+export async function loadModuleSources(
+  root: string,
+  signal?: AbortSignal,
+): Promise<ModuleSources> {
   const entry = [
     ...DOMAINS.map((d) => `export { default as ${d} } from "./modules/${d}/src/index.ts";`),
     `export * as kit from "@tandem/module-kit";`,
@@ -47,6 +50,7 @@ export async function loadModuleSources(root: string): Promise<ModuleSources> {
     alias: { "@tandem/module-kit": join(root, "tools/module-kit/src") },
     logLevel: "silent",
   });
+  signal?.throwIfAborted(); // not wanted any more: do not load cdktf for nothing
   const code = result.outputFiles[0]!.contents;
   // Written beside the installed packages so the bundle's bare imports resolve to them; named
   // by content so two trees in one process never share an ESM cache entry, and by process so a

@@ -32,6 +32,9 @@ import { dirname, join } from "node:path";
  */
 
 const JOURNAL = ".publish.json";
+const LOCK = ".publish.lock";
+/** How long a publish waits for another one (Nx runs `synth --env` targets in parallel). */
+const LOCK_WAIT_MS = 60_000;
 const GENERATION = /^\.(.+)\.([0-9a-z]+)-(\d+)-([0-9a-z]+)$/;
 
 /** Whether process `pid` is alive (a run that may still be writing). */
@@ -94,6 +97,15 @@ export function publishOutput(
   options: PublishOptions = {},
 ): void {
   mkdirSync(outDir, { recursive: true });
+  withLock(outDir, () => publishLocked(outDir, files, targets, options));
+}
+
+function publishLocked(
+  outDir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  targets: string[],
+  options: PublishOptions,
+): void {
   recover(outDir);
   const all = [...new Set([...targets, ...[...files.keys()].map((path) => path.split("/")[0]!)])];
   const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -206,6 +218,42 @@ function removeUnlinked(outDir: string): void {
     if (!pid || linked.has(name)) continue;
     if (pid === process.pid || !isAlive(pid))
       rmSync(join(outDir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `publish` holding `dist/.publish.lock`, so parallel synths (`nx run-many -t synth`
+ * runs one per environment) publish one after another and none loses what another carried;
+ * a lock whose process is gone is taken over.
+ */
+function withLock(outDir: string, publish: () => void): void {
+  const lock = join(outDir, LOCK);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(readFileSafe(lock));
+      if (holder > 0 && !isAlive(holder)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline)
+        throw new Error(`${lock} is held by process ${holder}; is another synth running?`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+  try {
+    publish();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }
 

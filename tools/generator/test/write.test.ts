@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { publishOutput, recover, writeNewFolder } from "../src/write.ts";
 
@@ -178,6 +179,46 @@ describe("publishOutput", () => {
     expect(reads).toBeGreaterThan(100);
     expect(bad).toBe(0);
   });
+});
+
+describe("parallel publishes", () => {
+  it("serialize, so an environment one carries is never lost to another (nx runs synth --env in parallel)", async () => {
+    const out = outputDir();
+    const script = join(outputDir(), "publish.mjs");
+    await build({
+      stdin: {
+        contents: `import { publishOutput } from ${JSON.stringify(join(import.meta.dirname, "../src/write.ts"))};
+          const [out, env, n] = process.argv.slice(2);
+          for (let i = 0; i < Number(n); i++) {
+            const files = new Map([[\`environments/\${env}/root/main.tf.json\`, new TextEncoder().encode(String(i))],
+              ["modules/dns/main.tf.json", new TextEncoder().encode(env)]]);
+            const others = ["a", "b", "c"].filter((e) => e !== env).map((e) => \`environments/\${e}\`);
+            publishOutput(out, files, ["modules", "environments"], { carry: others });
+          }`,
+        resolveDir: import.meta.dirname,
+        loader: "ts",
+      },
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      outfile: script,
+      logLevel: "silent",
+    });
+    const children = ["a", "b", "c"].map(
+      (env) =>
+        new Promise<number | null>((resolve) =>
+          spawn(process.execPath, [script, out, env, "15"], { stdio: "inherit" }).on(
+            "close",
+            resolve,
+          ),
+        ),
+    );
+    expect(await Promise.all(children)).toEqual([0, 0, 0]);
+    expect(readdirSync(join(out, "environments")).sort()).toEqual(["a", "b", "c"]);
+    for (const env of ["a", "b", "c"])
+      expect(readFileSync(join(out, "environments", env, "root/main.tf.json"), "utf8")).toBe("14");
+    expect(hidden(out)).toHaveLength(2);
+  }, 60_000);
 });
 
 describe("writeNewFolder", () => {

@@ -238,7 +238,9 @@ function withLock(outDir: string, publish: () => void): void {
       const holder = Number(readFileSafe(lock));
       if (holder > 0 && !isAlive(holder)) rmSync(lock, { force: true });
       else if (Date.now() > deadline)
-        throw new Error(`${lock} is held by process ${holder}; is another synth running?`);
+        throw new Error(`${lock} is held by process ${holder}; is another synth running?`, {
+          cause: error,
+        });
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
     }
   }

@@ -36,6 +36,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "regenerate (or --check) each module's README from the module",
     load: async () => (await import("./commands/docs.ts")).docsCommand,
   },
+  sandbox: {
+    summary: "an offline AWS (moto): apply and re-plan every root for real, or run the drill",
+    load: async () => (await import("./commands/sandbox.ts")).sandboxCommand,
+  },
+  drill: {
+    summary: "DR drill: switch an environment over to its secondary and back, measured",
+    load: async () => (await import("./commands/drill.ts")).drillCommand,
+  },
   workflows: {
     summary: "rewrite (or --check) the parts of .github/workflows/ that come from the manifests",
     load: async () => (await import("./commands/workflows.ts")).workflowsCommand,

@@ -83,6 +83,7 @@ describe.concurrent("the sandbox applies staging", () => {
         name,
         "--json",
       ]);
+      expect(result.stdout, `no report; stderr:\n${result.stderr}`).toMatch(/^\{/);
       const report = JSON.parse(result.stdout) as SandboxReport;
       const motoPid = (
         JSON.parse(readFileSync(join(sandboxDir(repoRoot, name), "moto.json"), "utf8")) as {

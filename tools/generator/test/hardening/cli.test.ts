@@ -1,8 +1,9 @@
 // Issue 13, classes 5 (nothing a manifest or an argument says becomes a workflow command or
 // drives the terminal), 8 (use from anywhere in the repository, odd folder names) and 9
 // (help on every subcommand, one usage-error format, no stray folders, exports that exist).
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -11,7 +12,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bareRepo, REPO, scratchRepo, tandem, tempDir } from "../e2e/scratch.ts";
 
@@ -127,12 +128,16 @@ describe("use from anywhere in the repository (class 8)", () => {
 
   it("builds and runs the CLI from a folder with spaces and non-ASCII characters", () => {
     const place = join(tempDir("tandem-bau "), "ordner mit ümlaut");
-    for (const part of ["tools/generator/build.mjs", "tools/generator/src", "tools/generator/bin"])
-      cpSync(join(REPO, part), join(place, part), { recursive: true });
-    cpSync(join(REPO, "tools/module-kit/src"), join(place, "tools/module-kit/src"), {
-      recursive: true,
+    // the repository's files as a checkout has them (the CLI bundles sources from several tools)
+    const listed = execFileSync("git", ["-C", REPO, "ls-files", "-co", "--exclude-standard"], {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
     });
-    writeFileSync(join(place, "package.json"), readFileSync(join(bareRepo(), "package.json")));
+    for (const path of listed.split("\n").filter(Boolean)) {
+      if (!existsSync(join(REPO, path))) continue; // deleted in the working tree
+      mkdirSync(dirname(join(place, path)), { recursive: true });
+      copyFileSync(join(REPO, path), join(place, path));
+    }
     symlinkSync(realpathSync(join(REPO, "node_modules")), join(place, "node_modules"));
     const build = spawnSync(process.execPath, [join(place, "tools/generator/build.mjs")], {
       encoding: "utf8",

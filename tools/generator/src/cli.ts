@@ -116,7 +116,7 @@ function report(name: string, error: unknown, io: CommandIo): number {
     return EXIT.usage;
   }
   if (error instanceof ManifestProblems) {
-    for (const problem of error.problems) io.stderr(`${formatProblem(problem)}\n`);
+    io.stderr(error.problems.map((problem) => `${formatProblem(problem)}\n`).join(""));
     io.stderr(`${error.problems.length} problem(s); nothing was written\n`);
     return EXIT.invalid;
   }

@@ -92,6 +92,9 @@ export function annotation(p: Problem): string {
   return `::error file=${property(p.file)},line=${p.line},col=${p.col}::${data(message)}`;
 }
 
+/** One write for many lines: a hostile file can have 100,000 problems. */
+const lines = (texts: string[]) => texts.map((text) => `${text}\n`).join("");
+
 function report(
   problems: Problem[],
   files: string[],
@@ -102,11 +105,11 @@ function report(
   if (format === "json") {
     io.stdout(`${JSON.stringify({ valid: problems.length === 0, problems }, null, 2)}\n`);
     // stdout is the JSON document; the runner reads workflow commands from stderr too.
-    if (annotate) for (const p of problems) io.stderr(`${annotation(p)}\n`);
+    if (annotate) io.stderr(lines(problems.map(annotation)));
     return;
   }
-  for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
-  if (annotate) for (const p of problems) io.stdout(`${annotation(p)}\n`);
+  io.stderr(lines(problems.map(formatProblem)));
+  if (annotate) io.stdout(lines(problems.map(annotation)));
   io.stdout(`${summary(problems, files)}\n`);
 }
 

@@ -3,7 +3,6 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import type {
   ModuleDefinition,
   renderReadme,
@@ -39,6 +38,8 @@ export async function loadModuleSources(
     ...DOMAINS.map((d) => `export { default as ${d} } from "./modules/${d}/src/index.ts";`),
     `export * as kit from "@tandem/module-kit";`,
   ].join("\n");
+  // esbuild is loaded only here: a synth answered by the module cache never needs it.
+  const { build } = await import("esbuild");
   const result = await build({
     stdin: { contents: entry, resolveDir: root, loader: "ts", sourcefile: "tandem-modules.ts" },
     bundle: true,

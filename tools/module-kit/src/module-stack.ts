@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App, TerraformStack, type TerraformElement } from "cdktf";
 import type { Node } from "constructs";
 
@@ -9,7 +11,8 @@ import type { Node } from "constructs";
  */
 export class ModuleStack extends TerraformStack {
   constructor(name: string) {
-    super(new App({ skipValidation: true, outdir: "unused" }), name);
+    // The App is only a scope: modules are read with toTerraform(), never synthesized to disk.
+    super(new App({ skipValidation: true, outdir: join(tmpdir(), "tandem-cdktf-app") }), name);
   }
 
   protected override allocateLogicalId(element: TerraformElement | Node): string {

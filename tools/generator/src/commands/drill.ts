@@ -44,8 +44,8 @@ export const drillCommand: Command = async (argv, io) => {
   if (!values.env) throw new UsageError(`--env is required\nusage: ${USAGE}`);
   const mode = parseMode(values.mode);
   const drill = await import("../../../drill/src/index.ts");
-  const environment = drill.loadDrillEnvironment(io.cwd, values.env);
-  const targets = await drill.drillTargets(io.cwd, environment);
+  const environment = drill.loadDrillEnvironment(io.root, values.env);
+  const targets = await drill.drillTargets(io.root, environment);
   if (mode === "failover" && targets.manifestMode !== "failover")
     throw new UsageError(
       `--mode failover accepts data loss; ${environment.file} schedules drill.mode: ${targets.manifestMode}, so only switchover runs here`,

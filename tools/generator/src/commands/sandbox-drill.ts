@@ -31,7 +31,7 @@ export const sandboxDrillCommand: Command = async (argv, io) => {
   const mode = parseMode(values.mode);
   const drill = await import("../../../drill/src/index.ts");
   const report = await drill.runSandboxDrill({
-    root: io.cwd,
+    root: io.root,
     env: values.env,
     ...(mode ? { mode } : {}),
     dryRun: values["dry-run"] ?? false,

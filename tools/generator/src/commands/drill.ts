@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCommandArgs } from "../args.ts";
-import { UsageError } from "../errors.ts";
+import { quote, UsageError } from "../errors.ts";
 import { EXIT, type Command, type CommandIo } from "../io.ts";
 
 const USAGE =
@@ -23,25 +23,27 @@ export function emitReport(
   return report.passed ? EXIT.ok : EXIT.invalid;
 }
 
-export function parseMode(mode: string | undefined): "switchover" | "failover" | undefined {
+export function parseMode(
+  mode: string | undefined,
+  usage = USAGE,
+): "switchover" | "failover" | undefined {
   if (mode === undefined || mode === "switchover" || mode === "failover") return mode;
-  throw new UsageError(`--mode must be switchover or failover, not ${mode}\nusage: ${USAGE}`);
+  throw new UsageError(`--mode must be switchover or failover, not ${quote(mode)}`, usage);
 }
+
+/** The options `tandem drill` and `tandem sandbox drill` share. */
+export const DRILL_OPTIONS = {
+  env: { type: "string" },
+  mode: { type: "string" },
+  "dry-run": { type: "boolean" },
+  json: { type: "boolean" },
+  summary: { type: "string" },
+} as const;
 
 /** A measured switchover of one environment on AWS and back, with rollback on any failure. */
 export const drillCommand: Command = async (argv, io) => {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      env: { type: "string" },
-      mode: { type: "string" },
-      "dry-run": { type: "boolean" },
-      json: { type: "boolean" },
-      summary: { type: "string" },
-    },
-    USAGE,
-  );
-  if (!values.env) throw new UsageError(`--env is required\nusage: ${USAGE}`);
+  const { values } = parseCommandArgs(argv, DRILL_OPTIONS, USAGE);
+  if (!values.env) throw new UsageError("--env is required", USAGE);
   const mode = parseMode(values.mode);
   const drill = await import("../../../drill/src/index.ts");
   const environment = drill.loadDrillEnvironment(io.root, values.env);
@@ -49,6 +51,7 @@ export const drillCommand: Command = async (argv, io) => {
   if (mode === "failover" && targets.manifestMode !== "failover")
     throw new UsageError(
       `--mode failover accepts data loss; ${environment.file} schedules drill.mode: ${targets.manifestMode}, so only switchover runs here`,
+      USAGE,
     );
   const report = await drill.runDrill(drill.awsWorld(io.env), targets, {
     mode: mode ?? targets.manifestMode,

@@ -1,7 +1,7 @@
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Command } from "../io.ts";
-import { emitReport, parseMode } from "./drill.ts";
+import { DRILL_OPTIONS, emitReport, parseMode } from "./drill.ts";
 
 const USAGE =
   "tandem sandbox drill --env <env> [--mode switchover|failover] [--dry-run] [--json] [--summary <file.md>] [--speed <n>]";
@@ -12,23 +12,13 @@ const USAGE =
  * `tandem sandbox drill` hands its arguments (after `drill`) to this command.
  */
 export const sandboxDrillCommand: Command = async (argv, io) => {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      env: { type: "string" },
-      mode: { type: "string" },
-      "dry-run": { type: "boolean" },
-      json: { type: "boolean" },
-      summary: { type: "string" },
-      speed: { type: "string" },
-    },
-    USAGE,
-  );
-  if (!values.env) throw new UsageError(`--env is required\nusage: ${USAGE}`);
+  const options = { ...DRILL_OPTIONS, speed: { type: "string" } } as const;
+  const { values } = parseCommandArgs(argv, options, USAGE);
+  if (!values.env) throw new UsageError("--env is required", USAGE);
   const speed = values.speed === undefined ? undefined : Number(values.speed);
   if (speed !== undefined && !(speed >= 1 && speed <= 1000))
-    throw new UsageError(`--speed must be a number from 1 to 1000\nusage: ${USAGE}`);
-  const mode = parseMode(values.mode);
+    throw new UsageError("--speed must be a number from 1 to 1000", USAGE);
+  const mode = parseMode(values.mode, USAGE);
   const drill = await import("../../../drill/src/index.ts");
   const report = await drill.runSandboxDrill({
     root: io.root,

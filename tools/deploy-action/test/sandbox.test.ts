@@ -185,11 +185,13 @@ describe.skipIf(reason !== undefined)(
     );
 
     function record(): void {
+      // Plans name files by absolute path (the handler's zip): fixtures name no machine's folders.
+      const anonymous = (text: string) => text.replaceAll(REPO_ROOT, "<repository>");
       for (const root of ["us-east-1", "us-west-2"]) {
         const bundle = join(temp, "artifacts", artifactName("staging", root, HEAD));
         writeFileSync(
           join(FIXTURES, `staging-${root}.json`),
-          readFileSync(join(bundle, PLAN_JSON)),
+          anonymous(readFileSync(join(bundle, PLAN_JSON), "utf8")),
         );
         const text = execFileSync("terraform", ["show", "-no-color", join(bundle, PLAN_FILE)], {
           cwd: prepared.roots.find((r) => r.name === root)!.dir,
@@ -197,7 +199,7 @@ describe.skipIf(reason !== undefined)(
           encoding: "utf8",
           maxBuffer: 256 * 1024 * 1024,
         });
-        writeFileSync(join(FIXTURES, `staging-${root}.txt`), text);
+        writeFileSync(join(FIXTURES, `staging-${root}.txt`), anonymous(text));
       }
     }
   },

@@ -2,7 +2,6 @@
  * Fixture repositories: dist/environments/<env>/ with three roots made of the built-in
  * `terraform_data` resource on a local backend, and a deployments.json like synth writes.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -19,24 +18,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "../src/deployments.ts";
 import type { Tool } from "../src/terraform.ts";
+import { findTool as findSandboxTool } from "../../sandbox/src/toolchain.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** The binary for a tool, or why it is missing (the caller skips with that message). */
 export function findTool(tool: Tool): { bin: string } | { missing: string } {
-  const bin =
-    tool === "tofu"
-      ? process.env.TANDEM_TOFU_BIN || join(REPO_ROOT, ".tools", "bin", "tofu")
-      : process.env.TANDEM_TERRAFORM_BIN || "terraform";
-  const probe = spawnSync(bin, ["version", "-json"], { encoding: "utf8", timeout: 20_000 });
-  if (probe.status !== 0)
-    return {
-      missing:
-        tool === "tofu"
-          ? `OpenTofu not found at ${bin} (set TANDEM_TOFU_BIN, or build it into .tools/bin)`
-          : `terraform not on PATH (${probe.error?.message ?? probe.stderr})`,
-    };
-  return { bin };
+  const found = findSandboxTool(tool, REPO_ROOT);
+  if (found) return { bin: found.bin };
+  return {
+    missing: `${tool} not found (PATH, TANDEM_${tool.toUpperCase()}_BIN or .tools/bin; bash tools/sandbox/build-tools.sh builds OpenTofu)`,
+  };
 }
 
 export interface RootSpec {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareSandbox, stopMoto, type PreparedSandbox } from "../../sandbox/src/index.ts";
-import { providerSource } from "../../sandbox/src/toolchain.ts";
+import { sandboxUnavailable } from "../../sandbox/src/toolchain.ts";
 import { artifactName, PLAN_FILE, PLAN_JSON } from "../src/artifacts.ts";
 import { parseMarker } from "../src/comment.ts";
 import { findTool, REPO_ROOT } from "./fixtures.ts";
@@ -31,15 +31,7 @@ const REGIONAL = only("us-east-1", "us-west-2");
 
 function skipReason(): string | undefined {
   const terraform = findTool("terraform");
-  if ("missing" in terraform) return terraform.missing;
-  if (!providerSource())
-    return "no AWS provider source (TANDEM_PROVIDER_MIRROR or a Terraform CLI config)";
-  try {
-    execFileSync(join(REPO_ROOT, ".venv/bin/python"), ["-c", "import moto"], { stdio: "ignore" });
-  } catch {
-    return "no moto in .venv (bash .ci/run installs it)";
-  }
-  return undefined;
+  return "missing" in terraform ? terraform.missing : sandboxUnavailable(REPO_ROOT);
 }
 
 const reason = skipReason();

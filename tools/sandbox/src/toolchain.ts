@@ -37,6 +37,22 @@ export function findTool(
   return { name, bin, version };
 }
 
+/**
+ * Why the sandbox cannot run end to end on this machine (no provider source, no moto in
+ * `.venv`), or undefined: tests that need it skip with this message.
+ */
+export function sandboxUnavailable(repoRoot: string): string | undefined {
+  if (!providerSource()) {
+    return "no AWS provider source (TANDEM_PROVIDER_MIRROR or a Terraform CLI config)";
+  }
+  try {
+    execFileSync(join(repoRoot, ".venv/bin/python"), ["-c", "import moto"], { stdio: "ignore" });
+  } catch {
+    return "no moto in .venv (bash .ci/run installs it)";
+  }
+  return undefined;
+}
+
 /** Like findTool, but a missing or too old tool is a clear error. */
 export function requireTool(name: ToolName, repoRoot: string): Tool {
   const tool = findTool(name, repoRoot);

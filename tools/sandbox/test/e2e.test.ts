@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../../generator/src/cli.ts";
 import { sandboxDir } from "../src/moto.ts";
-import { findTool, providerSource, type ToolName } from "../src/toolchain.ts";
+import { findTool, sandboxUnavailable, type ToolName } from "../src/toolchain.ts";
 import type { SandboxReport } from "../src/sandbox.ts";
 
 /**
@@ -16,16 +16,10 @@ const ENVIRONMENT = "staging";
 const TEN_MINUTES = 600_000;
 
 function skipReason(tool: ToolName): string | undefined {
-  if (!findTool(tool, repoRoot))
+  if (!findTool(tool, repoRoot)) {
     return `no ${tool} binary (PATH, TANDEM_${tool.toUpperCase()}_BIN or .tools/bin)`;
-  if (!providerSource())
-    return "no AWS provider source (TANDEM_PROVIDER_MIRROR or a Terraform CLI config)";
-  try {
-    execFileSync(join(repoRoot, ".venv/bin/python"), ["-c", "import moto"], { stdio: "ignore" });
-  } catch {
-    return "no moto in .venv (bash .ci/run installs it)";
   }
-  return undefined;
+  return sandboxUnavailable(repoRoot);
 }
 
 async function tandem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -106,7 +106,7 @@ export async function prepareSandbox(options: SandboxOptions): Promise<PreparedS
   for (const root of [bootstrap, ...roots]) writeOverride(root.dir, server.endpoint);
 
   const env = toolEnv(dir, server.endpoint);
-  const context = { tool, env, options, gaps: loadKnownGaps() };
+  const context = contextOf({ tool, env }, options);
   const bootstrapReport = await applyRoot(context, bootstrap, environment);
   if (bootstrapReport.unexpected.length > 0) {
     const [first] = bootstrapReport.unexpected;
@@ -150,7 +150,10 @@ interface Context {
   readonly gaps: KnownGap[];
 }
 
-const contextOf = (prepared: PreparedSandbox, options: SandboxOptions): Context => ({
+const contextOf = (
+  prepared: Pick<PreparedSandbox, "tool" | "env">,
+  options: SandboxOptions,
+): Context => ({
   tool: prepared.tool,
   env: prepared.env,
   options,
@@ -191,7 +194,11 @@ function startTree(tree: string, server: MotoServer): void {
 }
 
 /** The synthesized files under `tree/dist`, and `tree/modules` pointing at the releases. */
-function writeTree(repoRoot: string, tree: string, files: ReadonlyMap<string, Uint8Array>): void {
+export function writeTree(
+  repoRoot: string,
+  tree: string,
+  files: ReadonlyMap<string, Uint8Array>,
+): void {
   for (const [path, bytes] of files) {
     const file = join(tree, "dist", path);
     mkdirSync(dirname(file), { recursive: true });

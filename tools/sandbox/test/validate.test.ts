@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { environmentFiles, synthesizeTree } from "../src/generator.ts";
 import { runTool } from "../src/run.ts";
+import { writeTree } from "../src/sandbox.ts";
 import { cliConfig, findTool, providerSource } from "../src/toolchain.ts";
 
 /** `terraform validate` of every module and every root `tandem synth` writes, with the real provider. */
@@ -24,11 +25,7 @@ beforeAll(async () => {
   if (reason) return;
   tree = mkdtempSync(join(tmpdir(), "tandem-validate-"));
   const { files } = await synthesizeTree(repoRoot, environmentFiles(repoRoot));
-  for (const [path, bytes] of files) {
-    mkdirSync(dirname(join(tree, "dist", path)), { recursive: true });
-    writeFileSync(join(tree, "dist", path), bytes);
-  }
-  symlinkSync(join(repoRoot, "modules"), join(tree, "modules")); // released module sources
+  writeTree(repoRoot, tree, files);
   dirs = [...files.keys()].filter((p) => p.endsWith("/main.tf.json")).map((p) => dirname(p));
   const config = cliConfig(tree)!;
   env = {

@@ -5,7 +5,7 @@ const { readdirSync, readFileSync } = require("node:fs");
 const { basename, join } = require("node:path");
 const { parse } = require("yaml");
 
-const TANDEM = "node tools/generator/bin/tandem.mjs";
+const TANDEM = "node tools/cli/bin/tandem.mjs";
 
 /**
  * The module projects (folders under modules/) a manifest pins; all of them when it cannot be
@@ -36,8 +36,8 @@ const createNodes = [
           projects: {
             [`environments/${env}`]: {
               name: `env-${env}`,
-              tags: ["type:environment"],
-              implicitDependencies: ["generator", ...modulesOf(file, context.workspaceRoot)],
+              tags: ["layer:environment"],
+              implicitDependencies: ["cli", ...modulesOf(file, context.workspaceRoot)],
               targets: {
                 validate: { command: `${TANDEM} validate ${file}`, cache: true, inputs },
                 synth: {

@@ -1,6 +1,5 @@
 /** The manifest's RTO budget, as the generator's library computes it (never re-derived here). */
-import { formatProblem, loadEnvironment } from "../../generator/src/manifest/index.ts";
-import { rtoBudget } from "../../generator/src/manifest/rules.ts";
+import { formatProblem, loadEnvironment, rtoBudget } from "@tandem/generator";
 import type { BudgetView } from "./comment.ts";
 
 export function manifestBudget(

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "../src/deployments.ts";
 import type { Tool } from "../src/terraform.ts";
-import { findTool as findSandboxTool } from "../../sandbox/src/toolchain.ts";
+import { findTool as findSandboxTool } from "@tandem/sandbox";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 

@@ -10,8 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { prepareSandbox, stopMoto, type PreparedSandbox } from "../../sandbox/src/index.ts";
-import { sandboxUnavailable } from "../../sandbox/src/toolchain.ts";
+import {
+  prepareSandbox,
+  sandboxUnavailable,
+  stopMoto,
+  type PreparedSandbox,
+} from "@tandem/sandbox";
 import { artifactName, PLAN_FILE, PLAN_JSON } from "../src/artifacts.ts";
 import { parseMarker } from "../src/comment.ts";
 import { findTool, REPO_ROOT } from "./fixtures.ts";

@@ -18,20 +18,9 @@ import {
 } from "./aws.ts";
 import { HealthTracker, healthyByFraction, isSuccess } from "./health.ts";
 import { assess, type DrillReport, type Measured, type StepRecord } from "./report.ts";
-import type { DrillMode, DrillTargets, Role } from "./targets.ts";
+import type { DrillMode, DrillOptions, DrillTargets, Role } from "./targets.ts";
 import { Prober, TrafficClient, type Payment } from "./traffic.ts";
 import type { DrillWorld } from "./world.ts";
-
-export interface DrillOptions {
-  mode: DrillMode;
-  dryRun: boolean;
-  /** How often the drill polls AWS and the client pays while waiting; default 1 s and 2 s. */
-  pollMs?: number;
-  probeMs?: number;
-  canaries?: number;
-  /** Said in the report: where this ran (AWS, or the emulation and its clock). */
-  where?: string;
-}
 
 /** A step's failure: what went wrong, for the report and the rollback. */
 export class StepFailure extends Error {}

@@ -1,11 +1,12 @@
 export { realClock, fastClock, type Clock } from "./clock.ts";
-export { runDrill, type DrillOptions } from "./engine.ts";
+export { runDrill } from "./engine.ts";
 export { markdown, type DrillReport } from "./report.ts";
 export {
   drillTargets,
   loadDrillEnvironment,
   type DrillTargets,
   type DrillMode,
+  type DrillOptions,
 } from "./targets.ts";
 export { awsWorld, clientsFactory, type DrillWorld } from "./world.ts";
 export {

@@ -1,5 +1,4 @@
-import type { DrillOptions } from "./engine.ts";
-import type { DrillMode, DrillTargets } from "./targets.ts";
+import type { DrillMode, DrillOptions, DrillTargets } from "./targets.ts";
 
 export interface StepRecord {
   name: string;

@@ -10,7 +10,7 @@ import {
   rtoBudget,
   type RtoBudget,
   type Environment,
-} from "./generator.ts";
+} from "@tandem/generator";
 
 export type Role = "primary" | "secondary";
 export type DrillMode = "switchover" | "failover";
@@ -123,4 +123,15 @@ export async function drillTargets(root: string, environment: Environment): Prom
     healthCacheSeconds: compute.health?.cacheSeconds ?? 0,
     ...(auth ? { auth: { issuer: auth.issuer, audiences: [...auth.audiences] } } : {}),
   };
+}
+
+export interface DrillOptions {
+  mode: DrillMode;
+  dryRun: boolean;
+  /** How often the drill polls AWS and the client pays while waiting; default 1 s and 2 s. */
+  pollMs?: number;
+  probeMs?: number;
+  canaries?: number;
+  /** Said in the report: where this ran (AWS, or the emulation and its clock). */
+  where?: string;
 }

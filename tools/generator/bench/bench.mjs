@@ -16,7 +16,7 @@ import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 7);
-const tandem = join(root, "tools/generator/bin/tandem.mjs");
+const tandem = join(root, "tools/cli/bin/tandem.mjs");
 const rss = join(root, "tools/generator/bench/report-rss.mjs");
 
 /** `cdktf` and every `@cdktf/provider-aws/lib/<class>` the modules and the kit import. */

@@ -1,4 +1,15 @@
-import type { Problem } from "./manifest/index.ts";
+/** One located problem of a manifest. */
+export interface Problem {
+  /** The file as given (relative to the working directory). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+  /** Key path such as `networking.cidrs.us-west-2`; "" for the document itself. */
+  path: string;
+  message: string;
+}
 
 /**
  * A mistake in how a command was called: exit 2, never a stack trace. Printed as

@@ -16,5 +16,12 @@ export {
   type SandboxOptions,
   type SandboxReport,
 } from "./sandbox.ts";
-export { findTool, requireTool, TOOLS, type Tool, type ToolName } from "./toolchain.ts";
+export {
+  findTool,
+  requireTool,
+  sandboxUnavailable,
+  TOOLS,
+  type Tool,
+  type ToolName,
+} from "./toolchain.ts";
 export { loadKnownGaps, type KnownGap } from "./gaps.ts";

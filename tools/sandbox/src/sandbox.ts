@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { dirname, join } from "node:path";
 import { gapForError, gapForReplan, gapsUsedBy, loadKnownGaps, type KnownGap } from "./gaps.ts";
 import { emptyLog, plannedChanges, readEvent, type ShowJson, type UiLog } from "./events.ts";
-import { environmentFiles, synthesizeTree } from "./generator.ts";
+import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { DEFAULT_NAME, SandboxError, sandboxDir, startMoto, type MotoServer } from "./moto.ts";
 import { OVERRIDE_FILE, overrideFor } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";

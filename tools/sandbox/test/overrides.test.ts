@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { environmentFiles, synthesizeTree } from "../src/generator.ts";
+import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { overrideFor, serviceOf, SERVICES } from "../src/overrides.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");

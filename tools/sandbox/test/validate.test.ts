@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { environmentFiles, synthesizeTree } from "../src/generator.ts";
+import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { runTool } from "../src/run.ts";
 import { writeTree } from "../src/sandbox.ts";
 import { cliConfig, findTool, providerSource } from "../src/toolchain.ts";

@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { createHandler } from "../../../../modules/compute/src/handler/app.ts";
+import { createHandler } from "@tandem/compute/handler";
 import type { Clock } from "../clock.ts";
 import type { DrillTargets, Role } from "../targets.ts";
 import { serve, type Served } from "./http.ts";

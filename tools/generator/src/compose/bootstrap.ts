@@ -10,8 +10,8 @@ import { environmentFiles } from "../environments.ts";
 import { CompositionError, ManifestProblems } from "../errors.ts";
 import { loadEnvironments, type Environment } from "../manifest/index.ts";
 import type { Manifest } from "../manifest/schema.ts";
-import type { Toolchain } from "./deployments.ts";
-import { crossRegionNames } from "./names.ts";
+import type { Toolchain } from "../toolchain.ts";
+import { crossRegionNames, STATE_KEY_ALIAS } from "./names.ts";
 
 export interface BootstrapRoot {
   readonly account: string;
@@ -31,7 +31,6 @@ export const NONCURRENT_STATE_DAYS = 90;
 export const ABORT_MULTIPART_DAYS = 7;
 /** An apply of both regional roots and the global one can outlast the default hour. */
 export const APPLY_SESSION_SECONDS = 4 * 3600;
-export const STATE_KEY_ALIAS = "alias/tandem-tfstate";
 
 /**
  * What AWS's ReadOnlyAccess would let pull-request code read of the data itself (items, objects,

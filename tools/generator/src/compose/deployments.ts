@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { ProviderRequirement } from "@tandem/module-kit";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import { CompositionError } from "../errors.ts";
 import type { Environment } from "../manifest/index.ts";
@@ -12,8 +11,8 @@ import {
   type ModuleInputs,
   type Role,
 } from "./inputs.ts";
-import { STATE_KEY_ALIAS } from "./bootstrap.ts";
-import { crossRegionNames, type CrossRegionNames } from "./names.ts";
+import type { Toolchain } from "../toolchain.ts";
+import { crossRegionNames, STATE_KEY_ALIAS, type CrossRegionNames } from "./names.ts";
 
 /** Route 53's control plane and its health-check metrics live in us-east-1. */
 export const GLOBAL_REGION = "us-east-1";
@@ -36,11 +35,6 @@ export interface ResolvedModule {
   /** Module source relative to the root's folder (`dist/environments/<env>/<deployment>/`). */
   readonly source: string;
   readonly files: ModuleFiles;
-}
-
-export interface Toolchain {
-  readonly requiredVersion: string;
-  readonly awsProvider: ProviderRequirement;
 }
 
 export type ModuleResolver = (domain: Domain, version: string) => ResolvedModule;

@@ -26,3 +26,6 @@ export function crossRegionNames(manifest: Manifest) {
 }
 
 export type CrossRegionNames = ReturnType<typeof crossRegionNames>;
+
+/** The state buckets' KMS key: created by the bootstrap root, named by every S3 backend. */
+export const STATE_KEY_ALIAS = "alias/tandem-tfstate";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { printable } from "../errors.ts";
+import { printable, type Problem } from "../errors.ts";
 import { findings as issueFindings, friendlyError, type Finding } from "./issues.ts";
 import { Releases } from "./releases.ts";
 import {
@@ -17,7 +17,6 @@ import { githubRules } from "./github.ts";
 import { manifestSchema, type Domain, type Manifest } from "./schema.ts";
 import { locate, readSource, type Source } from "./source.ts";
 
-export { failoverBudget, type FailoverBudget } from "./rules.ts";
 export {
   AWS_REGIONS,
   DOMAINS,
@@ -27,17 +26,7 @@ export {
   type ManifestInput,
 } from "./schema.ts";
 
-export interface Problem {
-  /** The file as given (relative to the working directory). */
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  col: number;
-  /** Key path such as `networking.cidrs.us-west-2`; "" for the document itself. */
-  path: string;
-  message: string;
-}
+export type { Problem } from "../errors.ts";
 
 export interface Environment {
   file: string;

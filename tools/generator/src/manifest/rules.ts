@@ -186,10 +186,6 @@ export function rtoBudget(manifest: Pick<Manifest, "dns" | "database">): RtoBudg
   return { terms, trafficSeconds, databaseSeconds, total: trafficSeconds + beyond };
 }
 
-/** @deprecated The same figures as rtoBudget(), for callers written before it. */
-export const failoverBudget = rtoBudget;
-export type FailoverBudget = RtoBudget;
-
 export function rtoRule(data: Data): Finding[] {
   const objectives = valid(shape.objectives, data.objectives);
   const dns = valid(shape.dns, data.dns);

@@ -13,7 +13,7 @@ import {
   type YAMLError,
   type YAMLMap,
 } from "yaml";
-import { readRegularFile } from "../io.ts";
+import { readRegularFile } from "../files.ts";
 
 /** A manifest is a page of YAML; anything larger is not one. */
 export const MAX_BYTES = 1024 * 1024;

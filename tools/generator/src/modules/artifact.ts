@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { TerraformModuleJson } from "@tandem/module-kit";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
 import { CompositionError } from "../errors.ts";
-import { readRegularFile } from "../io.ts";
+import { readRegularFile } from "../files.ts";
 import type { Domain } from "../manifest/schema.ts";
 import type { ModuleSources } from "./load.ts";
 

@@ -12,17 +12,11 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AWS_PROVIDER } from "@tandem/module-kit";
 import { DOMAINS, type Domain } from "../manifest/schema.ts";
+import type { Toolchain } from "../toolchain.ts";
 import { ownedName, removeLeftovers } from "../write.ts";
 import { moduleFiles, parseModuleFiles, type ModuleFiles } from "./artifact.ts";
 import { installedPackages, loadModuleSources, type ModuleSources } from "./load.ts";
-
-/** What the composer needs of the kit besides the modules. */
-export interface Toolchain {
-  readonly requiredVersion: string;
-  readonly awsProvider: typeof AWS_PROVIDER;
-}
 
 export interface BuiltModules {
   readonly modules: Record<Domain, ModuleFiles>;

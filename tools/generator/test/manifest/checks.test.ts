@@ -12,7 +12,7 @@ import {
 import { Releases, resolveVersion } from "../../src/manifest/releases.ts";
 import { LOG_RETENTION_DAYS, logRetentionProblem } from "../../src/manifest/retention.ts";
 import { nearest } from "../../src/manifest/suggest.ts";
-import { releaseRoot } from "./roots.ts";
+import { releaseRoot } from "../../src/testing.ts";
 
 describe("CIDR blocks", () => {
   it("parse dotted quads with a prefix, rejecting leading zeros and out-of-range parts", () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadEnvironment } from "../../src/manifest/index.ts";
 import { rtoBudget } from "../../src/manifest/rules.ts";
 import { manifestSchema } from "../../src/manifest/schema.ts";
-import { REPO, releasedRoot, scratch } from "./roots.ts";
+import { REPO, releasedRoot, scratch } from "../../src/testing.ts";
 
 const STAGING = readFileSync(join(REPO, "environments/staging.yaml"), "utf8");
 const AUTH = 'auth: { issuer: "https://auth.acme-payments.com", audiences: [payments-api] }';

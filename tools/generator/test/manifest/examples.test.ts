@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadEnvironment, loadEnvironments } from "../../src/manifest/index.ts";
 import { rtoBudget } from "../../src/manifest/rules.ts";
-import { REPO, releasedRoot, scratch } from "./roots.ts";
+import { REPO, releasedRoot, scratch } from "../../src/testing.ts";
 
 const EXAMPLES = ["environments/dev.yaml", "environments/prod.yaml", "environments/staging.yaml"];
 

@@ -1,7 +1,10 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadEnvironment } from "../../src/manifest/index.ts";
-import { FIXTURES, releaseRoot } from "./roots.ts";
+import { join } from "node:path";
+import { releaseRoot } from "../../src/testing.ts";
+
+const FIXTURES = join(import.meta.dirname, "../fixtures/invalid");
 
 /**
  * Every bad manifest under fixtures/invalid/ and exactly the problems it must produce, as

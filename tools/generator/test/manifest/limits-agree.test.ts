@@ -7,7 +7,7 @@ import { cidrProblem } from "../../src/manifest/net.ts";
 import { manifestSchema, type Domain } from "../../src/manifest/schema.ts";
 import { moduleFiles } from "../../src/modules/artifact.ts";
 import { loadModuleSources } from "../../src/modules/load.ts";
-import { REPO } from "./roots.ts";
+import { REPO } from "../../src/testing.ts";
 
 const hasTerraform = spawnSync("terraform", ["version"], { stdio: "ignore" }).status === 0;
 const shape = manifestSchema.shape;

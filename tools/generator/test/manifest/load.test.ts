@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadEnvironment, type Problem } from "../../src/manifest/index.ts";
-import { REPO, releasedRoot, scratch } from "./roots.ts";
+import { REPO, releasedRoot, scratch } from "../../src/testing.ts";
 
 const STAGING = readFileSync(join(REPO, "environments/staging.yaml"), "utf8");
 const root = releasedRoot();

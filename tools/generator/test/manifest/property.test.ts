@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseDocument, visit } from "yaml";
 import { loadEnvironment } from "../../src/manifest/index.ts";
-import { REPO, releaseRoot, scratch } from "./roots.ts";
+import { REPO, releaseRoot, scratch } from "../../src/testing.ts";
 
 const NAMES = ["dev", "staging", "prod"] as const;
 const EXAMPLES = Object.fromEntries(

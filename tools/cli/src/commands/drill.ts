@@ -1,0 +1,61 @@
+import { appendFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseCommandArgs } from "../args.ts";
+import { quote, UsageError } from "@tandem/generator";
+import { EXIT, type Command, type CommandIo } from "../command.ts";
+
+const USAGE =
+  "tandem drill --env <env> [--mode switchover|failover] [--dry-run] [--json] [--summary <file.md>]";
+
+export interface DrillReportLike {
+  passed: boolean;
+}
+
+/** Prints the report (JSON or Markdown), appends the Markdown to --summary, and gives the exit code. */
+export function emitReport(
+  report: DrillReportLike,
+  markdownText: string,
+  values: { json?: boolean; summary?: string },
+  io: CommandIo,
+): number {
+  io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : markdownText);
+  if (values.summary) appendFileSync(resolve(io.cwd, values.summary), `${markdownText}\n`);
+  return report.passed ? EXIT.ok : EXIT.invalid;
+}
+
+export function parseMode(
+  mode: string | undefined,
+  usage = USAGE,
+): "switchover" | "failover" | undefined {
+  if (mode === undefined || mode === "switchover" || mode === "failover") return mode;
+  throw new UsageError(`--mode must be switchover or failover, not ${quote(mode)}`, usage);
+}
+
+/** The options `tandem drill` and `tandem sandbox drill` share. */
+export const DRILL_OPTIONS = {
+  env: { type: "string" },
+  mode: { type: "string" },
+  "dry-run": { type: "boolean" },
+  json: { type: "boolean" },
+  summary: { type: "string" },
+} as const;
+
+/** A measured switchover of one environment on AWS and back, with rollback on any failure. */
+export const drillCommand: Command = async (argv, io) => {
+  const { values } = parseCommandArgs(argv, DRILL_OPTIONS, USAGE);
+  if (!values.env) throw new UsageError("--env is required", USAGE);
+  const mode = parseMode(values.mode);
+  const drill = await import("@tandem/drill");
+  const environment = drill.loadDrillEnvironment(io.root, values.env);
+  const targets = await drill.drillTargets(io.root, environment);
+  if (mode === "failover" && targets.manifestMode !== "failover")
+    throw new UsageError(
+      `--mode failover accepts data loss; ${environment.file} schedules drill.mode: ${targets.manifestMode}, so only switchover runs here`,
+      USAGE,
+    );
+  const report = await drill.runDrill(drill.awsWorld(io.env), targets, {
+    mode: mode ?? targets.manifestMode,
+    dryRun: values["dry-run"] ?? false,
+  });
+  return emitReport(report, drill.markdown(report), values, io);
+};

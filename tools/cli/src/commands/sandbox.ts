@@ -1,0 +1,136 @@
+import { parseCommandArgs } from "../args.ts";
+import { printable, quote, UsageError } from "@tandem/generator";
+import { EXIT, type Command, type CommandContext } from "../command.ts";
+
+const USAGE = "tandem sandbox up|down|status|apply|plan|drill [options]";
+const APPLY_USAGE =
+  "tandem sandbox apply|plan --env <env> [--tool terraform|tofu] [--name <sandbox>] [--timeout <seconds>] [--json]";
+const HELP = `An offline AWS for the DR stack: moto's server on 127.0.0.1 (with the extensions in
+tools/sandbox/moto), each root applied for real with its S3 backend on the emulator.
+  up / down / status   start, stop (by its pid) or show the emulator
+  apply                synthesize, apply bootstrap, then every root in order, then re-plan
+  plan                 a fresh plan of every root of an applied sandbox
+  drill                the DR drill on the emulation (see tandem sandbox drill --help)
+Exit 0 only when nothing unexpected happened; known gaps are in tools/sandbox/known-gaps.json.`;
+
+/** `tandem sandbox`: hands each subcommand to the sandbox library, loaded only when run. */
+export const sandboxCommand: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  if (sub === "drill") return (await import("./sandbox-drill.ts")).sandboxDrillCommand(rest, io);
+  if (sub === "up" || sub === "down" || sub === "status") return emulator(sub, rest, io);
+  if (sub === "apply" || sub === "plan") return roots(sub, rest, io);
+  parseCommandArgs(sub === undefined ? [] : [sub, ...rest], {}, USAGE, { help: HELP });
+  throw new UsageError(
+    sub === undefined ? "a subcommand is required" : `unknown subcommand ${quote(sub)}`,
+    USAGE,
+  );
+};
+
+async function emulator(sub: "up" | "down" | "status", argv: string[], io: CommandContext) {
+  const usage = `tandem sandbox ${sub} [--name <sandbox>] [--json]`;
+  const { values } = parseCommandArgs(
+    argv,
+    { name: { type: "string" }, json: { type: "boolean" } },
+    usage,
+  );
+  const sandbox = await import("@tandem/sandbox");
+  const name = values.name ?? sandbox.DEFAULT_NAME;
+  return guarded(io, async () => {
+    if (sub === "down") {
+      const stopped = await sandbox.stopMoto(io.root, name);
+      io.stdout(stopped ? `sandbox ${name}: stopped\n` : `sandbox ${name}: not running\n`);
+      return EXIT.ok;
+    }
+    const server =
+      sub === "up"
+        ? await sandbox.startMoto(io.root, { name })
+        : await sandbox.motoStatus(io.root, name);
+    if (values.json)
+      io.stdout(`${JSON.stringify({ name, running: !!server, ...server }, null, 2)}\n`);
+    else if (server)
+      io.stdout(
+        `sandbox ${name}: moto on ${server.endpoint} (pid ${server.pid}, account ${server.account})\n`,
+      );
+    else io.stdout(`sandbox ${name}: not running\n`);
+    return sub === "status" && !server ? EXIT.invalid : EXIT.ok;
+  });
+}
+
+async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      env: { type: "string" },
+      tool: { type: "string" },
+      name: { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+    },
+    APPLY_USAGE,
+    { help: HELP },
+  );
+  if (!values.env) throw new UsageError("--env is required", APPLY_USAGE);
+  const tool = values.tool ?? "terraform";
+  if (tool !== "terraform" && tool !== "tofu") {
+    throw new UsageError(`--tool must be terraform or tofu, not ${quote(tool)}`, APPLY_USAGE);
+  }
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+    throw new UsageError("--timeout must be a whole number of seconds", APPLY_USAGE);
+  }
+  const sandbox = await import("@tandem/sandbox");
+  const run = sub === "apply" ? sandbox.sandboxApply : sandbox.sandboxPlan;
+  return guarded(io, async () => {
+    const report = await run({
+      repoRoot: io.root,
+      environment: values.env!,
+      tool,
+      ...(values.name ? { name: values.name } : {}),
+      ...(timeout ? { rootTimeoutSeconds: timeout } : {}),
+      // With --json, stdout carries the report alone.
+      progress: (line) => (values.json ? io.stderr : io.stdout)(`${printable(line)}\n`),
+    });
+    io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+    return report.ok ? EXIT.ok : EXIT.invalid;
+  });
+}
+
+type Report = Awaited<ReturnType<typeof import("@tandem/sandbox").sandboxApply>>;
+
+/** A short table per root: what was planned and created, what went wrong, what re-plans. */
+export function renderReport(report: Report): string {
+  const lines = [
+    `\n${report.environment} on the sandbox with ${report.tool} ${report.toolVersion} (${report.seconds} s)`,
+  ];
+  for (const root of report.roots) {
+    const timing = Object.entries(root.seconds)
+      .map(([step, seconds]) => `${step} ${seconds} s`)
+      .join(", ");
+    lines.push(
+      `  ${root.name.padEnd(10)} planned ${String(root.planned).padStart(3)}  created ${String(root.created).padStart(3)}  ` +
+        `unexpected ${root.unexpected.length}  re-plan ${root.replan.length}  (${timing})`,
+    );
+    for (const u of root.unexpected)
+      lines.push(`    ! ${printable(u.address)}: ${printable(u.error)}`);
+    for (const r of root.replan) {
+      lines.push(
+        `    ~ ${printable(r.address)} ${r.action} ${r.attributes.join(", ")}${r.gap ? ` [gap ${r.gap}]` : ""}`,
+      );
+    }
+    if (root.gaps.length > 0) lines.push(`    gaps: ${root.gaps.join(", ")}`);
+  }
+  lines.push(report.ok ? "ok: nothing unexpected" : "FAILED: see the unexpected lines above");
+  return `${lines.join("\n")}\n`;
+}
+
+/** A sandbox failure (no tool, moto would not start, another account) is one line, exit 1. */
+async function guarded(io: CommandContext, action: () => Promise<number>): Promise<number> {
+  const { SandboxError } = await import("@tandem/sandbox");
+  try {
+    return await action();
+  } catch (error) {
+    if (!(error instanceof SandboxError)) throw error;
+    io.stderr(`tandem sandbox: ${printable(error.message)}\n`);
+    return EXIT.invalid;
+  }
+}

@@ -11,31 +11,42 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 
 /*
- * Output that a reader sees whole or not at all.
+ * Output that a reader sees whole or not at all, and never a mix of two runs.
  *
- * Each top-level output folder (`dist/modules`, `dist/environments`, and whatever else synthesis
- * returns) is a symbolic link to a generation folder beside it, `dist/.<target>.<id>`. A synth
- * writes new generations completely, then replaces each link with rename(2), which is atomic:
- * a reader of `dist/environments/<env>/<root>` finds the old root or the new one, never a
- * half-written folder or none. The generation folders sit directly in `dist/`, so a root is at
- * the same depth below the repository as `dist/environments/<env>/<root>` and its relative
- * module sources (`../../../../modules/<domain>/releases/<v>`) resolve from the real path too.
- * Anything else in `dist/` (the sandbox's state) is never touched.
+ * A synth writes the whole output as a new generation, `dist/.gen-<id>/dist/` (modules/,
+ * environments/, bootstrap/), then points the one link `dist/current` at it with rename(2),
+ * which is atomic. `dist/modules`, `dist/environments` and `dist/bootstrap` are fixed links
+ * through it (`modules -> current/modules`), made once and never swapped, so every reader path
+ * resolves through `current` and finds one generation: the old one or the new one.
  *
- * The links are replaced one after another, so a journal (`dist/.publish.json`, naming every new
- * generation) is written before the first: a run killed between two renames is completed by the
- * next run, which finds the journal, so a mix of old and new never outlives the killed process.
- * Generations and staging folders of killed runs are removed by the next run.
+ * A generation is shaped like the repository, with `dist/.gen-<id>/modules` linking to the
+ * repository's modules/: a root's real folder is `.gen-<id>/dist/environments/<env>/<root>`,
+ * so its relative module sources resolve in the same generation (`../../../modules/<domain>`)
+ * and in the repository (`../../../../modules/<domain>/releases/<v>`), also for Terraform,
+ * whose working directory is the real folder. Anything else in `dist/` (the sandbox's state)
+ * is never touched.
+ *
+ * Every publish holds `dist/.publish.lock`, so the generations and temporary links of a killed
+ * run are the next run's to remove: a kill at any point leaves `current` on the old generation
+ * or the new one.
  */
 
-const JOURNAL = ".publish.json";
+const CURRENT = "current";
 const LOCK = ".publish.lock";
+const GENERATION_PREFIX = ".gen-";
+const LINK_PREFIX = ".link-";
+/** Where a generation's roots find the repository's modules/ (released module sources). */
+const REPOSITORY_MODULES = "../../modules";
 /** How long a publish waits for another one (Nx runs `synth --env` targets in parallel). */
 const LOCK_WAIT_MS = 60_000;
-const GENERATION = /^\.(.+)\.([0-9a-z]+)-(\d+)-([0-9a-z]+)$/;
+/**
+ * What the previous layout left (a link per output folder to `.<target>.<id>`, a journal, and
+ * folders moved aside): adopted and removed by the first publish in this layout.
+ */
+const PREVIOUS_LAYOUT = /^\.(?:publish\.json(?:\.\d+)?|[^.]+\.(?:legacy-|[0-9a-z]+-\d+-)[^/]*)$/;
 
 /** Whether process `pid` is alive (a run that may still be writing). */
 export function isAlive(pid: number): boolean {
@@ -70,25 +81,23 @@ export function removeLeftovers(dir: string, prefix: string): void {
   }
 }
 
-interface Journal {
-  pid: number;
-  /** target -> generation folder name */
-  links: Record<string, string>;
-}
-
 export interface PublishOptions {
   /**
    * Paths below `outDir` (such as `environments/staging`) to carry over from the current
    * output into the new generation when the new files do not cover them (`synth --env`).
    */
   carry?: string[];
-  /** The files are the whole output: links to targets no longer produced are removed. */
+  /**
+   * The files are the whole output: folders of the current output they do not fall in are
+   * dropped. Without it, such folders are carried over whole.
+   */
   complete?: boolean;
 }
 
 /**
- * Publishes `files` (paths relative to `outDir`) as the new output: each top-level folder they
- * fall in (and each of `targets`, even when empty) becomes a new generation, swapped in by link.
+ * Publishes `files` (paths relative to `outDir`) as the new output: one generation holding the
+ * top-level folders they fall in (and each of `targets`, even when empty), swapped in by one
+ * rename of `dist/current`.
  */
 export function publishOutput(
   outDir: string,
@@ -106,66 +115,125 @@ function publishLocked(
   targets: string[],
   options: PublishOptions,
 ): void {
-  recover(outDir);
-  const all = [...new Set([...targets, ...[...files.keys()].map((path) => path.split("/")[0]!)])];
-  const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const links: Record<string, string> = {};
+  const names = [...new Set([...targets, ...[...files.keys()].map((path) => path.split("/")[0]!)])];
+  adoptPreviousLayout(outDir, names);
+  const kept = options.complete ? [] : currentFolders(outDir).filter((n) => !names.includes(n));
+  const carry = [...(options.carry ?? []), ...kept];
+  const generation = writeGeneration(outDir, files, names, carry, join(outDir, CURRENT));
+  for (const name of readdirSync(join(outDir, generation, "dist")))
+    linkThroughCurrent(outDir, name);
+  replaceWithLink(outDir, CURRENT, `${generation}/dist`);
+  removeUnused(outDir);
+}
+
+/**
+ * Writes a new generation: the `names` folders, the `carry` paths copied from `source`, then
+ * `files`. Returns its name; on failure nothing of it is left.
+ */
+function writeGeneration(
+  outDir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  names: string[],
+  carry: string[],
+  source: string,
+): string {
+  const generation = `${GENERATION_PREFIX}${Date.now().toString(36)}-${randomId()}`;
+  const tree = join(outDir, generation, "dist");
   try {
-    for (const target of all) {
-      const generation = `.${target}.${id}`;
-      links[target] = generation;
-      mkdirSync(join(outDir, generation));
-      for (const path of options.carry ?? []) {
-        const [head, ...rest] = path.split("/");
-        if (head === target && rest.length > 0)
-          carryOver(outDir, target, rest.join("/"), generation);
-      }
-    }
+    mkdirSync(tree, { recursive: true });
+    for (const name of names) mkdirSync(join(tree, name), { recursive: true });
+    symlinkSync(REPOSITORY_MODULES, join(outDir, generation, "modules"), "dir");
+    for (const path of carry) copyWithoutCaches(join(source, path), join(tree, path));
     for (const [path, bytes] of files) {
-      const [target, ...rest] = path.split("/");
-      const file = join(outDir, links[target!]!, ...rest);
+      const file = join(tree, path);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, bytes);
     }
   } catch (error) {
-    for (const generation of Object.values(links))
-      rmSync(join(outDir, generation), { recursive: true, force: true });
+    rmSync(join(outDir, generation), { recursive: true, force: true });
     throw error;
   }
-  const retired = options.complete ? managedTargets(outDir).filter((t) => !all.includes(t)) : [];
-  writeJournal(outDir, { pid: process.pid, links });
-  swap(outDir, links);
-  for (const target of retired) rmSync(join(outDir, target), { force: true });
-  rmSync(join(outDir, JOURNAL), { force: true });
-  removeUnlinked(outDir);
+  return generation;
 }
 
-/** Copies `target/sub` of the current output into `generation`, without Terraform's caches. */
-function carryOver(outDir: string, target: string, sub: string, generation: string): void {
-  const from = join(outDir, target, sub);
+/** Copies the folder `from` (if it exists) to `to`, without Terraform's caches. */
+function copyWithoutCaches(from: string, to: string): void {
   if (!existsSync(from)) return;
-  cpSync(from, join(outDir, generation, sub), {
+  cpSync(from, to, {
     recursive: true,
-    filter: (source) => !source.split("/").includes(".terraform"),
+    filter: (path) => !relative(from, path).split(sep).includes(".terraform"),
   });
 }
 
-function writeJournal(outDir: string, journal: Journal): void {
-  const temporary = join(outDir, `${JOURNAL}.${process.pid}`);
-  writeFileSync(temporary, JSON.stringify(journal));
-  renameSync(temporary, join(outDir, JOURNAL));
+/**
+ * Takes over an output of the previous layout (a link per folder to `.<folder>.<id>`, or an
+ * older plain folder): copied into a generation that `current` points at before any of those
+ * names becomes a fixed link, so switching them one by one changes nothing a reader sees. A
+ * run killed part-way is finished by the next.
+ */
+function adoptPreviousLayout(outDir: string, names: string[]): void {
+  const previous = readdirSync(outDir).filter((name) => isPreviousOutput(outDir, name, names));
+  if (previous.length === 0) return;
+  if (readLink(join(outDir, CURRENT)) === undefined) {
+    const generation = writeGeneration(outDir, new Map(), [], previous, outDir);
+    replaceWithLink(outDir, CURRENT, `${generation}/dist`);
+  }
+  for (const name of previous) linkThroughCurrent(outDir, name);
 }
 
-/** Points each target at its generation; a folder left by an older tandem is moved aside once. */
-function swap(outDir: string, links: Record<string, string>): void {
-  for (const [target, generation] of Object.entries(links)) {
-    const current = join(outDir, target);
-    if (!existsSync(join(outDir, generation))) continue; // recovered: already removed
-    if (isRealFolder(current)) renameSync(current, join(outDir, ownedName(`.${target}.legacy-`)));
-    const link = join(outDir, `${generation}.link`);
-    rmSync(link, { force: true });
-    symlinkSync(generation, link, "dir");
-    renameSync(link, current);
+function isPreviousOutput(outDir: string, name: string, names: string[]): boolean {
+  const path = join(outDir, name);
+  return PREVIOUS_LAYOUT.test(readLink(path) ?? "") || (names.includes(name) && isRealFolder(path));
+}
+
+/** Makes `dist/<name>` the fixed link `current/<name>`; a plain folder there is moved aside. */
+function linkThroughCurrent(outDir: string, name: string): void {
+  const path = join(outDir, name);
+  if (readLink(path) === `${CURRENT}/${name}`) return;
+  if (isRealFolder(path)) renameSync(path, join(outDir, `${GENERATION_PREFIX}aside-${randomId()}`));
+  replaceWithLink(outDir, name, `${CURRENT}/${name}`);
+}
+
+/** Points `dist/<name>` at `target` in one rename, whatever link or file was there. */
+function replaceWithLink(outDir: string, name: string, target: string): void {
+  const link = join(outDir, `${LINK_PREFIX}${randomId()}`);
+  symlinkSync(target, link, "dir");
+  renameSync(link, join(outDir, name));
+}
+
+/** The top-level folders of the current generation. */
+function currentFolders(outDir: string): string[] {
+  try {
+    return readdirSync(join(outDir, CURRENT));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes every generation but the current one (replaced ones, those of killed runs, folders
+ * moved aside), temporary links, fixed links to folders the current generation does not have,
+ * and what the previous layout left. Run holding the lock: nobody else is writing.
+ */
+function removeUnused(outDir: string): void {
+  const current = readLink(join(outDir, CURRENT))?.split("/")[0];
+  const folders = new Set(currentFolders(outDir));
+  for (const name of readdirSync(outDir)) {
+    const unused =
+      (name.startsWith(GENERATION_PREFIX) && name !== current) ||
+      name.startsWith(LINK_PREFIX) ||
+      PREVIOUS_LAYOUT.test(name) ||
+      (readLink(join(outDir, name)) === `${CURRENT}/${name}` && !folders.has(name));
+    // rm removes a link itself, never what it points at (a generation's modules/ link)
+    if (unused) rmSync(join(outDir, name), { recursive: true, force: true });
+  }
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -177,49 +245,7 @@ function isRealFolder(path: string): boolean {
   }
 }
 
-/** Completes a publish whose process died between two renames (run before every publish). */
-export function recover(outDir: string): void {
-  const file = join(outDir, JOURNAL);
-  let journal: Journal;
-  try {
-    journal = JSON.parse(readFileSync(file, "utf8")) as Journal;
-  } catch {
-    return;
-  }
-  if (isAlive(journal.pid) && journal.pid !== process.pid) return;
-  swap(outDir, journal.links);
-  rmSync(file, { force: true });
-}
-
-/** Targets that are links this module made (`<target>` -> `.<target>.<id>`). */
-function managedTargets(outDir: string): string[] {
-  return readdirSync(outDir).filter((name) => linkTarget(join(outDir, name)) !== undefined);
-}
-
-function linkTarget(path: string): string | undefined {
-  try {
-    const target = readlinkSync(path);
-    return GENERATION.test(target) ? target : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Removes generations no link points at (replaced ones, and those of killed runs), folders
- * moved aside from older tandems, and stale journals; never one a live run is still writing.
- */
-function removeUnlinked(outDir: string): void {
-  const linked = new Set(managedTargets(outDir).map((t) => linkTarget(join(outDir, t))));
-  for (const name of readdirSync(outDir)) {
-    const match = GENERATION.exec(name.replace(/\.link$/, ""));
-    const legacy = /^\.(.+)\.legacy-(\d+)-/.exec(name);
-    const pid = Number(match?.[3] ?? legacy?.[2] ?? /^\.publish\.json\.(\d+)$/.exec(name)?.[1]);
-    if (!pid || linked.has(name)) continue;
-    if (pid === process.pid || !isAlive(pid))
-      rmSync(join(outDir, name), { recursive: true, force: true });
-  }
-}
+const randomId = () => Math.random().toString(36).slice(2, 10);
 
 /**
  * Runs `publish` holding `dist/.publish.lock`, so parallel synths (`nx run-many -t synth`

@@ -6,15 +6,17 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { publishOutput, recover, writeNewFolder } from "../src/write.ts";
+import { publishOutput, writeNewFolder } from "../src/write.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const made: string[] = [];
@@ -56,23 +58,36 @@ describe("publishOutput", () => {
     publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
     expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns 2");
     expect(readdirSync(join(out, "environments"))).toEqual(["dev"]);
-    // one generation per target is left, the previous ones are gone
-    expect(hidden(out).sort()).toEqual([
-      expect.stringMatching(/^\.environments\./),
-      expect.stringMatching(/^\.modules\./),
-    ]);
+    // one generation is left, the previous one is gone; every folder is a link through current
+    expect(hidden(out)).toEqual([expect.stringMatching(/^\.gen-/)]);
+    expect(
+      readdirSync(out)
+        .filter((name) => !name.startsWith("."))
+        .sort(),
+    ).toEqual(["current", "environments", "modules"]);
+    expect(readlinkSync(join(out, "modules"))).toBe("current/modules");
   });
 
-  it("keeps a root at the depth its relative module sources need, and never touches dist/sandbox", () => {
-    const out = outputDir();
-    mkdirSync(join(out, "sandbox"));
+  it("resolves a root's module sources in its own generation and in the repository, and never touches dist/sandbox", () => {
+    const repo = outputDir();
+    const out = join(repo, "dist");
+    mkdirSync(join(repo, "modules/dns/releases/1.0.0"), { recursive: true });
+    writeFileSync(join(repo, "modules/dns/releases/1.0.0/main.tf.json"), "released");
+    mkdirSync(join(out, "sandbox"), { recursive: true });
     writeFileSync(join(out, "sandbox/moto.pid"), "123");
     publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
     publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
+    // Terraform's working directory is the root's real folder: its sources resolve from there.
     const real = realpathSync(join(out, "environments/dev/global"));
-    // ../../../../ from dist/environments/<env>/<root> is the repository (the parent of dist/)
-    expect(relative(join(real, "../../../.."), out)).toBe(relative(join(out, ".."), out));
+    expect(readFileSync(`${real}/../../../modules/dns/main.tf.json`, "utf8")).toBe("dns 2");
+    expect(
+      readFileSync(`${real}/../../../../modules/dns/releases/1.0.0/main.tf.json`, "utf8"),
+    ).toBe("released");
     expect(readFileSync(join(out, "sandbox/moto.pid"), "utf8")).toBe("123");
+    // removing a replaced generation removed its link to the repository's modules, not them
+    expect(readFileSync(join(repo, "modules/dns/releases/1.0.0/main.tf.json"), "utf8")).toBe(
+      "released",
+    );
   });
 
   it("with carry, keeps the environments it did not synthesize and drops the ones not named", () => {
@@ -94,7 +109,7 @@ describe("publishOutput", () => {
     expect(lstatSync(join(out, "modules")).isSymbolicLink()).toBe(true);
     expect(readdirSync(join(out, "modules"))).toEqual(["dns"]);
     expect(readdirSync(join(out, "environments"))).toEqual(["dev"]);
-    expect(hidden(out)).toHaveLength(2);
+    expect(hidden(out)).toHaveLength(1);
   });
 
   it("leaves the previous output intact when writing fails part-way", () => {
@@ -106,43 +121,31 @@ describe("publishOutput", () => {
     });
     expect(() => publishOutput(out, broken, ["modules", "environments"])).toThrow();
     expect(readFileSync(join(out, "environments/dev/global/main.tf.json"), "utf8")).toBe("dev 1");
-    expect(hidden(out)).toHaveLength(2);
+    expect(hidden(out)).toHaveLength(1);
   });
 
-  it("completes a publish killed between two renames, and removes what killed runs left", () => {
+  it("takes over the output of the previous layout (a link per folder) and removes what it left", () => {
     const out = outputDir();
-    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
-    // A killed run: its new modules generation is linked, environments not yet; a journal names both.
     const pid = deadPid();
-    const id = `zz-${pid}-abc`;
-    for (const [target, text] of [
-      ["modules", "dns killed"],
-      ["environments", "dev killed"],
+    for (const [target, file, text] of [
+      ["modules", "dns/main.tf.json", "dns old"],
+      ["environments", "prod/global/main.tf.json", "prod old"],
     ] as const) {
-      const file = target === "modules" ? "dns/main.tf.json" : "dev/global/main.tf.json";
-      mkdirSync(join(out, `.${target}.${id}`, file, ".."), { recursive: true });
-      writeFileSync(join(out, `.${target}.${id}`, file), text);
+      const generation = `.${target}.zz-${pid}-abc`;
+      mkdirSync(join(out, generation, file, ".."), { recursive: true });
+      writeFileSync(join(out, generation, file), text);
+      symlinkSync(generation, join(out, target));
     }
-    rmSync(join(out, "modules"));
-    spawnSync("ln", ["-s", `.modules.${id}`, join(out, "modules")]);
-    writeFileSync(
-      join(out, ".publish.json"),
-      JSON.stringify({
-        pid,
-        links: { modules: `.modules.${id}`, environments: `.environments.${id}` },
-      }),
-    );
-    mkdirSync(join(out, `.stray.zz-${pid}-def`)); // a generation a killed run never linked
-    // The next run first completes the killed one, then publishes its own.
-    recover(out);
-    expect(readFileSync(join(out, "environments/dev/global/main.tf.json"), "utf8")).toBe(
-      "dev killed",
-    );
-    expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns killed");
-    publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
+    writeFileSync(join(out, ".publish.json"), "{}");
+    publishOutput(out, SECOND, ["modules", "environments"], {
+      carry: ["environments/prod"],
+    });
     expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns 2");
-    expect(hidden(out)).toHaveLength(2);
-    expect(existsSync(join(out, ".publish.json"))).toBe(false);
+    expect(readFileSync(join(out, "environments/prod/global/main.tf.json"), "utf8")).toBe(
+      "prod old",
+    );
+    expect(readlinkSync(join(out, "environments"))).toBe("current/environments");
+    expect(hidden(out)).toEqual([expect.stringMatching(/^\.gen-/)]);
   });
 
   it("never shows a reader a missing or half-written file while generations are swapped", async () => {
@@ -217,7 +220,7 @@ describe("parallel publishes", () => {
     expect(readdirSync(join(out, "environments")).sort()).toEqual(["a", "b", "c"]);
     for (const env of ["a", "b", "c"])
       expect(readFileSync(join(out, "environments", env, "root/main.tf.json"), "utf8")).toBe("14");
-    expect(hidden(out)).toHaveLength(2);
+    expect(hidden(out)).toHaveLength(1);
   }, 60_000);
 });
 

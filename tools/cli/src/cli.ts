@@ -33,7 +33,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./commands/release.ts")).releaseCommand,
   },
   docs: {
-    summary: "regenerate (or --check) each module's README from the module",
+    summary: "regenerate (or --check) the module READMEs and docs/manifest.md",
     load: async () => (await import("./commands/docs.ts")).docsCommand,
   },
   sandbox: {

@@ -48,3 +48,4 @@ export {
   WorkflowFileError,
   writeFileAtomically,
 } from "./workflows/index.ts";
+export { manifestReference } from "./docs/manifest-reference.ts";

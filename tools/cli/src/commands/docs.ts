@@ -1,35 +1,49 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseCommandArgs } from "../args.ts";
-import { DOMAINS, buildModules } from "@tandem/generator";
+import { DOMAINS, buildModules, manifestReference } from "@tandem/generator";
 import { type Command } from "../command.ts";
 
-/** Writes modules/<domain>/README.md from the module itself; `--check` fails when one is stale. */
+/** Every generated document, by its path in the repository. */
+async function generatedDocs(root: string): Promise<Map<string, Uint8Array>> {
+  const { modules } = await buildModules(root);
+  const docs = new Map<string, Uint8Array>(
+    DOMAINS.map((domain) => [
+      `modules/${domain}/README.md`,
+      modules[domain].files.get("README.md")!,
+    ]),
+  );
+  docs.set("docs/manifest.md", Buffer.from(manifestReference()));
+  return docs;
+}
+
+/**
+ * Writes each modules/<domain>/README.md from the module itself and docs/manifest.md from the
+ * manifest schema; `--check` fails when one is stale.
+ */
 export const docsCommand: Command = async (argv, io) => {
   const { values } = parseCommandArgs(
     argv,
     { check: { type: "boolean" } },
     "tandem docs [--check]",
     {
-      help: "Regenerates each module's README (its inputs/outputs table) from the module itself;\n--check fails (exit 1) when one is stale and writes nothing.",
+      help: "Regenerates each module's README (its inputs/outputs table) from the module itself and\ndocs/manifest.md from the manifest schema; --check fails (exit 1) when one is stale and\nwrites nothing.",
     },
   );
-  const { modules } = await buildModules(io.root);
   const stale: string[] = [];
-  for (const domain of DOMAINS) {
-    const readme = modules[domain].files.get("README.md")!;
-    const file = join(io.root, "modules", domain, "README.md");
+  for (const [path, content] of await generatedDocs(io.root)) {
+    const file = join(io.root, path);
     const current = existsSync(file) ? readFileSync(file) : undefined;
-    if (current && Buffer.compare(current, readme) === 0) continue;
-    stale.push(`modules/${domain}/README.md`);
-    if (!values.check) writeFileSync(file, readme);
+    if (current && Buffer.compare(current, content) === 0) continue;
+    stale.push(path);
+    if (values.check) continue;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
   }
   if (values.check && stale.length > 0) {
     io.stderr(`out of date (run \`tandem docs\`): ${stale.join(", ")}\n`);
     return 1;
   }
-  io.stdout(
-    stale.length === 0 ? "module READMEs are up to date\n" : `updated ${stale.join(", ")}\n`,
-  );
+  io.stdout(stale.length === 0 ? "docs are up to date\n" : `updated ${stale.join(", ")}\n`);
   return 0;
 };

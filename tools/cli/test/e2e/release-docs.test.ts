@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { manifestReference, manifestSchema } from "@tandem/generator";
 import {
   DOMAINS,
   edit,
@@ -128,7 +129,7 @@ describe("tandem docs", () => {
   it("--check passes on the repository's READMEs", async () => {
     expect(await tandem(repo, ["docs", "--check"])).toEqual({
       code: 0,
-      stdout: "module READMEs are up to date\n",
+      stdout: "docs are up to date\n",
       stderr: "",
     });
   });
@@ -148,5 +149,28 @@ describe("tandem docs", () => {
     expect(fix).toEqual({ code: 0, stdout: "updated modules/networking/README.md\n", stderr: "" });
     expect(readme()).toContain(description);
     expect((await tandem(repo, ["docs", "--check"])).code).toBe(0);
+  });
+
+  it("--check fails when docs/manifest.md was rendered from another schema; docs rewrites it", async () => {
+    const file = join(repo, "docs/manifest.md");
+    const older = manifestReference(manifestSchema.omit({ github: true }));
+    expect(older).not.toContain("`github.repository`");
+    writeFileSync(file, older);
+
+    expect(await tandem(repo, ["docs", "--check"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "out of date (run `tandem docs`): docs/manifest.md\n",
+    });
+    expect(readFileSync(file, "utf8")).toBe(older);
+
+    rmSync(join(repo, "docs"), { recursive: true });
+    expect(await tandem(repo, ["docs"])).toEqual({
+      code: 0,
+      stdout: "updated docs/manifest.md\n",
+      stderr: "",
+    });
+    expect(readFileSync(file, "utf8")).toBe(manifestReference());
+    expect(readFileSync(file, "utf8")).toContain("`github.repository`");
   });
 });

@@ -57,6 +57,7 @@ export function scratchRepo(prefix = "tandem-repo-"): string {
   }
   copy("tools/module-kit/src");
   copy("tools/module-kit/package.json");
+  copy("docs/manifest.md");
   writeFileSync(join(root, ".gitignore"), "dist/\n");
   writeFileSync(join(root, "package.json"), ROOT_PACKAGE);
   git(root, "init", "--quiet", "--initial-branch=main");

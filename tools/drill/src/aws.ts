@@ -14,6 +14,7 @@ import {
   type HealthCheckObservation,
 } from "@aws-sdk/client-route-53";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
+import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
 import type { DrillTargets, Role } from "./targets.ts";
 import type { DrillWorld } from "./world.ts";
 
@@ -167,7 +168,7 @@ export async function writeFlag(
   );
 }
 
-const LOCK_KEY = { pk: { S: "drill#lock" } };
+const LOCK_KEY = { pk: { S: DRILL_LOCK_KEY } };
 
 /** Who holds the environment's drill lock (an item in the payments table), if anyone does. */
 export async function lockHolder(world: DrillWorld, targets: DrillTargets) {

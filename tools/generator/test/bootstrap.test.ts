@@ -5,11 +5,11 @@ import { parse } from "yaml";
 import {
   bootstrapRoots,
   BootstrapConflict,
-  DRILL_LOCK_KEY,
   PLAN_DENIED_DATA_READS,
   type BootstrapRoot,
 } from "../src/compose/bootstrap.ts";
 import { crossRegionNames } from "../src/compose/names.ts";
+import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
 import { manifestSchema, type Manifest } from "../src/manifest/schema.ts";
 import { REPO, TOOLCHAIN } from "./helpers.ts";
 

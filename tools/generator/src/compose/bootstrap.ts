@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
 import { environmentFiles } from "../environments.ts";
 import { CompositionError, ManifestProblems } from "../errors.ts";
 import { loadEnvironments, type Environment } from "../manifest/index.ts";
@@ -593,9 +594,6 @@ export function drillStatements(manifest: Manifest): Statement[] {
     },
   ];
 }
-
-/** The drill's lock: one item of the environment's table, so two drills never overlap. */
-export const DRILL_LOCK_KEY = "drill#lock";
 
 function outputs(manifests: Manifest[], buckets: StateBucket[], regions: string[], oidc: Oidc) {
   const out: Record<string, { value: unknown; description: string }> = {

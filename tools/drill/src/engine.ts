@@ -328,30 +328,33 @@ class Drill {
     const actions: string[] = [];
     let ok = true;
     await this.prober.stop();
-    const attempt = async (what: string, action: () => Promise<void>) => {
+    /** Runs `action`, which says what it did; if it throws, the ledger says it failed to `todo`. */
+    const attempt = async (todo: string, action: () => Promise<string>) => {
       try {
-        await action();
-        actions.push(what);
+        actions.push(await action());
       } catch (error) {
         ok = false;
-        actions.push(`FAILED to ${what.replace(/^\w+ed /, (w) => w)}: ${(error as Error).message}`);
+        actions.push(`FAILED to ${todo}: ${(error as Error).message}`);
       }
     };
+    const primary = targets.regions.primary;
     if (this.changes.databaseMoveRequested && this.discovery) {
-      await attempt(`switched the database back to ${targets.regions.primary}`, async () => {
+      await attempt(`switch the database back to ${primary}`, async () => {
         await this.settle();
         const cluster = await describeGlobalCluster(world, targets);
-        if (writerRegion(cluster) === targets.regions.primary) return;
+        if (writerRegion(cluster) === primary) return `the database writer stayed in ${primary}`;
         await moveDatabase(world, targets, this.discovery!.arns.primary, "switchover");
         await this.settle();
-        if (writerRegion(await describeGlobalCluster(world, targets)) !== targets.regions.primary)
+        if (writerRegion(await describeGlobalCluster(world, targets)) !== primary)
           throw new Error("the switchover back did not complete");
+        return `switched the database back to ${primary}`;
       });
     }
     if (this.changes.flagWritten)
-      await attempt(`cleared the drill flag in ${targets.regions.primary}`, () =>
-        writeFlag(world, targets, targets.regions.primary, "false"),
-      );
+      await attempt(`clear the drill flag in ${primary}`, async () => {
+        await writeFlag(world, targets, primary, "false");
+        return `cleared the drill flag in ${primary}`;
+      });
     return { actions, ok };
   }
 

@@ -9,18 +9,17 @@ import { manifestSchema } from "../src/manifest/schema.ts";
 import { REPO, TOOLCHAIN } from "./helpers.ts";
 
 /**
- * `terraform validate` of each bootstrap root against the real AWS provider. The provider comes
- * from a filesystem mirror named by TANDEM_PROVIDER_MIRROR (the folder holding
- * registry.terraform.io/hashicorp/aws/...): these machines cannot download it.
+ * `terraform validate` of each bootstrap root against the real AWS provider: from the filesystem
+ * mirror TANDEM_PROVIDER_MIRROR names (the folder holding registry.terraform.io/hashicorp/aws/...)
+ * where there is one, else downloaded by `terraform init` as usual.
  */
 const mirror = process.env.TANDEM_PROVIDER_MIRROR;
 const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
-const skipReason = !mirror
-  ? "TANDEM_PROVIDER_MIRROR is not set (no offline AWS provider mirror to validate against)"
-  : !existsSync(join(mirror, "registry.terraform.io/hashicorp/aws"))
-    ? `TANDEM_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io/hashicorp/aws`
-    : terraform.status !== 0
-      ? "no terraform binary on the PATH"
+const skipReason =
+  terraform.status !== 0
+    ? "no terraform binary on the PATH"
+    : mirror && !existsSync(join(mirror, "registry.terraform.io/hashicorp/aws"))
+      ? `TANDEM_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io/hashicorp/aws`
       : undefined;
 if (skipReason) console.warn(`bootstrap terraform validate skipped: ${skipReason}`);
 
@@ -38,15 +37,21 @@ const withExistingProvider = manifestSchema.parse({
   },
 });
 
-function validate(dir: string) {
+/** A CLI configuration that installs providers from the mirror only, when there is one. */
+function mirrorConfig(): { TF_CLI_CONFIG_FILE?: string } {
+  if (!mirror) return {};
   const config = join(work, "terraformrc");
   writeFileSync(
     config,
     `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`,
   );
+  return { TF_CLI_CONFIG_FILE: config };
+}
+
+function validate(dir: string) {
   const env = {
     ...process.env,
-    TF_CLI_CONFIG_FILE: config,
+    ...mirrorConfig(),
     TF_IN_AUTOMATION: "1",
     TF_DATA_DIR: join(dir, ".terraform"),
     CHECKPOINT_DISABLE: "1",

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { SandboxError } from "./moto.ts";
+import { ensureMoto, SandboxError } from "./moto.ts";
 
 export type ToolName = "terraform" | "tofu";
 export const TOOLS: readonly ToolName[] = ["terraform", "tofu"];
@@ -18,7 +18,7 @@ export interface Tool {
 
 /**
  * The binary of `name`: `TANDEM_TERRAFORM_BIN` / `TANDEM_TOFU_BIN`, else the PATH, else (for
- * OpenTofu, which .ci/run builds from source) `.tools/bin/` of the repository.
+ * the tools tools/setup/install-test-tools.sh builds) `.tools/bin/` of the repository.
  */
 export function findTool(
   name: ToolName,
@@ -38,17 +38,15 @@ export function findTool(
 }
 
 /**
- * Why the sandbox cannot run end to end on this machine (no provider source, no moto in
- * `.venv`), or undefined: tests that need it skip with this message.
+ * Why the sandbox cannot run end to end on this machine, or undefined: tests that need it skip
+ * with this message. Only a tool that cannot be had counts: without a provider mirror or CLI
+ * configuration, `terraform init` downloads the provider as usual.
  */
 export function sandboxUnavailable(repoRoot: string): string | undefined {
-  if (!providerSource()) {
-    return "no AWS provider source (TANDEM_PROVIDER_MIRROR or a Terraform CLI config)";
-  }
   try {
-    execFileSync(join(repoRoot, ".venv/bin/python"), ["-c", "import moto"], { stdio: "ignore" });
-  } catch {
-    return "no moto in .venv (bash .ci/run installs it)";
+    ensureMoto(repoRoot);
+  } catch (error) {
+    return (error as Error).message;
   }
   return undefined;
 }
@@ -59,7 +57,9 @@ export function requireTool(name: ToolName, repoRoot: string): Tool {
   if (!tool) {
     throw new SandboxError(
       `${name} not found: put it on the PATH or set TANDEM_${name.toUpperCase()}_BIN` +
-        (name === "tofu" ? " (bash tools/sandbox/build-tools.sh builds it into .tools/bin)" : ""),
+        (name === "tofu"
+          ? " (bash tools/setup/install-test-tools.sh go builds it into .tools/bin)"
+          : ""),
     );
   }
   const [major, minor] = tool.version.split(".").map(Number);
@@ -135,6 +135,18 @@ export function cliConfig(dir: string, env: NodeJS.ProcessEnv = process.env): st
     ].join("\n"),
   );
   return file;
+}
+
+/**
+ * How a tool process run in `dir` finds providers: the CLI configuration (mirror or the user's
+ * own), else one plugin cache for every root, filled by downloads.
+ */
+export function providerEnv(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { TF_CLI_CONFIG_FILE: string } | { TF_PLUGIN_CACHE_DIR: string } {
+  const config = cliConfig(dir, env);
+  return config ? { TF_CLI_CONFIG_FILE: config } : { TF_PLUGIN_CACHE_DIR: pluginCache(dir) };
 }
 
 /** One provider plugin cache for every root of a sandbox (used when there is no mirror). */

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { ALIAS_ANSWER_TTL_SECONDS } from "@tandem/module-kit/route53";
 import { fastClock, type Clock } from "../clock.ts";
 import { runDrill } from "../engine.ts";
 import type { DrillReport } from "../report.ts";
@@ -54,12 +55,6 @@ export interface SandboxDrillOptions {
   faults?: SandboxFault[];
 }
 
-/**
- * Route 53 answers an alias to an API Gateway domain with the target's TTL, 60 s (Route 53
- * Developer Guide, "Choosing between alias and non-alias records"): how long the emulated
- * client's resolver keeps an answer.
- */
-export const ALIAS_TTL_SECONDS = 60;
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
 const SANDBOX_ISSUER = "https://auth.sandbox.tandem.invalid/";
 
@@ -86,7 +81,7 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
       where: `the sandbox (moto, emulated Route 53 and Aurora, clock ${options.speed ?? 50}x${faults.size ? `, faults: ${[...faults].join(", ")}` : ""})`,
     });
     report.notes.push(
-      `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
+      `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_ANSWER_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
     );
     return report;
   } finally {
@@ -280,7 +275,7 @@ function denyFlagWrites(ssm: SSMClient, targets: DrillTargets): void {
   );
 }
 
-/** A recursive resolver's cache: an answer is reused for the record's TTL. */
+/** A recursive resolver's cache: an answer is reused for the alias record's TTL. */
 class CachingResolver {
   private readonly cache = new Map<string, { region: string | undefined; until: number }>();
 
@@ -293,7 +288,7 @@ class CachingResolver {
     const cached = this.cache.get(name);
     if (cached && cached.until > this.clock.now()) return cached.region;
     const region = this.authority(name);
-    this.cache.set(name, { region, until: this.clock.now() + ALIAS_TTL_SECONDS * 1000 });
+    this.cache.set(name, { region, until: this.clock.now() + ALIAS_ANSWER_TTL_SECONDS * 1000 });
     return region;
   }
 }

@@ -15,4 +15,4 @@ export {
   type SandboxDrillOptions,
   type SandboxFault,
 } from "./emulation/sandbox.ts";
-export { motoBinary } from "./emulation/moto.ts";
+export { motoBinary } from "@tandem/sandbox";

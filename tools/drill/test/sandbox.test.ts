@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPrivateMoto, type PrivateMoto } from "../src/emulation/moto.ts";
+import { startPrivateMoto, type PrivateMoto } from "@tandem/sandbox";
 import { markdown, motoBinary, runSandboxDrill, type DrillReport } from "../src/index.ts";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
@@ -16,7 +16,7 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
   // One moto for the file: each run provisions what it needs again (table, flag, bus).
   let moto: PrivateMoto;
   beforeAll(async () => {
-    moto = await startPrivateMoto(root);
+    moto = await startPrivateMoto(root, { label: "drill-test" });
   }, 40_000);
   afterAll(() => moto?.stop());
   const run = (options: Omit<Parameters<typeof runSandboxDrill>[0], "root" | "motoEndpoint">) =>

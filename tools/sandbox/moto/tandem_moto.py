@@ -242,7 +242,7 @@ class BackupSelections:
         account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
         key = (account, scope["region"], match["plan"])
         if match["plan"] not in backup_backends[account][scope["region"]].plans:
-            return self._json(start_response, 404, {
+            return _json(start_response, 404, {
                 "__type": "ResourceNotFoundException",
                 "Message": f"Backup plan {match['plan']} not found",
             })
@@ -250,22 +250,22 @@ class BackupSelections:
         with self.lock:
             plan = self.selections.setdefault(key, {})
             if method == "PUT" and not match["selection"]:
-                return self._json(start_response, 200, self._create(environ, match["plan"], plan))
+                return _json(start_response, 200, self._create(environ, match["plan"], plan))
             if method == "GET" and not match["selection"]:
                 listed = [self._summary(match["plan"], s) for s in plan.values()]
-                return self._json(start_response, 200, {"BackupSelectionsList": listed})
+                return _json(start_response, 200, {"BackupSelectionsList": listed})
             record = plan.get(match["selection"])
             if record is None:
-                return self._json(start_response, 404, {
+                return _json(start_response, 404, {
                     "__type": "ResourceNotFoundException",
                     "Message": f"Backup selection {match['selection']} not found",
                 })
             if method == "GET":
-                return self._json(start_response, 200, record)
+                return _json(start_response, 200, record)
             if method == "DELETE":
                 del plan[match["selection"]]
-                return self._json(start_response, 200, {})
-        return self._json(start_response, 405, {"__type": "InvalidRequestException"})
+                return _json(start_response, 200, {})
+        return _json(start_response, 405, {"__type": "InvalidRequestException"})
 
     def _create(self, environ, plan_id, plan):
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -292,15 +292,32 @@ class BackupSelections:
             "SelectionName": selection["SelectionName"],
         }
 
-    @staticmethod
-    def _json(start_response, status, body):
-        data = json.dumps(body).encode()
-        reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}[status]
-        start_response(
-            f"{status} {reason}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-        )
-        return [data]
+
+def _json(start_response, status, body):
+    data = json.dumps(body).encode()
+    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}[status]
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+class Health:
+    """GET /tandem/health answers at once, touching none of moto's models: the sandbox's
+    liveness probe. (moto's /moto-api/data.json serializes every backend, which takes long on a
+    full state and fails once Lambda functions exist: moto then asks Docker about them.)"""
+
+    PATH = "/tandem/health"
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != self.PATH:
+            return self.app(environ, start_response)
+        account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+        return _json(start_response, 200, {"status": "ok", "account": account})
 
 
 class OneRequestAtATime:
@@ -328,7 +345,7 @@ def main():
     run_simple(
         args.host,
         args.port,
-        OneRequestAtATime(BackupSelections(app)),
+        Health(OneRequestAtATime(BackupSelections(app))),
         threaded=True,
         use_reloader=False,
         request_handler=MotoRequestHandler,

@@ -1,11 +1,16 @@
 export {
   DEFAULT_NAME,
   SandboxError,
+  motoBinary,
   motoStatus,
+  pollUntil,
   sandboxDir,
   startMoto,
+  startPrivateMoto,
   stopMoto,
   type MotoServer,
+  type PollOptions,
+  type PrivateMoto,
 } from "./moto.ts";
 export {
   prepareSandbox,

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -108,6 +109,35 @@ export async function startMoto(repoRoot: string, options: MotoOptions = {}): Pr
   return server;
 }
 
+/** An emulator of one caller's own, under a name no other caller uses. */
+export interface PrivateMoto extends MotoServer {
+  readonly name: string;
+  /** Stops the emulator and removes its folder (record and log). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an emulator (the sandbox's, with its extensions) that no other run shares, so one run's
+ * resources never meet another's; `stop` leaves nothing behind.
+ */
+export async function startPrivateMoto(
+  repoRoot: string,
+  options: { readonly label: string; readonly account?: string },
+): Promise<PrivateMoto> {
+  const name = `${options.label}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const stop = async () => {
+    await stopMoto(repoRoot, name);
+    rmSync(sandboxDir(repoRoot, name), { recursive: true, force: true });
+  };
+  try {
+    const server = await startMoto(repoRoot, { name, account: options.account });
+    return { ...server, name, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 /** Stops exactly the recorded emulator process (and its group); true if one was running. */
 export async function stopMoto(repoRoot: string, name = DEFAULT_NAME): Promise<boolean> {
   const file = stateFile(repoRoot, name);
@@ -116,10 +146,18 @@ export async function stopMoto(repoRoot: string, name = DEFAULT_NAME): Promise<b
   rmSync(file, { force: true });
   if (!isOurs(pid)) return false;
   killGroup(pid, "SIGTERM");
-  const deadline = Date.now() + STOP_DEADLINE_MS;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-  if (isAlive(pid)) killGroup(pid, "SIGKILL");
+  const stopped = await pollUntil(() => !isAlive(pid), {
+    deadlineMs: STOP_DEADLINE_MS,
+    everyMs: 50,
+  });
+  if (!stopped) killGroup(pid, "SIGKILL");
   return true;
+}
+
+/** The project's python with moto's server, or undefined while the virtual environment lacks it. */
+export function motoBinary(repoRoot: string): string | undefined {
+  const venv = join(repoRoot, ".venv", "bin");
+  return existsSync(join(venv, "moto_server")) ? join(venv, "python") : undefined;
 }
 
 /** The venv's python with the pinned moto, installing it when missing or at another version. */
@@ -157,14 +195,34 @@ function installedMoto(python: string): string | undefined {
 }
 
 async function waitUntilAnswering(server: MotoServer, name: string): Promise<void> {
-  const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  while (!(await answers(server.endpoint))) {
-    if (!isAlive(server.pid) || Date.now() > deadline) {
-      throw new SandboxError(
-        `moto (pid ${server.pid}) does not answer on ${server.endpoint}; see dist/sandbox/${name}/moto.log`,
-      );
-    }
-    await sleep(100);
+  const answered = await pollUntil(
+    async () => (await answers(server.endpoint)) || !isAlive(server.pid),
+    { deadlineMs: STARTUP_DEADLINE_MS, everyMs: 100 },
+  );
+  if (!answered || !isAlive(server.pid)) {
+    throw new SandboxError(
+      `moto (pid ${server.pid}) does not answer on ${server.endpoint}; see dist/sandbox/${name}/moto.log`,
+    );
+  }
+}
+
+export interface PollOptions {
+  /** How long to keep asking. */
+  readonly deadlineMs: number;
+  /** The pause between two asks. */
+  readonly everyMs: number;
+}
+
+/** Asks `done` until it says true (then true) or the deadline passes (then false). */
+export async function pollUntil(
+  done: () => boolean | Promise<boolean>,
+  { deadlineMs, everyMs }: PollOptions,
+): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(everyMs);
   }
 }
 
@@ -199,9 +257,10 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The extensions' health route: it serializes nothing, so it answers at once whatever the state holds. */
 async function answers(endpoint: string): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/moto-api/data.json`, {
+    const response = await fetch(`${endpoint}/tandem/health`, {
       signal: AbortSignal.timeout(2_000),
     });
     await response.body?.cancel();

@@ -1,8 +1,17 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { build } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
-import { motoStatus, SandboxError, sandboxDir, startMoto, stopMoto } from "../src/moto.ts";
+import {
+  motoStatus,
+  pollUntil,
+  SandboxError,
+  sandboxDir,
+  startMoto,
+  startPrivateMoto,
+  stopMoto,
+} from "../src/moto.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
 const name = `test-moto-${process.pid}`;
@@ -21,6 +30,26 @@ afterAll(async () => {
   }
 });
 
+/** Runs `code` (ESM that may import the sandbox's sources) in a process of its own; its stdout. */
+async function inSecondProcess(code: string): Promise<string> {
+  const bundle = await build({
+    stdin: { contents: code, resolveDir: import.meta.dirname, loader: "ts" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    logLevel: "silent",
+  });
+  return execFileSync(process.execPath, ["--input-type=module"], {
+    input: bundle.outputFiles[0]!.text,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+}
+
+const boto3 = (endpoint: string, script: string) =>
+  execFileSync(python, ["-c", script, endpoint], { encoding: "utf8", timeout: 60_000 });
+
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -29,6 +58,17 @@ const isAlive = (pid: number) => {
     return false;
   }
 };
+
+describe("pollUntil", () => {
+  test("asks until the answer is yes, or says no once the deadline passes", async () => {
+    let asked = 0;
+    expect(await pollUntil(() => ++asked === 3, { deadlineMs: 1_000, everyMs: 1 })).toBe(true);
+    expect(asked).toBe(3);
+    const started = Date.now();
+    expect(await pollUntil(async () => false, { deadlineMs: 50, everyMs: 10 })).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+  });
+});
 
 describe.runIf(installed)("the emulator's lifecycle", () => {
   test("starts on loopback, is reused, and stops by exactly its pid", async () => {
@@ -56,6 +96,40 @@ describe.runIf(installed)("the emulator's lifecycle", () => {
     expect(isAlive(server.pid)).toBe(false);
     expect(await motoStatus(repoRoot, name)).toBeUndefined();
     expect(await stopMoto(repoRoot, name)).toBe(false);
+  });
+
+  test("a second process attaches at once, whatever the state holds", async () => {
+    const moto = await startPrivateMoto(repoRoot, { label: "test-attach" });
+    try {
+      // A Lambda function in the state: moto's own /moto-api/data.json then fails (it asks
+      // Docker about the function), so a probe that serializes the state never answers.
+      boto3(
+        moto.endpoint,
+        [
+          "import boto3, io, json, sys, zipfile",
+          "c = lambda s: boto3.client(s, region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='t', aws_secret_access_key='t')",
+          "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}",
+          "role = c('iam').create_role(RoleName='fn', AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn']",
+          "code = io.BytesIO(); z = zipfile.ZipFile(code, 'w'); z.writestr('index.js', 'exports.handler = async () => 1'); z.close()",
+          "c('lambda').create_function(FunctionName='f', Runtime='nodejs20.x', Role=role, Handler='index.handler', Code={'ZipFile': code.getvalue()})",
+        ].join("\n"),
+      );
+      const dump = await fetch(`${moto.endpoint}/moto-api/data.json`);
+      expect(dump.status).toBe(500);
+
+      const out = await inSecondProcess(`
+        import { motoStatus } from "../src/moto.ts";
+        const started = performance.now();
+        const server = await motoStatus(${JSON.stringify(repoRoot)}, ${JSON.stringify(moto.name)});
+        console.log(JSON.stringify({ pid: server?.pid, ms: performance.now() - started }));
+      `);
+      const attached = JSON.parse(out) as { pid: number; ms: number };
+      expect(attached.pid).toBe(moto.pid);
+      expect(attached.ms).toBeLessThan(1_000);
+    } finally {
+      await moto.stop();
+    }
+    expect(existsSync(sandboxDir(repoRoot, moto.name))).toBe(false);
   });
 
   test("the extensions answer as the AWS API reference says", async () => {

@@ -7,6 +7,7 @@ import {
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ALIAS_ANSWER_TTL_SECONDS } from "@tandem/module-kit/route53";
+import { startPrivateMoto } from "@tandem/sandbox";
 import { fastClock, type Clock } from "../clock.ts";
 import { runDrill } from "../engine.ts";
 import type { DrillReport } from "../report.ts";
@@ -23,7 +24,6 @@ import { startControlPlane } from "./control.ts";
 import { startRegionApi } from "./gateway.ts";
 import { loopbackRequest, type Served } from "./http.ts";
 import { localIdentityProvider } from "./identity.ts";
-import { startPrivateMoto } from "./moto.ts";
 import { TableReplication } from "./replication.ts";
 import { Route53Emulator } from "./route53.ts";
 
@@ -70,7 +70,9 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
   const faults = new Set(options.faults ?? []);
   const stops: (() => Promise<void>)[] = [];
   try {
-    const moto = options.motoEndpoint ? undefined : await startPrivateMoto(options.root);
+    const moto = options.motoEndpoint
+      ? undefined
+      : await startPrivateMoto(options.root, { label: "drill" });
     if (moto) stops.push(moto.stop);
     const awsEndpoint = options.motoEndpoint ?? moto!.endpoint;
     await provision(targets, awsEndpoint);

@@ -6,6 +6,7 @@
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { SwitchoverGlobalClusterCommand } from "@aws-sdk/client-rds";
 import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
+import { ALIAS_ANSWER_TTL_SECONDS } from "@tandem/module-kit/route53";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runDrill } from "../src/engine.ts";
@@ -70,6 +71,9 @@ describe("runDrill on an in-memory world", () => {
     expect(measured.detectionSeconds).toBeGreaterThanOrEqual((failureThreshold - 1) * interval);
     expect(measured.detectionSeconds).toBeLessThanOrEqual(failureThreshold * interval + 1);
     // The client's resolver keeps the old answer up to the alias TTL after that.
+    const cached = report.budget.find((line) => line.key === "AWS")!.measured!;
+    expect(cached).toBeGreaterThan(0);
+    expect(cached).toBeLessThanOrEqual(ALIAS_ANSWER_TTL_SECONDS);
     expect(measured.trafficRtoSeconds).toBeGreaterThan(measured.detectionSeconds!);
     expect(measured.databaseSwitchoverSeconds).toBeGreaterThanOrEqual(45); // pending 5 s + 40 s
     expect(measured.rpoSeconds).toBe(0);

@@ -20,6 +20,27 @@ export function loadKnownGaps(): KnownGap[] {
   return knownGaps.gaps as KnownGap[];
 }
 
+/** One entry of known-gaps.json's `waits`: a fixed sleep of the provider that no answer shortens. */
+export interface ProviderWait {
+  readonly id: string;
+  /** As measured on the sandbox. */
+  readonly seconds: number;
+  readonly types: readonly string[];
+  /** What the provider does. */
+  readonly provider: string;
+  /** What moto answers meanwhile. */
+  readonly moto: string;
+}
+
+export function loadProviderWaits(): ProviderWait[] {
+  return knownGaps.waits.list as ProviderWait[];
+}
+
+/** The listed fixed wait that explains why `address` took long to apply, if one does. */
+export function waitFor(waits: readonly ProviderWait[], address: string): ProviderWait | undefined {
+  return waits.find((wait) => wait.types.includes(typeOf(address)));
+}
+
 const typeOf = (address: string) => /(?:^|\.)(aws_[a-z0-9_]+)\./.exec(address)?.[1] ?? "";
 
 /**

@@ -1,6 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { gapForError, gapForReplan, gapsUsedBy, loadKnownGaps, type KnownGap } from "./gaps.ts";
+import {
+  gapForError,
+  gapForReplan,
+  gapsUsedBy,
+  loadKnownGaps,
+  loadProviderWaits,
+  waitFor,
+  type KnownGap,
+  type ProviderWait,
+} from "./gaps.ts";
 import { emptyLog, plannedChanges, readEvent, type ShowJson, type UiLog } from "./events.ts";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { DEFAULT_NAME, SandboxError, sandboxDir, startMoto, type MotoServer } from "./moto.ts";
@@ -53,8 +62,15 @@ export interface RootReport {
   readonly gaps: string[];
   readonly replan: { address: string; action: string; attributes: string[]; gap?: string }[];
   readonly seconds: Record<string, number>;
-  /** The resources that took longest to apply (provider waiters, mostly). */
-  slowest: { address: string; seconds: number }[];
+  /** The resources that took longest to apply, each with the provider's fixed wait that explains it. */
+  slowest: SlowResource[];
+}
+
+export interface SlowResource {
+  readonly address: string;
+  readonly seconds: number;
+  /** The id of the listed fixed wait of the provider (known-gaps.json `waits`), if one explains it. */
+  readonly wait?: string;
 }
 
 export interface SandboxReport {
@@ -65,10 +81,19 @@ export interface SandboxReport {
   readonly endpoint: string;
   readonly roots: RootReport[];
   readonly seconds: number;
+  /** The resources that took longest to apply, over every root (`<root>: <address>`). */
+  readonly slowest: SlowResource[];
   readonly ok: boolean;
 }
 
 const DEFAULT_ROOT_TIMEOUT_SECONDS = 600;
+const SLOWEST = 10;
+/**
+ * Resources Terraform works on at once (its default is 10). The provider spends most of a
+ * sandbox apply in fixed sleeps (known-gaps.json `waits`) while moto answers in milliseconds,
+ * so more resources in flight overlap more of those sleeps.
+ */
+const PARALLELISM = "-parallelism=50";
 const INIT_TIMEOUT_MS = 180_000;
 
 /**
@@ -148,6 +173,7 @@ interface Context {
   readonly env: Record<string, string>;
   readonly options: SandboxOptions;
   readonly gaps: KnownGap[];
+  readonly waits: ProviderWait[];
 }
 
 const contextOf = (
@@ -158,6 +184,7 @@ const contextOf = (
   env: prepared.env,
   options,
   gaps: loadKnownGaps(),
+  waits: loadProviderWaits(),
 });
 
 function reportOf(
@@ -174,6 +201,9 @@ function reportOf(
     endpoint: prepared.server.endpoint,
     roots,
     seconds: round((performance.now() - started) / 1000),
+    slowest: slowestOf(
+      roots.flatMap((r) => r.slowest.map((s) => ({ ...s, address: `${r.name}: ${s.address}` }))),
+    ),
     ok: roots.length === prepared.roots.length + 1 && roots.every((r) => r.unexpected.length === 0),
   };
 }
@@ -233,7 +263,14 @@ function toolEnv(dir: string, endpoint: string): Record<string, string> {
     AWS_ENDPOINT_URL: endpoint,
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_MAX_ATTEMPTS: "3",
+    ...debugLog(),
   };
+}
+
+/** TF_LOG / TF_LOG_PATH of the caller, so the provider's waits can be read in its debug log. */
+function debugLog(): Record<string, string> {
+  const { TF_LOG, TF_LOG_PATH } = process.env;
+  return { ...(TF_LOG ? { TF_LOG } : {}), ...(TF_LOG_PATH ? { TF_LOG_PATH } : {}) };
 }
 
 function emptyReport(root: SandboxRoot): RootReport {
@@ -257,7 +294,7 @@ async function applyRoot(
 
   const planLog = emptyLog();
   progress(`${label}: plan`);
-  const planArgs = ["plan", "-input=false", "-json", "-out=tandem.tfplan"];
+  const planArgs = ["plan", "-input=false", PARALLELISM, "-json", "-out=tandem.tfplan"];
   const plan = await tool(context, root, planArgs, undefined, planLog);
   report.seconds.plan = round(plan.seconds);
   report.planned = planLog.planned.size;
@@ -271,17 +308,19 @@ async function applyRoot(
   const apply = await tool(
     context,
     root,
-    ["apply", "-input=false", "-json", "tandem.tfplan"],
+    ["apply", "-input=false", PARALLELISM, "-json", "tandem.tfplan"],
     undefined,
     log,
   );
   clearInterval(ticker);
   report.seconds.apply = round(apply.seconds);
   report.created = [...log.applied.keys()].filter((a) => log.planned.get(a) === "create").length;
-  report.slowest = [...log.applied]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 3)
-    .map(([address, seconds]) => ({ address, seconds }));
+  report.slowest = slowestOf(
+    [...log.applied].map(([address, seconds]) => {
+      const wait = waitFor(context.waits, address)?.id;
+      return { address, seconds, ...(wait ? { wait } : {}) };
+    }),
+  );
   failed(context, apply, report, root, "apply", log);
   for (const gap of gapsUsedBy(context.gaps, [...log.planned.keys()])) addGap(report, gap.id);
   progress(`${label}: ${report.created} created, ${report.unexpected.length} unexpected`);
@@ -293,6 +332,7 @@ async function replanRoot(context: Context, root: SandboxRoot, report: RootRepor
   const plan = await tool(context, root, [
     "plan",
     "-input=false",
+    PARALLELISM,
     "-no-color",
     "-detailed-exitcode",
     "-out=tandem-replan.tfplan",
@@ -380,6 +420,10 @@ function every(ms: number, action: () => void): NodeJS.Timeout {
   const timer = setInterval(action, ms);
   timer.unref();
   return timer;
+}
+
+function slowestOf<T extends { seconds: number }>(resources: T[]): T[] {
+  return [...resources].sort((a, b) => b.seconds - a.seconds).slice(0, SLOWEST);
 }
 
 const round = (seconds: number) => Math.round(seconds * 10) / 10;

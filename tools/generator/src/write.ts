@@ -168,8 +168,9 @@ function copyWithoutCaches(from: string, to: string): void {
 /**
  * Takes over an output of the previous layout (a link per folder to `.<folder>.<id>`, or an
  * older plain folder): copied into a generation that `current` points at before any of those
- * names becomes a fixed link, so switching them one by one changes nothing a reader sees. A
- * run killed part-way is finished by the next.
+ * names becomes a fixed link, so switching them one by one changes nothing a reader sees (a
+ * plain folder is missing for a moment: no rename replaces a folder with a link). A run killed
+ * part-way is finished by the next.
  */
 function adoptPreviousLayout(outDir: string, names: string[]): void {
   const previous = readdirSync(outDir).filter((name) => isPreviousOutput(outDir, name, names));

@@ -158,6 +158,8 @@ describe.each(Object.entries(STARTS))("a publish %s, killed at every rename", (_
         const out = repository(prepare);
         const killed = publishInChild(out, when, n);
         expect(killed.signal, `${when} rename ${n}: ${killed.stderr}`).toBe("SIGKILL");
+        // the killed run's lock is left: the next publish takes it over from the dead holder
+        expect(existsSync(join(out, ".publish.lock"))).toBe(true);
         // Only the last rename (dist/current) shows the new output; every other leaves the old.
         const last = when === "after" && n === renames;
         expect(seenGeneration(out), `killed ${when} rename ${n} of ${renames}`).toBe(

@@ -124,6 +124,14 @@ describe("a failed step is rolled back", () => {
     expect(world.items.get(DRILL_LOCK_KEY)?.holder?.S).toBe("staging-other");
   });
 
+  it("canaries, when the API refuses payments: only the lock had been taken, and it is released", async () => {
+    const report = await drill((w) => (w.paymentsRefusedWith = 500));
+    expect(steps(report).at(-1)).toEqual(["canaries", false]);
+    expect(report.failure!.message).toMatch(/^canary tandem-drill-[0-9a-f]+-canary-1: 500$/);
+    expect(report.rollback).toEqual({ actions: [], ok: true });
+    leftAsFound();
+  });
+
   it("take the primary out, when the flag cannot be written: the flag is cleared again", async () => {
     const report = await drill((w) =>
       w.fail(PutParameterCommand, "AccessDeniedException: ssm:PutParameter", { times: 1 }),
@@ -194,6 +202,20 @@ describe("a failed step is rolled back", () => {
     );
     expect(world.flag("primary")).toBe("false");
     expect(lockHeld()).toBe(false);
+  });
+
+  it("verify, when canaries are lost in a switchover: the database is switched back, the flag cleared", async () => {
+    const report = await drill((w) => (w.replicating = false));
+    expect(report.failure).toEqual({
+      step: "verify",
+      message: "3 canaries lost in a switchover, which must lose none",
+    });
+    expect(report.steps.at(-1)!.detail[0]).toBe(`0 of 3 canaries readable in ${secondary}`);
+    expect(report.rollback).toEqual({
+      actions: [`switched the database back to ${primary}`, `cleared the drill flag in ${primary}`],
+      ok: true,
+    });
+    leftAsFound();
   });
 
   it("fail back, when the switchover back stalls: the database is reported stuck, the flag cleared", async () => {

@@ -4,7 +4,7 @@
  * (checkers on their schedules, the switchover's states); SSM, DynamoDB, CloudWatch and the
  * payment API are plain maps; a resolver keeps the failover name's answer for the alias TTL.
  * Faults: a command can be made to fail, the name can be held on the primary, a switchover
- * can stall, the token can be missing.
+ * can stall, the token can be missing, payments can be refused or left unreplicated.
  */
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
@@ -82,8 +82,12 @@ export class FakeWorld implements DrillWorld {
   /** The failover name keeps answering from the primary whatever the checks say. */
   nameStuckOnPrimary = false;
   tokenProblem: string | undefined;
-  /** Regions whose API answers nothing (an outage beyond the drill's flag). */
-  readonly down = new Set<string>();
+  /** The status POST /payments answers instead of storing the payment. */
+  paymentsRefusedWith: number | undefined;
+  /** While false, a payment is readable only in the region that stored it. */
+  replicating = true;
+  /** Payments stored while not replicating: `pk` -> the region that has them. */
+  private readonly unreplicated = new Map<string, string>();
   readonly arns: Record<Role, string>;
   private readonly failures = new Map<unknown, { message: string; times: number; after: number }>();
   private readonly cache = new Map<string, { region: string; until: number }>();
@@ -183,7 +187,7 @@ export class FakeWorld implements DrillWorld {
   /** The payment API of a region: /health fails while the drill flag is set there. */
   private async serve(request: HttpRequest): Promise<HttpAnswer> {
     const region = this.resolve(request.host);
-    if (!region || this.down.has(region)) throw new Error(`${request.host}: no answer`);
+    if (!region) throw new Error(`${request.host}: no answer`);
     const answer = (status: number, body: object) => ({
       status,
       headers: { [REGION_HEADER]: region, "content-type": "application/json" },
@@ -193,11 +197,13 @@ export class FakeWorld implements DrillWorld {
       const flagged = this.parameters.get(`${region}/${this.targets.flagParameterName}`) === "true";
       return answer(flagged ? 503 : 200, { region, ok: !flagged });
     }
+    if (this.paymentsRefusedWith) return answer(this.paymentsRefusedWith, { error: "refused" });
     const key = request.headers?.["idempotency-key"] ?? "";
     const pk = `payment#${key}`;
     if (!this.items.has(pk)) {
       const stored = JSON.stringify({ id: `pay-${this.items.size + 1}`, key, region });
       this.items.set(pk, { pk: { S: pk }, response: { S: stored } });
+      if (!this.replicating) this.unreplicated.set(pk, region);
     }
     return { ...answer(201, {}), body: this.items.get(pk)!.response!.S! };
   }
@@ -260,7 +266,11 @@ export class FakeWorld implements DrillWorld {
     ],
     [
       GetItemCommand,
-      (input: { Key: { pk: { S: string } } }) => ({ Item: this.items.get(input.Key.pk.S) }),
+      (input: { Key: { pk: { S: string } } }, region: string) => {
+        const pk = input.Key.pk.S;
+        const elsewhere = (this.unreplicated.get(pk) ?? region) !== region;
+        return elsewhere ? {} : { Item: this.items.get(pk) };
+      },
     ],
     [PutItemCommand, (input: { Item: Record<string, AttributeValue> }) => this.putLock(input.Item)],
     [

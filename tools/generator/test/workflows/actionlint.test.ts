@@ -5,8 +5,8 @@ import { expect, it } from "vitest";
 import { REPO } from "../helpers.ts";
 
 /**
- * actionlint (rhysd/actionlint v1.7.12, built by .ci/run into .tools/bin with
- * `GOBIN=$PWD/.tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12`) over
+ * actionlint (rhysd/actionlint v1.7.12, built into .tools/bin by `npm test`, through
+ * tools/setup/install-test-tools.sh) over
  * every workflow, including the local actions' inputs they pass. ACTIONLINT overrides the path.
  */
 const binary = process.env.ACTIONLINT ?? join(REPO, ".tools", "bin", "actionlint");

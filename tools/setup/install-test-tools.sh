@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs into the repository's ignored folders, at pinned versions,
+# and skips whatever is already in place:
+#   python  .venv with checkov and moto (tools/checkov/requirements.txt, tools/sandbox/requirements.txt)
+#   go      .tools/bin/{tofu,actionlint,act}, built from the Go module proxy; Go's build cache
+#           (shared by every checkout on the machine) makes a rebuild take seconds
+# Usage: install-test-tools.sh [python] [go]   (both when none is named)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+ACTIONLINT=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+ACT=github.com/nektos/act@v0.2.89
+REQUIREMENTS=(tools/checkov/requirements.txt tools/sandbox/requirements.txt)
+
+say() { echo "install-test-tools: $*" >&2; }
+
+# The pinned `name==version` lines that the venv does not have at that version.
+missing_requirements() {
+  local pinned
+  pinned=$(grep -hoE '^[A-Za-z0-9_.-]+(\[[^]]*\])?==[^ ;#]+' "${REQUIREMENTS[@]}" | sed 's/\[[^]]*\]//')
+  comm -23 <(lowercase_sorted <<<"$pinned") \
+    <(.venv/bin/python -m pip freeze --disable-pip-version-check 2>/dev/null | lowercase_sorted)
+}
+
+lowercase_sorted() { tr '[:upper:]' '[:lower:]' | sort -u; }
+
+install_python() {
+  if ! command -v python3 >/dev/null; then
+    say "no python3: the checkov scan and the tests on moto cannot run here"
+    return 1
+  fi
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  if [ -z "$(missing_requirements)" ]; then
+    say ".venv has the pinned checkov and moto"
+    return 0
+  fi
+  say "installing $(missing_requirements | tr '\n' ' ')into .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check "${REQUIREMENTS[@]/#/-r}"
+}
+
+install_go() {
+  local bin="$PWD/.tools/bin"
+  mkdir -p "$bin"
+  if ! command -v go >/dev/null; then
+    say "no Go toolchain: OpenTofu, actionlint and act cannot be built; their tests say they are skipped"
+    return 0
+  fi
+  # OpenTofu through tools/sandbox/go, a module that repeats OpenTofu's replace directive.
+  (cd tools/sandbox/go && go build -o "$bin/tofu" github.com/opentofu/opentofu/cmd/tofu)
+  GOBIN="$bin" go install "$ACTIONLINT"
+  GOBIN="$bin" go install "$ACT"
+  say "built tofu, actionlint and act in .tools/bin"
+}
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(python go)
+for target in "${targets[@]}"; do
+  case "$target" in
+    python) install_python ;;
+    go) install_go ;;
+    *) say "unknown target '$target' (python, go)"; exit 2 ;;
+  esac
+done

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The whole test suite (`npm test`): installs what the tests need (install-test-tools.sh), then
+# every check of every project. Under CI=true a skipped test fails the run (vitest.shared.ts).
+#
+# The longest tasks are the tests on an applied sandbox (tools/cli, tools/deploy-action), which
+# mostly wait on the provider: they start as soon as the Go tools are built, beside the checks
+# that need no Go tool, then the other projects' tests.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mkdir -p .tools
+export PATH="$PWD/.tools/bin:$PWD/node_modules/.bin:$PATH"
+SANDBOX_PROJECTS=cli,deploy-action
+
+bash tools/setup/install-test-tools.sh python
+# The AWS provider from an offline mirror where the machine has one (no path is kept in the
+# repository); elsewhere `terraform init` downloads it as usual.
+if [ -z "${TANDEM_PROVIDER_MIRROR:-}" ]; then
+  version_dir=$(find / -maxdepth 6 -path '*registry.terraform.io/hashicorp/aws/5.100.0' -type d 2>/dev/null | head -1 || true)
+  if [ -n "$version_dir" ]; then export TANDEM_PROVIDER_MIRROR="${version_dir%/registry.terraform.io/*}"; fi
+fi
+
+background=()
+# The test files share one applied sandbox per tool (@tandem/sandbox sharedSandbox): stopped
+# here, by the pid each recorded, when the suite ends; so is what this script started.
+finish() {
+  for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for tool in terraform tofu; do tandem sandbox down --name "shared-$tool" >/dev/null || true; done
+}
+trap finish EXIT
+phase() { echo "run-suite: $* after ${SECONDS}s"; }
+
+checks() {
+  npm run lint:cycles
+  tandem docs --check
+  tandem workflows --check
+  tandem synth
+  tools/checkov/scan.sh
+  nx run-many -t typecheck lint --output-style=stream
+}
+checks >.tools/checks.log 2>&1 &
+checks_pid=$!
+background+=("$checks_pid")
+
+# Builds take minutes on a cold Go cache, seconds on a warm one.
+if ! bash tools/setup/install-test-tools.sh go >.tools/go-build.log 2>&1; then
+  cat .tools/go-build.log
+  exit 1
+fi
+phase "Go tools built"
+nx run-many -t test -p "$SANDBOX_PROJECTS" --output-style=stream &
+sandbox_tests_pid=$!
+background+=("$sandbox_tests_pid")
+
+status=0
+wait "$checks_pid" || status=1
+cat .tools/checks.log
+phase "checks (cycles, docs, workflows, synth, checkov, typecheck, lint) done, status $status"
+nx run-many -t test --exclude "$SANDBOX_PROJECTS" --output-style=stream || status=1
+phase "tests of the other projects done, status $status"
+wait "$sandbox_tests_pid" || status=1
+background=()
+phase "tests on the sandbox ($SANDBOX_PROJECTS) done, status $status"
+exit "$status"

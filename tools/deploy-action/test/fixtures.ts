@@ -27,7 +27,7 @@ export function findTool(tool: Tool): { bin: string } | { missing: string } {
   const found = findSandboxTool(tool, REPO_ROOT);
   if (found) return { bin: found.bin };
   return {
-    missing: `${tool} not found (PATH, TANDEM_${tool.toUpperCase()}_BIN or .tools/bin; bash tools/sandbox/build-tools.sh builds OpenTofu)`,
+    missing: `${tool} not found (PATH, TANDEM_${tool.toUpperCase()}_BIN or .tools/bin; npm test builds OpenTofu: tools/setup/install-test-tools.sh go)`,
   };
 }
 

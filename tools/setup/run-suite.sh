@@ -28,6 +28,12 @@ finish() {
 }
 trap finish EXIT
 phase() { echo "run-suite: $* after ${SECONDS}s"; }
+# With NX_PROFILE=<file>.json, each Nx run writes its task timings to <file>-<label>.json.
+nx_run() {
+  local label=$1
+  shift
+  NX_PROFILE=${NX_PROFILE:+${NX_PROFILE%.json}-$label.json} nx run-many "$@" --output-style=stream
+}
 
 checks() {
   npm run lint:cycles
@@ -35,7 +41,7 @@ checks() {
   tandem workflows --check
   tandem synth
   tools/checkov/scan.sh
-  nx run-many -t typecheck lint --output-style=stream
+  nx_run checks -t typecheck lint
 }
 checks >.tools/checks.log 2>&1 &
 checks_pid=$!
@@ -47,7 +53,7 @@ if ! bash tools/setup/install-test-tools.sh go >.tools/go-build.log 2>&1; then
   exit 1
 fi
 phase "Go tools built"
-nx run-many -t test -p "$SANDBOX_PROJECTS" --output-style=stream &
+nx_run sandbox-tests -t test -p "$SANDBOX_PROJECTS" &
 sandbox_tests_pid=$!
 background+=("$sandbox_tests_pid")
 
@@ -55,7 +61,7 @@ status=0
 wait "$checks_pid" || status=1
 cat .tools/checks.log
 phase "checks (cycles, docs, workflows, synth, checkov, typecheck, lint) done, status $status"
-nx run-many -t test --exclude "$SANDBOX_PROJECTS" --output-style=stream || status=1
+nx_run other-tests -t test --exclude "$SANDBOX_PROJECTS" || status=1
 phase "tests of the other projects done, status $status"
 wait "$sandbox_tests_pid" || status=1
 background=()

@@ -460,6 +460,8 @@ describe("drill role: only what the drill does", () => {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:DeleteItem",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
       ]),
     );
   });
@@ -497,7 +499,7 @@ describe("drill role: only what the drill does", () => {
       expect(r).toMatch(/^arn:aws:ssm:[a-z0-9-]+:210987654321:parameter\/payments-prod\/drill\//);
   });
 
-  it("writes the environment's table, and deletes only the drill lock item", () => {
+  it("writes and deletes only the drill lock item of the environment's table", () => {
     const table = crossRegionNames(prod).tableName;
     const sts = drill(prod);
     const tables = ["us-east-1", "us-west-2"].map(
@@ -505,10 +507,13 @@ describe("drill role: only what the drill does", () => {
     );
     for (const s of sts.filter((s) => list(s.Action).some((a) => a.startsWith("dynamodb:"))))
       expect(s.Resource).toEqual(tables);
-    const deletes = sts.filter((s) => list(s.Action).includes("dynamodb:DeleteItem"));
-    expect(deletes).toHaveLength(1);
-    expect(deletes[0]!.Condition).toEqual({
+    const writes = sts.filter((s) =>
+      list(s.Action).some((a) => a === "dynamodb:DeleteItem" || a === "dynamodb:PutItem"),
+    );
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.Condition).toEqual({
       "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [DRILL_LOCK_KEY] },
+      Null: { "dynamodb:LeadingKeys": "false" },
     });
     expect(DRILL_LOCK_KEY).toBe("drill#lock");
   });

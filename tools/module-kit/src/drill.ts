@@ -8,3 +8,9 @@
  * never overlap: the drill writes and deletes it, and the drill role may write no other key.
  */
 export const DRILL_LOCK_KEY = "drill#lock";
+
+/**
+ * The `pk` prefix of the drill's canary payments (`payment#` and the drill's payment keys): the
+ * drill role may read these items of the payments table and no other payment.
+ */
+export const DRILL_CANARY_KEY_PREFIX = "payment#tandem-drill-";

@@ -6,7 +6,7 @@
  */
 import { basename } from "node:path";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
-import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
+import { DRILL_CANARY_KEY_PREFIX, DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
 import { environmentFiles } from "../environments.ts";
 import { CompositionError, ManifestProblems } from "../errors.ts";
 import { loadEnvironments, type Environment } from "../manifest/index.ts";
@@ -438,7 +438,7 @@ function applyRole(add: Add, manifest: Manifest, ctx: RoleContext) {
     provider: ctx.provider,
     name: `${roleName(env, "apply")}-boundary`,
     description: `Permissions boundary of ${roleName(env, "apply")}: nothing the bootstrap root owns`,
-    policy: policy(applyBoundary(manifest.account, ctx.all)),
+    policy: policy(applyBoundary(manifest.account, env, ctx.all)),
   });
   const name = role(add, manifest, ctx, "apply", {
     subject: `repo:${manifest.github.repository}:environment:${env}`,
@@ -455,9 +455,42 @@ function applyRole(add: Add, manifest: Manifest, ctx: RoleContext) {
   });
 }
 
-function applyBoundary(account: string, buckets: StateBucket[]): Statement[] {
+const applyBoundaryArn = (account: string, env: string) =>
+  `arn:aws:iam::${account}:policy/${roleName(env, "apply")}-boundary`;
+
+/** IAM calls that give a role or user permissions: each must name this boundary as theirs. */
+const GRANTING_IAM_CALLS = [
+  "iam:AttachRolePolicy",
+  "iam:AttachUserPolicy",
+  "iam:CreateRole",
+  "iam:CreateUser",
+  "iam:DeleteRolePolicy",
+  "iam:DeleteUserPolicy",
+  "iam:DetachRolePolicy",
+  "iam:DetachUserPolicy",
+  "iam:PutRolePermissionsBoundary",
+  "iam:PutRolePolicy",
+  "iam:PutUserPermissionsBoundary",
+  "iam:PutUserPolicy",
+];
+
+function applyBoundary(account: string, env: string, buckets: StateBucket[]): Statement[] {
   const bucketArns = buckets.map((b) => bucketArn(b.bucket));
   return [
+    {
+      // Otherwise the role could create or widen a role without this boundary and assume it.
+      Sid: "IdentitiesKeepThisBoundary",
+      Effect: "Deny",
+      Action: GRANTING_IAM_CALLS,
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": applyBoundaryArn(account, env) } },
+    },
+    {
+      Sid: "NoBoundaryRemoved",
+      Effect: "Deny",
+      Action: ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+      Resource: "*",
+    },
     {
       Sid: "AllButOrganization",
       Effect: "Allow",
@@ -580,20 +613,40 @@ export function drillStatements(manifest: Manifest): Statement[] {
       Resource: "*",
     },
     {
-      Sid: "CanaryPayments",
+      // The canaries are written through the API; the drill reads them back, and its lock.
+      Sid: "ReadLockAndCanaries",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+      Action: "dynamodb:GetItem",
       Resource: tables,
+      Condition: onlyLeadingKeys("StringLike", [DRILL_LOCK_KEY, `${DRILL_CANARY_KEY_PREFIX}*`]),
     },
     {
       Sid: "DrillLock",
       Effect: "Allow",
       Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
       Resource: tables,
-      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [DRILL_LOCK_KEY] } },
+      Condition: onlyLeadingKeys("StringEquals", [DRILL_LOCK_KEY]),
+    },
+    {
+      // The table is encrypted with the database's data key, which delegates to IAM: DynamoDB
+      // uses it with the caller's permission. modules/database aliases it <name>-data.
+      Sid: "TableKeyThroughDynamoDb",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:key/*`),
+      Condition: {
+        StringEquals: { "kms:ViaService": regions.map((r) => `dynamodb.${r}.amazonaws.com`) },
+        "ForAnyValue:StringEquals": { "kms:ResourceAliases": [`alias/${names.name}-data`] },
+      },
     },
   ];
 }
+
+/** Every key the request names is one of these; a request naming none is refused too. */
+const onlyLeadingKeys = (operator: "StringEquals" | "StringLike", keys: string[]) => ({
+  [`ForAllValues:${operator}`]: { "dynamodb:LeadingKeys": keys },
+  Null: { "dynamodb:LeadingKeys": "false" },
+});
 
 function outputs(manifests: Manifest[], buckets: StateBucket[], regions: string[], oidc: Oidc) {
   const out: Record<string, { value: unknown; description: string }> = {

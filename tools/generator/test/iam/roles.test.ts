@@ -1,0 +1,216 @@
+/**
+ * Role x call x expected, judged by a policy evaluator over the synthesized bootstrap roots:
+ * what each role may do once AWS evaluates its policies, boundary and the resource policies.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
+import { bootstrapRoots } from "../../src/compose/bootstrap.ts";
+import { crossRegionNames } from "../../src/compose/names.ts";
+import { manifestSchema, type Manifest } from "../../src/manifest/schema.ts";
+import { REPO, TOOLCHAIN } from "../helpers.ts";
+import { evaluate, keyArn, type Call, type Kind, type Verdict } from "./evaluate.ts";
+
+const manifest = (name: string): Manifest =>
+  manifestSchema.parse(
+    parse(readFileSync(join(REPO, "environments", `${name}.yaml`), "utf8")) as unknown,
+  );
+const STAGING = manifest("staging");
+const PROD = manifest("prod");
+const ROOTS = bootstrapRoots([manifest("dev"), STAGING, PROD], TOOLCHAIN);
+const rootOf = (m: Manifest) => ROOTS.find((r) => r.environments.includes(m.name))!;
+
+type Expected = Verdict["decision"] | "Denied";
+interface Row extends Call {
+  role: Kind;
+  expected: Expected;
+}
+
+/** Every evaluated call, with its time, for the table the report prints. */
+const seen: { row: string; decision: string; ms: number }[] = [];
+
+async function judge(m: Manifest, row: Row): Promise<Verdict> {
+  const started = performance.now();
+  const { dataKey } = environmentArns(m);
+  const resourcePolicy = row.resource === dataKey ? delegatingKeyPolicy(m.account) : undefined;
+  const verdict = await evaluate(rootOf(m), m.name, row.role, { resourcePolicy, ...row });
+  seen.push({
+    row: `${m.name} ${row.role} ${row.action} ${row.resource}`,
+    decision: verdict.decision,
+    ms: performance.now() - started,
+  });
+  return verdict;
+}
+
+const denied = (decision: string) => decision !== "Allowed";
+function check(m: Manifest, rows: Row[]) {
+  it.each(rows.map((row) => [`${row.role} ${row.action} ${row.resource}`, row] as const))(
+    `${m.name}: %s`,
+    async (_, row) => {
+      const verdict = await judge(m, row);
+      if (row.expected === "Denied")
+        expect(denied(verdict.decision), verdict.statements.join()).toBe(true);
+      else expect(verdict.decision, verdict.statements.join()).toBe(row.expected);
+    },
+  );
+}
+
+/** The calls and ARNs of one environment, from its manifest. */
+function environmentArns(m: Manifest) {
+  const names = crossRegionNames(m);
+  const region = m.regions.primary;
+  const arn = (service: string, resource: string, where = region) =>
+    `arn:aws:${service}:${where}:${m.account}:${resource}`;
+  return {
+    names,
+    region,
+    arn,
+    table: arn("dynamodb", `table/${names.tableName}`),
+    dataKey: keyArn(m.account, region, "data"),
+    stateObject: (env: string) =>
+      `arn:aws:s3:::${names.stateBucket(region)}/${env}/${region}.tfstate`,
+  };
+}
+
+/** The data key's policy (module-kit's kmsKey): it delegates to IAM in the account. */
+const delegatingKeyPolicy = (account: string) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "AccountAdministersKeyThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ],
+});
+
+describe("the plan role reads what a refresh reads, and no data", () => {
+  const { names, table, dataKey, arn, stateObject, region } = environmentArns(STAGING);
+  const plan = (action: string, resource: string, expected: Expected, context?: Row["context"]) =>
+    ({ role: "plan", action, resource, expected, context }) as Row;
+  check(STAGING, [
+    plan(
+      "secretsmanager:GetSecretValue",
+      arn("secretsmanager", `secret:${names.name}/aurora/master-AbCdEf`),
+      "Denied",
+    ),
+    plan("dynamodb:GetItem", table, "Denied"),
+    plan("dynamodb:Query", table, "Denied"),
+    plan("s3:GetObject", stateObject("dev"), "Denied"),
+    plan("s3:GetObject", stateObject("staging"), "Allowed"),
+    plan("kms:Decrypt", keyArn(STAGING.account, region, "state"), "Allowed", {
+      "kms:ViaService": `s3.${region}.amazonaws.com`,
+    }),
+    plan("kms:Decrypt", dataKey, "Denied", {
+      "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
+    }),
+    // One refresh read per service of the roots' resource types.
+    plan("ec2:DescribeVpcs", "*", "Allowed"),
+    plan("ec2:DescribeSecurityGroupRules", "*", "Allowed"),
+    plan("rds:DescribeDBClusters", arn("rds", `cluster:${names.name}`), "Allowed"),
+    plan(
+      "rds:DescribeGlobalClusters",
+      `arn:aws:rds::${STAGING.account}:global-cluster:${names.name}`,
+      "Allowed",
+    ),
+    plan("dynamodb:DescribeTable", table, "Allowed"),
+    plan("dynamodb:DescribeContinuousBackups", table, "Allowed"),
+    plan("kms:DescribeKey", dataKey, "Allowed"),
+    plan("kms:GetKeyPolicy", dataKey, "Allowed"),
+    plan(
+      "secretsmanager:DescribeSecret",
+      arn("secretsmanager", `secret:${names.name}/aurora/master-AbCdEf`),
+      "Allowed",
+    ),
+    plan("lambda:GetFunction", arn("lambda", `function:${names.name}-api`), "Allowed"),
+    plan("apigateway:GET", "*", "Allowed"),
+    plan("logs:DescribeLogGroups", "*", "Allowed"),
+    plan("sns:GetTopicAttributes", arn("sns", `${names.name}-alarms`), "Allowed"),
+    plan("sqs:GetQueueAttributes", arn("sqs", `${names.name}-dlq`), "Allowed"),
+    plan("route53:GetHostedZone", "arn:aws:route53:::hostedzone/Z0123456789", "Allowed"),
+    plan("route53:GetHealthCheck", "arn:aws:route53:::healthcheck/0123-4567", "Allowed"),
+    plan("acm:DescribeCertificate", arn("acm", "certificate/0123-4567"), "Allowed"),
+    plan("backup:GetBackupPlan", arn("backup", "backup-plan:0123-4567"), "Allowed"),
+    plan("cloudwatch:DescribeAlarms", "*", "Allowed"),
+    plan("events:DescribeRule", arn("events", `rule/${names.name}/replicate`), "Allowed"),
+    plan("iam:GetRole", `arn:aws:iam::${STAGING.account}:role/${names.name}-api`, "Allowed"),
+    plan("ssm:GetParameter", arn("ssm", `parameter/${names.name}/drill/unhealthy`), "Allowed"),
+    plan("s3:ListBucket", `arn:aws:s3:::${names.stateBucket(region)}`, "Allowed", {
+      "s3:prefix": "staging/",
+    }),
+  ]);
+});
+
+describe("the drill role: its lock and canary calls, through the table's key, and nothing else", () => {
+  const { names, table, dataKey, region } = environmentArns(STAGING);
+  const viaDynamoDb = {
+    "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
+    "kms:ResourceAliases": [`alias/${names.name}-data`],
+  };
+  const drill = (action: string, resource: string, expected: Expected, context?: Row["context"]) =>
+    ({ role: "drill", action, resource, expected, context }) as Row;
+  check(STAGING, [
+    drill("dynamodb:PutItem", table, "Allowed", { "dynamodb:LeadingKeys": [DRILL_LOCK_KEY] }),
+    drill("dynamodb:DeleteItem", table, "Allowed", { "dynamodb:LeadingKeys": [DRILL_LOCK_KEY] }),
+    drill("dynamodb:GetItem", table, "Allowed", { "dynamodb:LeadingKeys": [DRILL_LOCK_KEY] }),
+    drill("dynamodb:GetItem", table, "Allowed", {
+      "dynamodb:LeadingKeys": ["payment#tandem-drill-r1-canary-1"],
+    }),
+    drill("kms:Decrypt", dataKey, "Allowed", viaDynamoDb),
+    drill("kms:GenerateDataKey", dataKey, "Allowed", viaDynamoDb),
+    drill("dynamodb:PutItem", table, "Denied", { "dynamodb:LeadingKeys": ["payment#p-1"] }),
+    drill("dynamodb:GetItem", table, "Denied", { "dynamodb:LeadingKeys": ["payment#p-1"] }),
+    drill("dynamodb:Scan", table, "Denied"),
+    drill("kms:Decrypt", dataKey, "Denied", {
+      "kms:ViaService": `secretsmanager.${region}.amazonaws.com`,
+    }),
+    drill("kms:Decrypt", dataKey, "Denied"),
+    drill("kms:Decrypt", keyArn(STAGING.account, region, "other"), "Denied", {
+      "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
+      "kms:ResourceAliases": ["alias/another-table-key"],
+    }),
+  ]);
+});
+
+describe("the apply role cannot leave its boundary", () => {
+  const account = PROD.account;
+  const boundary = `arn:aws:iam::${account}:policy/tandem-prod-apply-boundary`;
+  const workload = `arn:aws:iam::${account}:role/payments-prod-api`;
+  const apply = (action: string, resource: string, expected: Expected, context?: Row["context"]) =>
+    ({ role: "apply", action, resource, expected, context }) as Row;
+  check(PROD, [
+    apply("iam:CreateRole", workload, "Denied"),
+    apply("iam:CreateRole", workload, "Allowed", { "iam:PermissionsBoundary": boundary }),
+    apply("iam:CreateRole", workload, "Denied", {
+      "iam:PermissionsBoundary": `arn:aws:iam::${account}:policy/wide-open`,
+    }),
+    apply("iam:AttachRolePolicy", workload, "Denied", {
+      "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess",
+    }),
+    apply("iam:PutRolePolicy", workload, "Allowed", { "iam:PermissionsBoundary": boundary }),
+    apply("iam:DeleteRolePermissionsBoundary", workload, "Denied"),
+    apply("iam:PutRolePermissionsBoundary", workload, "Denied", {
+      "iam:PermissionsBoundary": `arn:aws:iam::${account}:policy/wide-open`,
+    }),
+    apply("iam:CreatePolicyVersion", boundary, "Denied"),
+    apply("iam:CreateUser", `arn:aws:iam::${account}:user/someone`, "Denied"),
+    apply("iam:PutUserPolicy", `arn:aws:iam::${account}:user/someone`, "Denied"),
+    apply("iam:UpdateAssumeRolePolicy", `arn:aws:iam::${account}:role/tandem-prod-plan`, "Denied"),
+    apply(
+      "dynamodb:CreateTable",
+      `arn:aws:dynamodb:us-east-1:${account}:table/payments-prod-sessions`,
+      "Allowed",
+    ),
+  ]);
+});
+
+afterAll(() => {
+  const total = seen.reduce((sum, s) => sum + s.ms, 0);
+  console.log(
+    `iam: ${seen.length} calls evaluated, ${(total / seen.length).toFixed(2)} ms per call`,
+  );
+});

@@ -15,7 +15,7 @@ export async function bundle(outfile) {
     bundle: true,
     format: "esm",
     platform: "node",
-    target: "node20",
+    target: "node24",
     minify: false,
     legalComments: "none",
     // Some CommonJS dependencies call require(); ESM output needs it defined.

@@ -1,148 +1,95 @@
 /**
- * apply: the merge commit's pull request, the plans reviewed on its last head, applied in
- * dependsOn order; the first refusal or failure stops the run and leaves later roots untouched.
+ * apply: every pull request merged since the environment's last successful apply (its GitHub
+ * Deployments), in merge order, each against its own review. Each root is planned again on the
+ * merged code with the apply role, and that fresh plan is applied only when its change set
+ * equals the reviewed one; nothing the pull request's job produced is executed. The first
+ * refusal or failure stops the run and leaves later roots and merges untouched; a re-run
+ * resumes (a root whose fresh plan is empty was applied). A dispatch applies a fresh plan whose
+ * change set has the sha256 the operator approved.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import {
-  artifactName,
-  PLAN_FILE,
-  PLAN_JSON,
-  readBundle,
-  TamperedBundle,
-  type PlanManifest,
-} from "./artifacts.ts";
-import { COMMENT_LIMIT, markerPrefix, parseMarker, type CommentHeader } from "./comment.ts";
+import { changeSetDiff, environmentSha256, isEmpty } from "./change-set.ts";
+import { COMMENT_LIMIT, markerPrefix } from "./comment.ts";
 import type { CommandResult, Context, RootOutcome } from "./context.ts";
-import { applyOrder, type Deployment } from "./deployments.ts";
-import type { PullRequestRef } from "./github.ts";
-import { code, plain } from "./markdown.ts";
-import { changeKey, DATA_LOSS_LABEL, summarizePlan } from "./plan-summary.ts";
+import { applyOrder, type Deployment, type EnvironmentDeployments } from "./deployments.ts";
+import { Refusal } from "./errors.ts";
+import type { GitHub, PullRequestRef } from "./github.ts";
+import { freshPlan, type FreshPlan } from "./fresh-plan.ts";
+import { code } from "./markdown.ts";
+import { isBad, mergeFailed, mergeRows, outcomeTable, type MergeOutcome } from "./outcome.ts";
+import { DATA_LOSS_LABEL, summarizePlan } from "./plan-summary.ts";
 import { errorText } from "./plan.ts";
-import { TerraformError } from "./terraform.ts";
+import { closeRecovery, openRecovery } from "./recovery.ts";
+import { pullReview, reviewedChangeSet, type PullReview } from "./review.ts";
 
-class Refusal extends Error {}
+/** The workflow whose pull_request runs hold reviews (and date a head's push). */
+export const PLAN_WORKFLOW = "plan.yml";
 
-const STALE = /Saved plan is stale/;
-
-interface Review {
-  pull: PullRequestRef;
-  /** The sticky comment's header, when the plan run posted one. */
-  header?: CommentHeader;
+/** Why the data-loss label does not count, or undefined when it does. */
+async function labelRefusal(github: GitHub, pull: PullRequestRef): Promise<string | undefined> {
+  const label = await github.labelAdded(pull.number, DATA_LOSS_LABEL);
+  if (!label) return `#${pull.number} lacks the label ${DATA_LOSS_LABEL}`;
+  if (label.by === pull.author)
+    return `${DATA_LOSS_LABEL} was added by the pull request's author ${label.by}; a reviewer with write access must add it`;
+  const pushed = await github.headPushedAt(PLAN_WORKFLOW, pull.headSha);
+  if (!pushed || label.at < pushed)
+    return `${DATA_LOSS_LABEL} was added at ${label.at}, before the last push (${pushed ?? "unknown"}); a reviewer must add it again after the last push`;
+  if (!(await github.canWrite(label.by)))
+    return `${DATA_LOSS_LABEL} was added by ${label.by}, who has no write access`;
+  return undefined;
 }
 
-async function reviewedBundle(
+/** Data at risk is judged on the plan about to be applied. */
+async function checkDataAtRisk(
   ctx: Context,
-  root: Deployment,
-  review: Review,
-): Promise<{ dir: string; manifest: PlanManifest }> {
-  const head = review.pull.headSha;
-  const name = artifactName(ctx.environment, root.name, head);
-  const dir = join(ctx.workDir, "reviewed", root.name);
-  if (!(await ctx.store.download(name, dir)))
+  fresh: FreshPlan,
+  pull: PullRequestRef | undefined,
+): Promise<void> {
+  const risks = summarizePlan(fresh.json, ctx.statefulTypes).dataAtRisk;
+  if (risks.length === 0 || !pull) return;
+  const why = await labelRefusal(ctx.github!, pull);
+  if (why)
     throw new Refusal(
-      `no plan was reviewed for ${root.name} on the pull request's last head ${head} (artifact ${name} not found)`,
+      `data at risk (${risks.map((c) => `${c.actions[0]} ${c.address}`).join(", ")}): ${why}`,
     );
-  let manifest: PlanManifest;
-  try {
-    manifest = readBundle(dir);
-  } catch (error) {
-    if (error instanceof TamperedBundle) throw new Refusal(error.message);
-    throw error;
-  }
-  checkReviewed(ctx, root, review, manifest, dir);
-  return { dir, manifest };
 }
 
-function checkReviewed(
+async function applyReviewedRoot(
   ctx: Context,
+  tree: EnvironmentDeployments,
   root: Deployment,
-  review: Review,
-  m: PlanManifest,
-  dir: string,
-): void {
-  const head = review.pull.headSha;
-  if (m.headSha !== head)
-    throw new Refusal(
-      `the plan came from head ${m.headSha}, not the pull request's last head ${head}`,
-    );
-  if (m.environment !== ctx.environment || m.root !== root.name)
-    throw new Refusal(
-      `the artifact holds the plan of ${m.environment}/${m.root}, not ${ctx.environment}/${root.name}`,
-    );
-  if (m.rootSha256 !== root.sha256)
-    throw new Refusal(
-      `${root.name} changed since review: the merged root's sha256 is ${root.sha256}, the reviewed one ${m.rootSha256}`,
-    );
-  const plans = review.header?.plans;
-  const shown = plans?.[root.name];
-  if (plans && shown !== m.files[PLAN_FILE])
-    throw new Refusal(
-      `the plan's sha256 ${m.files[PLAN_FILE]} is not the ${shown ?? "(none)"} the pull request's comment showed`,
-    );
-  const summary = summarizePlan(readFileSync(join(dir, PLAN_JSON), "utf8"), ctx.statefulTypes);
-  if (summary.dataAtRisk.length > 0 && !review.pull.labels.includes(DATA_LOSS_LABEL))
-    throw new Refusal(
-      `data at risk (${summary.dataAtRisk.map((c) => `${c.actions[0]} ${c.address}`).join(", ")}) and the pull request lacks the label ${DATA_LOSS_LABEL}`,
-    );
-}
-
-/** Applies the reviewed plan; a stale one is re-planned only when allowed and unchanged. */
-async function applyRoot(ctx: Context, root: Deployment, review: Review): Promise<RootOutcome> {
-  const { dir: bundle, manifest } = await reviewedBundle(ctx, root, review);
-  const rootDir = join(ctx.deployments.dir, root.name);
-  await ctx.terraform.init(rootDir);
-  try {
-    await ctx.terraform.apply(rootDir, join(bundle, PLAN_FILE));
-    return { name: root.name, status: "applied" };
-  } catch (error) {
-    if (!(error instanceof TerraformError) || !STALE.test(error.result.stderr)) throw error;
-    if (!ctx.allowReplan)
-      throw new Refusal(
-        "Terraform calls the reviewed plan stale (the state changed since it was made); re-run the plan, or apply with allow-replan",
-      );
-  }
-  return replanAndApply(ctx, root, rootDir, manifest);
-}
-
-async function replanAndApply(
-  ctx: Context,
-  root: Deployment,
-  rootDir: string,
-  reviewed: PlanManifest,
+  review: PullReview,
 ): Promise<RootOutcome> {
-  const planFile = join(ctx.workDir, "replan", `${root.name}.tfplan`);
-  mkdirSync(join(ctx.workDir, "replan"), { recursive: true });
-  await ctx.terraform.plan(rootDir, planFile);
-  const fresh = summarizePlan(await ctx.terraform.showJson(rootDir, planFile), ctx.statefulTypes);
-  if (changeKey(fresh) !== changeKey(reviewed.summary))
+  const reviewed = await reviewedChangeSet(ctx, review, root.name);
+  const fresh = await freshPlan(ctx, tree, root);
+  if (isEmpty(fresh.changeSet))
+    return isEmpty(reviewed)
+      ? { name: root.name, status: "no-changes" }
+      : {
+          name: root.name,
+          status: "applied",
+          reason: "already applied: the fresh plan is empty (an earlier run applied it)",
+        };
+  const diff = changeSetDiff(reviewed, fresh.changeSet);
+  if (diff.length > 0)
     throw new Refusal(
-      "the reviewed plan is stale and a re-plan's resource changes differ from the reviewed ones",
+      [
+        `the fresh plan of ${root.name} differs from the one reviewed on #${review.pull.number}:`,
+        ...diff,
+      ].join("\n"),
     );
-  await ctx.terraform.apply(rootDir, planFile);
-  return {
-    name: root.name,
-    status: "applied",
-    reason: "re-planned (the reviewed plan was stale; the changes were equal)",
-  };
+  await checkDataAtRisk(ctx, fresh, review.pull);
+  await ctx.terraform.apply(fresh.rootDir, fresh.planFile);
+  return { name: root.name, status: "applied" };
 }
 
-async function findReview(ctx: Context): Promise<Review> {
-  if (!ctx.github)
-    throw new Refusal("apply needs a github-token to find the merge commit's pull request");
-  const pull = await ctx.github.pullForCommit(ctx.sha);
-  if (!pull)
-    throw new Refusal(`commit ${ctx.sha} belongs to no pull request: nothing was reviewed`);
-  const comment = await ctx.github.findComment(pull.number, markerPrefix(ctx.environment));
-  const header = comment ? parseMarker(comment.body, ctx.environment) : undefined;
-  return header ? { pull, header } : { pull };
-}
-
-async function applyInOrder(ctx: Context, review: Review): Promise<RootOutcome[]> {
+/** Runs `each` over roots in order; the first refusal or failure skips the rest. */
+async function inOrder(
+  roots: Deployment[],
+  each: (root: Deployment) => Promise<RootOutcome>,
+): Promise<RootOutcome[]> {
   const outcomes: RootOutcome[] = [];
-  let stopped = false;
-  for (const root of applyOrder(ctx.selected)) {
-    if (stopped) {
+  for (const root of roots) {
+    if (outcomes.some(isBad)) {
       outcomes.push({
         name: root.name,
         status: "skipped",
@@ -151,9 +98,8 @@ async function applyInOrder(ctx: Context, review: Review): Promise<RootOutcome[]
       continue;
     }
     try {
-      outcomes.push(await applyRoot(ctx, root, review));
+      outcomes.push(await each(root));
     } catch (error) {
-      stopped = true;
       const status = error instanceof Refusal ? "refused" : "failed";
       outcomes.push({ name: root.name, status, reason: errorText(error) });
     }
@@ -161,26 +107,56 @@ async function applyInOrder(ctx: Context, review: Review): Promise<RootOutcome[]
   return outcomes;
 }
 
-const ICON: Record<RootOutcome["status"], string> = {
-  applied: "✅ applied",
-  refused: "⛔ refused",
-  failed: "❌ failed",
-  skipped: "⏭️ skipped",
-  "no-changes": "no changes",
-};
+/** Roots whose synthesized JSON differs between two trees (or is new). */
+function changedRoots(before: EnvironmentDeployments, after: EnvironmentDeployments): string[] {
+  const was = new Map(before.deployments.map((d) => [d.name, d.sha256]));
+  return after.deployments.filter((d) => was.get(d.name) !== d.sha256).map((d) => d.name);
+}
 
-export function applySection(ctx: Context, outcomes: RootOutcome[]): string {
-  const rows = outcomes.map(
-    (o) =>
-      `| ${code(o.name)} | ${ICON[o.status]} | ${plain((o.reason ?? "").split("\n")[0]!.slice(0, 500))} |`,
-  );
+/** Applies one merged commit against its pull request's review. */
+async function applyMerge(
+  ctx: Context,
+  github: GitHub,
+  sha: string,
+  parent: string | undefined,
+): Promise<MergeOutcome> {
+  const before = parent ? await ctx.history.treeAt(parent) : undefined;
+  const tree = await ctx.history.treeAt(sha);
+  const changed = before ? changedRoots(before, tree) : undefined;
+  const pull = await github.pullForCommit(sha);
+  const base = { sha, tree, ...(pull ? { pull } : {}) };
+  try {
+    if (pull?.fork)
+      throw new Refusal(
+        `#${pull.number} came from a fork: it was never planned (fork pull requests get no cloud credentials); open it from a branch of this repository`,
+      );
+    const review = pull ? await pullReview(ctx, github, pull) : undefined;
+    if (!review) {
+      if (changed?.length === 0) return { ...base, roots: [] };
+      throw new Refusal(
+        pull
+          ? `#${pull.number} has no plan comment for ${ctx.environment} written by ${github.author}: re-run the plan workflow on it, then re-run this apply`
+          : `commit ${sha} belongs to no pull request: nothing was reviewed`,
+      );
+    }
+    const names = new Set([...Object.keys(review.header.roots), ...(changed ?? [])]);
+    const unknown = [...names].filter((n) => !tree.deployments.some((d) => d.name === n));
+    if (unknown.length > 0)
+      throw new Refusal(`${ctx.environment} has no root ${unknown.join(", ")} at ${sha}`);
+    const roots = applyOrder(tree.deployments.filter((d) => names.has(d.name)));
+    return { ...base, roots: await inOrder(roots, (r) => applyReviewedRoot(ctx, tree, r, review)) };
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return { ...base, roots: [], refused: error.message };
+  }
+}
+
+export function applySection(environment: string, merge: MergeOutcome): string {
   return [
     APPLY_START,
-    `### Apply of ${code(ctx.environment)} at ${code(ctx.sha.slice(0, 12))}`,
+    `### Apply of ${code(environment)} at ${code(merge.sha.slice(0, 12))}`,
     "",
-    "| Root | Outcome | Why |",
-    "| --- | --- | --- |",
-    ...rows,
+    ...outcomeTable(mergeRows(merge)),
     APPLY_END,
   ].join("\n");
 }
@@ -211,47 +187,147 @@ function dropLargestDetails(text: string): string {
   return text.slice(0, largest.index) + note + text.slice(largest.index + largest[0].length);
 }
 
+/** The outcome on the merged pull request's own comment (ours: another's is never edited). */
+async function tellPull(ctx: Context, github: GitHub, merge: MergeOutcome): Promise<void> {
+  if (!merge.pull) return;
+  const prefix = markerPrefix(ctx.environment);
+  const existing = await github.findComment(merge.pull.number, prefix);
+  const section = applySection(ctx.environment, merge);
+  const body = withApplySection(existing?.body ?? `${prefix}{} -->`, section);
+  await github.upsertComment(merge.pull.number, prefix, body);
+}
+
+function failureLine(m: MergeOutcome): string {
+  const bad = mergeRows(m).find(isBad)!;
+  return `${bad.name} ${bad.status} at ${m.sha.slice(0, 12)}: ${bad.reason?.split("\n")[0] ?? ""}`;
+}
+
+function needGitHub(ctx: Context): GitHub {
+  if (!ctx.github)
+    throw new Refusal("apply needs a github-token: the reviews and the ledger are on GitHub");
+  return ctx.github;
+}
+
+async function record(
+  github: GitHub,
+  ctx: Context,
+  sha: string,
+  run: () => Promise<MergeOutcome>,
+): Promise<MergeOutcome> {
+  const id = await github.startDeployment(
+    ctx.environment,
+    sha,
+    `tandem apply of ${ctx.environment}`,
+  );
+  const merge = await run().catch(async (error: unknown) => {
+    await github.deploymentStatus(id, "failure", errorText(error).split("\n")[0]!);
+    throw error;
+  });
+  const failed = mergeFailed(merge);
+  await github.deploymentStatus(
+    id,
+    failed ? "failure" : "success",
+    failed ? failureLine(merge) : "applied",
+  );
+  return merge;
+}
+
+async function applyMerges(ctx: Context, github: GitHub): Promise<MergeOutcome[]> {
+  const base = await github.lastApplied(ctx.environment);
+  const commits = await ctx.history.mergesSince(base, ctx.sha);
+  const merges: MergeOutcome[] = [];
+  for (const [i, sha] of commits.entries()) {
+    const merge = await record(github, ctx, sha, () =>
+      applyMerge(ctx, github, sha, i === 0 ? base : commits[i - 1]),
+    );
+    merges.push(merge);
+    for (const o of mergeRows(merge)) {
+      ctx.log.info(
+        `${ctx.environment}/${o.name}: ${o.status}${merge.pull ? ` (#${merge.pull.number})` : ""}`,
+      );
+      if (o.reason) ctx.log.untrusted(o.reason);
+    }
+    await tellPull(ctx, github, merge);
+    if (mergeFailed(merge)) break;
+  }
+  return merges;
+}
+
+/** A dispatch: the fresh plan of every root at the commit, applied only if it is the approved one. */
+async function applyApproved(
+  ctx: Context,
+  github: GitHub,
+  approved: string,
+): Promise<MergeOutcome> {
+  const base = await github.lastApplied(ctx.environment);
+  await ctx.history.mergesSince(base, ctx.sha); // refuses a commit behind what is applied
+  const tree = ctx.deployments;
+  const roots = applyOrder(tree.deployments);
+  const plans = new Map<string, FreshPlan>();
+  for (const root of roots) plans.set(root.name, await freshPlan(ctx, tree, root));
+  const sha256 = environmentSha256(
+    Object.fromEntries([...plans].map(([n, p]) => [n, p.changeSet])),
+  );
+  if (sha256 !== approved)
+    throw new Refusal(
+      `the fresh plan of ${ctx.environment} at ${ctx.sha.slice(0, 12)} has change-set sha256 ${sha256}, not the approved ${approved}: nothing was applied`,
+    );
+  const outcomes = await inOrder(roots, async (root) => {
+    const plan = plans.get(root.name)!;
+    if (isEmpty(plan.changeSet)) return { name: root.name, status: "no-changes" };
+    await ctx.terraform.apply(plan.rootDir, plan.planFile);
+    return { name: root.name, status: "applied", reason: "the approved fresh plan (dispatch)" };
+  });
+  return { sha: ctx.sha, roots: outcomes, tree };
+}
+
+async function dispatched(ctx: Context, github: GitHub, approved: string): Promise<MergeOutcome[]> {
+  const merge = await record(github, ctx, ctx.sha, () =>
+    applyApproved(ctx, github, approved).catch((error: unknown) => {
+      if (!(error instanceof Refusal)) throw error;
+      return { sha: ctx.sha, roots: [], refused: error.message, tree: ctx.deployments };
+    }),
+  );
+  for (const o of mergeRows(merge)) ctx.log.info(`${ctx.environment}/${o.name}: ${o.status}`);
+  return [merge];
+}
+
 export async function applyCommand(ctx: Context): Promise<CommandResult> {
-  let review: Review;
+  const summary = { command: "apply", environment: ctx.environment, sha: ctx.sha };
+  let github: GitHub;
+  let merges: MergeOutcome[];
   try {
-    review = await findReview(ctx);
+    github = needGitHub(ctx);
+    merges = ctx.approved
+      ? await dispatched(ctx, github, ctx.approved)
+      : await applyMerges(ctx, github);
   } catch (error) {
     if (!(error instanceof Refusal)) throw error;
-    return {
-      changed: [],
-      summary: {
-        command: "apply",
-        environment: ctx.environment,
-        sha: ctx.sha,
-        refused: error.message,
-      },
-      failure: error.message,
-    };
+    return { changed: [], summary: { ...summary, refused: error.message }, failure: error.message };
   }
-  const outcomes = await applyInOrder(ctx, review);
-  for (const o of outcomes) {
-    ctx.log.info(`${ctx.environment}/${o.name}: ${o.status}`);
-    if (o.reason) ctx.log.untrusted(o.reason);
-  }
-  const section = applySection(ctx, outcomes);
-  const prefix = markerPrefix(ctx.environment);
-  const existing = await ctx.github!.findComment(review.pull.number, prefix);
-  const body = withApplySection(existing?.body ?? `${prefix}{} -->`, section);
-  await ctx.github!.upsertComment(review.pull.number, prefix, body);
-  await ctx.jobSummary?.(section);
-  const bad = outcomes.filter((o) => o.status === "refused" || o.status === "failed");
+  const failed = merges.find(mergeFailed);
+  if (failed) await openRecovery(ctx, github, failed, mergeRows(failed));
+  else if (merges.length > 0) await closeRecovery(ctx, github);
+  const sections = merges.map((m) => applySection(ctx.environment, m));
+  if (sections.length === 0)
+    sections.push(
+      `Nothing to apply in ${code(ctx.environment)}: every merge up to ${code(ctx.sha.slice(0, 12))} is applied.`,
+    );
+  await ctx.jobSummary?.(sections.join("\n\n"));
+  const roots = merges.flatMap((m) => m.roots);
   return {
-    changed: outcomes.filter((o) => o.status === "applied").map((o) => o.name),
+    changed: [...new Set(roots.filter((o) => o.status === "applied").map((o) => o.name))],
     summary: {
-      command: "apply",
-      environment: ctx.environment,
-      sha: ctx.sha,
-      pullRequest: review.pull.number,
-      headSha: review.pull.headSha,
-      roots: outcomes,
+      ...summary,
+      merges: merges.map((m) => ({
+        sha: m.sha,
+        pullRequest: m.pull?.number,
+        headSha: m.pull?.headSha,
+        ...(m.refused ? { refused: m.refused } : {}),
+        roots: m.roots,
+      })),
+      roots,
     },
-    ...(bad.length > 0
-      ? { failure: `${bad[0]!.name} ${bad[0]!.status}: ${bad[0]!.reason?.split("\n")[0] ?? ""}` }
-      : {}),
+    ...(failed ? { failure: failureLine(failed) } : {}),
   };
 }

@@ -1,75 +1,59 @@
 /**
- * A root's reviewed plan travels as an artifact: the binary plan, its JSON and a small manifest
- * of sha256s, named by environment, root and head SHA. Tests use a directory; Actions its store.
+ * What passes from a pull request's plan to apply: the reviewed change set (sensitive values only
+ * as hashes) and the rendered text plan, named by environment, root and head. No plan file and
+ * no plan JSON leave the plan job: they carry prior state and sensitive values, and apply never
+ * uses them (it re-plans on the merged code). Tests use a directory; Actions its artifact store.
  */
 import { DefaultArtifactClient } from "@actions/artifact";
-import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PlanSummary } from "./plan-summary.ts";
+import type { ChangeSet } from "./change-set.ts";
 
-export const PLAN_FILE = "plan.tfplan";
-export const PLAN_JSON = "plan.json";
-export const MANIFEST = "manifest.json";
+export const CHANGE_SET_FILE = "change-set.json";
+export const PLAN_TEXT_FILE = "plan.txt";
 
-export interface PlanManifest {
+export interface Review {
   environment: string;
   root: string;
   headSha: string;
-  /** The root's sha256 from deployments.json at the reviewed head. */
-  rootSha256: string;
-  tool: string;
-  toolVersion: string;
-  /** sha256 of each file of the bundle. */
-  files: Record<string, string>;
-  summary: PlanSummary;
+  changeSet: ChangeSet;
 }
+
+export type Found = "found" | "missing" | "expired";
 
 export interface PlanStore {
   /** Uploads every file in `dir` as the artifact `name`. */
   upload(name: string, dir: string): Promise<void>;
-  /** Downloads the artifact `name` into `dest`; false when there is none. */
-  download(name: string, dest: string): Promise<boolean>;
+  /** Downloads the artifact `name`, uploaded by a plan of `headSha`, into `dest`. */
+  download(name: string, dest: string, headSha: string): Promise<Found>;
 }
 
 export function artifactName(environment: string, root: string, headSha: string): string {
-  return `tandem-plan-${environment}-${root}-${headSha}`;
+  return `tandem-review-${environment}-${root}-${headSha}`;
 }
 
-export function sha256File(file: string): string {
-  return createHash("sha256").update(readFileSync(file)).digest("hex");
+export function writeReview(dir: string, review: Review, planText: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, CHANGE_SET_FILE), `${JSON.stringify(review, null, 2)}\n`);
+  writeFileSync(join(dir, PLAN_TEXT_FILE), planText);
 }
 
-/** Writes manifest.json beside the plan and its JSON; returns the manifest. */
-export function writeBundle(dir: string, fields: Omit<PlanManifest, "files">): PlanManifest {
-  const manifest: PlanManifest = {
-    ...fields,
-    files: {
-      [PLAN_FILE]: sha256File(join(dir, PLAN_FILE)),
-      [PLAN_JSON]: sha256File(join(dir, PLAN_JSON)),
-    },
-  };
-  writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
-}
+export class UnreadableReview extends Error {}
 
-export class TamperedBundle extends Error {}
-
-/** The bundle's manifest after checking every file against its sha256. */
-export function readBundle(dir: string): PlanManifest {
-  const file = join(dir, MANIFEST);
-  if (!existsSync(file)) throw new TamperedBundle(`the artifact has no ${MANIFEST}`);
-  const manifest = JSON.parse(readFileSync(file, "utf8")) as PlanManifest;
-  for (const name of [PLAN_FILE, PLAN_JSON]) {
-    const path = join(dir, name);
-    if (!existsSync(path)) throw new TamperedBundle(`the artifact has no ${name}`);
-    const actual = sha256File(path);
-    if (actual !== manifest.files?.[name])
-      throw new TamperedBundle(
-        `${name} has sha256 ${actual}, not the ${manifest.files?.[name] ?? "(none)"} its manifest records: the artifact was altered`,
-      );
+/** The review in `dir`, checked for shape only: its sha256 is checked against the comment. */
+export function readReview(dir: string): Review {
+  const file = join(dir, CHANGE_SET_FILE);
+  if (!existsSync(file)) throw new UnreadableReview(`the artifact has no ${CHANGE_SET_FILE}`);
+  let review: Review;
+  try {
+    review = JSON.parse(readFileSync(file, "utf8")) as Review;
+  } catch (error) {
+    throw new UnreadableReview(`${CHANGE_SET_FILE} is not JSON: ${(error as Error).message}`);
   }
-  return manifest;
+  const cs = review?.changeSet;
+  if (!cs || !Array.isArray(cs.resources) || !Array.isArray(cs.outputs))
+    throw new UnreadableReview(`${CHANGE_SET_FILE} holds no change set`);
+  return review;
 }
 
 /** Artifacts as folders under one directory: tests, and runs outside GitHub Actions. */
@@ -82,22 +66,46 @@ export class DirectoryStore implements PlanStore {
     cpSync(dir, target, { recursive: true });
   }
 
-  async download(name: string, dest: string): Promise<boolean> {
+  async download(name: string, dest: string): Promise<Found> {
     const source = join(this.base, name);
-    if (!existsSync(source)) return false;
+    if (!existsSync(source)) return "missing";
     mkdirSync(dest, { recursive: true });
     cpSync(source, dest, { recursive: true });
-    return true;
+    return "found";
   }
+}
+
+export interface StoredArtifact {
+  id: number;
+  name: string;
+  expired: boolean;
 }
 
 export interface ActionsStoreOptions {
   token: string;
   owner: string;
   repo: string;
-  /** The runs to look in for a download, newest first (the pull request head's plan runs). */
-  runs: () => Promise<number[]>;
+  /** This run's attempt: a re-run uploads under a new name instead of conflicting. */
+  attempt: string;
+  /** The runs to look in, newest first: plan.yml's pull_request runs of the head. */
+  runs: (headSha: string) => Promise<number[]>;
+  artifacts: (runId: number) => Promise<StoredArtifact[]>;
   retentionDays?: number;
+}
+
+const ATTEMPT = "-attempt-";
+
+/** The latest attempt's artifact of `name` among a run's artifacts. */
+export function latestAttempt(name: string, list: StoredArtifact[]): StoredArtifact | undefined {
+  const attempt = (a: StoredArtifact) => {
+    if (a.name === name) return 0;
+    return a.name.startsWith(name + ATTEMPT)
+      ? Number(a.name.slice(name.length + ATTEMPT.length))
+      : NaN;
+  };
+  return list
+    .filter((a) => Number.isInteger(attempt(a)))
+    .sort((a, b) => attempt(b) - attempt(a))[0];
 }
 
 /** GitHub Actions artifacts (@actions/artifact); downloads find the plan run by its id. */
@@ -108,20 +116,21 @@ export class ActionsStore implements PlanStore {
 
   async upload(name: string, dir: string): Promise<void> {
     const files = readdirSync(dir).map((f) => join(dir, f));
-    await this.client.uploadArtifact(name, files, dir, {
+    await this.client.uploadArtifact(`${name}${ATTEMPT}${this.options.attempt}`, files, dir, {
       retentionDays: this.options.retentionDays ?? 30,
     });
   }
 
-  async download(name: string, dest: string): Promise<boolean> {
+  async download(name: string, dest: string, headSha: string): Promise<Found> {
     const { token, owner, repo } = this.options;
-    for (const workflowRunId of await this.options.runs()) {
-      const findBy = { token, workflowRunId, repositoryOwner: owner, repositoryName: repo };
-      const found = await this.client.getArtifact(name, { findBy }).catch(() => undefined);
+    for (const workflowRunId of await this.options.runs(headSha)) {
+      const found = latestAttempt(name, await this.options.artifacts(workflowRunId));
       if (!found) continue;
-      await this.client.downloadArtifact(found.artifact.id, { path: dest, findBy });
-      return true;
+      if (found.expired) return "expired";
+      const findBy = { token, workflowRunId, repositoryOwner: owner, repositoryName: repo };
+      await this.client.downloadArtifact(found.id, { path: dest, findBy });
+      return "found";
     }
-    return false;
+    return "missing";
   }
 }

@@ -15,8 +15,8 @@ export interface RootReport {
   region: string;
   /** The root's sha256 from deployments.json. */
   sha256: string;
-  /** sha256 of the binary plan, when the plan succeeded. */
-  planSha256?: string;
+  /** sha256 of the plan's change set, when the plan succeeded: what apply must see again. */
+  changeSetSha256?: string;
   summary?: PlanSummary;
   /** `terraform show` text of the plan. */
   diff?: string;
@@ -47,7 +47,8 @@ export interface CommentHeader {
   tool: string;
   version: string;
   roots: Record<string, string>;
-  plans: Record<string, string>;
+  /** Each planned root's change-set sha256. */
+  changeSets: Record<string, string>;
 }
 
 export type Measure = (text: string) => number;
@@ -74,8 +75,8 @@ export function marker(input: CommentInput): string {
     tool: input.tool,
     version: input.toolVersion,
     roots: Object.fromEntries(input.roots.map((r) => [r.name, r.sha256])),
-    plans: Object.fromEntries(
-      input.roots.flatMap((r) => (r.planSha256 ? [[r.name, r.planSha256]] : [])),
+    changeSets: Object.fromEntries(
+      input.roots.flatMap((r) => (r.changeSetSha256 ? [[r.name, r.changeSetSha256]] : [])),
     ),
   };
   return `${markerPrefix(input.environment)}${commentSafeJson(header)} -->`;
@@ -87,11 +88,16 @@ export function parseMarker(body: string, environment: string): CommentHeader | 
   if (!body.startsWith(prefix)) return undefined;
   const end = body.indexOf(" -->", prefix.length);
   if (end < 0) return undefined;
+  let header: Partial<CommentHeader>;
   try {
-    return JSON.parse(body.slice(prefix.length, end)) as CommentHeader;
+    header = JSON.parse(body.slice(prefix.length, end)) as Partial<CommentHeader>;
   } catch {
     return undefined;
   }
+  const isMap = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  return typeof header?.head === "string" && isMap(header.changeSets) && isMap(header.roots)
+    ? (header as CommentHeader)
+    : undefined;
 }
 
 /** How much of each root's long texts is shown; lowered until the text fits. */
@@ -172,6 +178,7 @@ function details(r: RootReport, cut: Cut): string {
   const p = prepare(r);
   const title = r.summary ? countsInWords(r.summary) : "plan failed";
   const parts = [`<details><summary>${plain(r.name)}: ${title}</summary>\n`];
+  if (r.changeSetSha256) parts.push(`Change set sha256: ${code(r.changeSetSha256)}\n`);
   if (r.error !== undefined) {
     const text = r.error.slice(0, cut.diffChars);
     parts.push(`Error:\n\n${fenced(text, p.errorFence)}`);

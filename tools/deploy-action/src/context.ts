@@ -24,11 +24,25 @@ export interface Context {
   /** Scratch space for plans; removed by the caller. */
   workDir: string;
   statefulTypes?: ReadonlySet<string>;
-  allowReplan: boolean;
+  /** The repository's history, for apply: what was merged, and the roots at each commit. */
+  history: History;
+  /** A dispatched apply: the sha256 of the environment's change set the operator approved. */
+  approved?: string;
   budget: BudgetView | { unavailable: string };
   log: Log;
   /** Writes the job summary (GITHUB_STEP_SUMMARY); absent when there is none. */
   jobSummary?: (markdown: string) => Promise<void>;
+}
+
+export interface History {
+  /**
+   * The commits merged after `base` up to `head`, oldest first (first parents: one per pull
+   * request, one per pull request of a merge-queue batch); only `head` when there is no base.
+   * Throws a Refusal when `base` is not an ancestor of `head`.
+   */
+  mergesSince(base: string | undefined, head: string): Promise<string[]>;
+  /** The synthesized roots of the environment at a commit. */
+  treeAt(sha: string): Promise<EnvironmentDeployments>;
 }
 
 export interface RootOutcome {

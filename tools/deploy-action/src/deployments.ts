@@ -27,11 +27,18 @@ export function deploymentsDir(repoRoot: string, environment: string): string {
   return join(repoRoot, "dist", "environments", environment);
 }
 
-/** Reads deployments.json, synthesizing the environment first when dist/ lacks it. */
-export function loadDeployments(repoRoot: string, environment: string): EnvironmentDeployments {
+/**
+ * Reads deployments.json, synthesizing the environment first when dist/ lacks it; `cliRoot` is
+ * the checkout whose CLI synthesizes (another commit's tree has no installed CLI of its own).
+ */
+export function loadDeployments(
+  repoRoot: string,
+  environment: string,
+  cliRoot = repoRoot,
+): EnvironmentDeployments {
   const dir = deploymentsDir(repoRoot, environment);
   const file = join(dir, "deployments.json");
-  if (!existsSync(file)) synthesize(repoRoot, environment);
+  if (!existsSync(file)) synthesize(repoRoot, environment, cliRoot);
   if (!existsSync(file))
     throw new UserError(`${file} is missing after \`tandem synth --env ${environment}\``);
   const parsed = JSON.parse(readFileSync(file, "utf8")) as {
@@ -43,8 +50,8 @@ export function loadDeployments(repoRoot: string, environment: string): Environm
   return { environment, deployments: parsed.deployments, dir };
 }
 
-function synthesize(repoRoot: string, environment: string): void {
-  const cli = join(repoRoot, "tools", "generator", "bin", "tandem.mjs");
+function synthesize(repoRoot: string, environment: string, cliRoot: string): void {
+  const cli = join(cliRoot, "tools", "cli", "bin", "tandem.mjs");
   if (!existsSync(cli))
     throw new UserError(`no deployments.json for ${environment} and no tandem CLI at ${cli}`);
   const result = spawnSync(process.execPath, [cli, "synth", "--env", environment], {

@@ -9,7 +9,9 @@ import type { CommandResult, Context } from "./context.ts";
 import { loadDeployments, selectDeployments } from "./deployments.ts";
 import { driftCommand } from "./drift.ts";
 import { UserError } from "./errors.ts";
-import { createClient, GitHub } from "./github.ts";
+import { ACTIONS_BOT, createClient, GitHub } from "./github.ts";
+import { gitHistory } from "./history.ts";
+import { PLAN_WORKFLOW } from "./apply.ts";
 import { createLog } from "./log.ts";
 import { planCommand } from "./plan.ts";
 import { manifestBudget } from "./rto.ts";
@@ -24,7 +26,14 @@ export interface Inputs {
   tool: Tool;
   token: string;
   workingDirectory: string;
-  allowReplan: boolean;
+  /** The login the token writes as: the only author whose comments and issues are believed. */
+  trustedAuthor: string;
+  /** A dispatched apply: the environment's approved change-set sha256. */
+  approved?: string;
+  /** The commit to apply (a dispatch); the pushed commit by default. */
+  commit: string;
+  /** The cloud session's length: Terraform's limits and lock waits follow it. */
+  sessionSeconds?: number;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -38,13 +47,23 @@ function required(name: string): string {
   return value;
 }
 
+function sessionInput(): { sessionSeconds?: number } {
+  const value = core.getInput("session-seconds");
+  if (value === "") return {};
+  if (!/^[1-9]\d*$/.test(value))
+    throw new UserError(`input session-seconds: \`${value}\` is not a number of seconds`);
+  return { sessionSeconds: Number(value) };
+}
+
 export function readInputs(): Inputs {
   const token = core.getInput("github-token");
   if (token) core.setSecret(token);
   const environment = required("environment");
   if (!/^[a-z][a-z0-9-]*$/.test(environment))
     throw new UserError(`input environment: \`${environment}\` is not an environment name`);
-  const replan = core.getInput("allow-replan") || "false";
+  const approved = core.getInput("change-set-sha256");
+  if (approved !== "" && !/^[0-9a-f]{64}$/.test(approved))
+    throw new UserError(`input change-set-sha256: \`${approved}\` is not a sha256 (64 hex digits)`);
   return {
     command: oneOf("command", required("command"), ["plan", "apply", "drift"]),
     environment,
@@ -52,7 +71,10 @@ export function readInputs(): Inputs {
     tool: oneOf("tool", core.getInput("tool") || "terraform", ["terraform", "tofu"]),
     token,
     workingDirectory: core.getInput("working-directory") || ".",
-    allowReplan: oneOf("allow-replan", replan, ["true", "false"]) === "true",
+    trustedAuthor: core.getInput("trusted-author") || ACTIONS_BOT,
+    commit: core.getInput("commit"),
+    ...sessionInput(),
+    ...(approved ? { approved } : {}),
   };
 }
 
@@ -72,11 +94,8 @@ function repository(): { owner: string; repo: string } | undefined {
   return owner && repo ? { owner, repo } : undefined;
 }
 
-function planStore(
-  inputs: Inputs,
-  github: GitHub | undefined,
-  headOf: () => Promise<string>,
-): PlanStore {
+/** Reviews are looked up by head in the plan workflow's pull_request runs of that head. */
+function planStore(inputs: Inputs, github: GitHub | undefined): PlanStore {
   // A directory store for runs outside Actions (and the end-to-end tests).
   const dir = process.env.TANDEM_ARTIFACT_DIR;
   if (dir) return new DirectoryStore(resolve(dir));
@@ -85,11 +104,15 @@ function planStore(
   return new ActionsStore({
     token: inputs.token,
     ...repo,
-    runs: async () => github.runsForHead(await headOf()),
+    attempt: process.env.GITHUB_RUN_ATTEMPT ?? "1",
+    runs: (head) => github.planRuns(PLAN_WORKFLOW, head),
+    artifacts: (runId) => github.runArtifacts(runId),
   });
 }
 
 async function buildContext(inputs: Inputs, workDir: string): Promise<Context> {
+  // The session began in the step before: counting from here errs on the safe side by that much.
+  const started = Date.now();
   const repoRoot = resolve(inputs.workingDirectory);
   const deployments = loadDeployments(repoRoot, inputs.environment);
   const selected = selectDeployments(
@@ -100,6 +123,7 @@ async function buildContext(inputs: Inputs, workDir: string): Promise<Context> {
   const runId = process.env.GITHUB_RUN_ID ?? String(process.pid);
   const terraform = new Terraform({
     tool: inputs.tool,
+    ...(inputs.sessionSeconds ? { sessionEnds: started + inputs.sessionSeconds * 1000 } : {}),
     pluginCacheDir:
       process.env.TF_PLUGIN_CACHE_DIR || runPluginCache(process.env.RUNNER_TEMP || tmpdir(), runId),
   });
@@ -114,16 +138,19 @@ async function buildContext(inputs: Inputs, workDir: string): Promise<Context> {
           }),
           repo.owner,
           repo.repo,
+          inputs.trustedAuthor,
         )
       : undefined;
   const event = readEvent();
   const pullRequest = event.pull_request
     ? { number: event.pull_request.number, headSha: event.pull_request.head.sha }
     : undefined;
-  const sha = pullRequest?.headSha ?? process.env.GITHUB_SHA ?? event.after ?? "";
-  if (!/^[0-9a-f]{40}$/.test(sha)) throw new UserError("no commit: set GITHUB_SHA (Actions does)");
-  let reviewedHead: string | undefined;
-  const headOf = async () => (reviewedHead ??= (await github?.pullForCommit(sha))?.headSha ?? sha);
+  const sha =
+    pullRequest?.headSha ?? (inputs.commit || process.env.GITHUB_SHA || event.after || "");
+  if (!/^[0-9a-f]{40}$/.test(sha))
+    throw new UserError(
+      "no commit: set GITHUB_SHA (Actions does) or the input commit (40 hex digits)",
+    );
   return {
     repoRoot,
     environment: inputs.environment,
@@ -131,12 +158,13 @@ async function buildContext(inputs: Inputs, workDir: string): Promise<Context> {
     selected,
     terraform,
     toolVersion: await terraform.version(),
-    store: planStore(inputs, github, inputs.command === "apply" ? headOf : async () => sha),
+    store: planStore(inputs, github),
     ...(github ? { github } : {}),
     ...(pullRequest ? { pullRequest } : {}),
     sha,
     workDir,
-    allowReplan: inputs.allowReplan,
+    history: gitHistory(repoRoot, inputs.environment, sha, workDir),
+    ...(inputs.approved ? { approved: inputs.approved } : {}),
     budget: manifestBudget(repoRoot, inputs.environment),
     log: createLog(),
     ...(process.env.GITHUB_STEP_SUMMARY

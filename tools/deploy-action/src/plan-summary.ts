@@ -1,6 +1,4 @@
 /** What a plan does, read from `show -json`: counts, addresses and the data it puts at risk. */
-import { createHash } from "node:crypto";
-
 /** Resource types whose delete or replace loses data (or the keys and names that reach it). */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   "aws_rds_cluster",
@@ -33,8 +31,6 @@ export interface ResourceChange {
   /** What happens, in the order a reader wants it (replace before move, etc.). */
   actions: Action[];
   previousAddress?: string;
-  /** sha256 of the change itself (actions, before, after, unknowns): equal only for equal diffs. */
-  fingerprint: string;
 }
 
 export interface PlanSummary {
@@ -52,9 +48,6 @@ interface JsonResourceChange {
   change: {
     actions: string[];
     importing?: unknown;
-    before?: unknown;
-    after?: unknown;
-    after_unknown?: unknown;
   };
 }
 
@@ -71,13 +64,6 @@ function mainAction(actions: string[]): Action | undefined {
   return undefined; // no-op, read
 }
 
-function fingerprint(rc: JsonResourceChange): string {
-  const { actions, before, after, after_unknown } = rc.change;
-  return createHash("sha256")
-    .update(JSON.stringify([actions, before ?? null, after ?? null, after_unknown ?? null]))
-    .digest("hex");
-}
-
 function classify(rc: JsonResourceChange): ResourceChange | undefined {
   if (rc.mode === "data") return undefined;
   const actions: Action[] = [];
@@ -92,7 +78,6 @@ function classify(rc: JsonResourceChange): ResourceChange | undefined {
     type: rc.type,
     actions,
     ...(moved ? { previousAddress: rc.previous_address } : {}),
-    fingerprint: fingerprint(rc),
   };
 }
 
@@ -121,12 +106,4 @@ export function dataAtRiskWords(root: string, risks: ResourceChange[]): string {
   const verb = (c: ResourceChange) => (c.actions.includes("replace") ? "replaces" : "deletes");
   const items = risks.map((c) => `${verb(c)} ${c.address}`);
   return `Data at risk in ${root}: this plan ${items.join(", ")}. Applying it needs the label \`${DATA_LOSS_LABEL}\`.`;
-}
-
-/** A canonical form of the resource changes, to compare a re-plan with the reviewed plan. */
-export function changeKey(summary: PlanSummary): string {
-  return summary.changes
-    .map((c) => [c.address, c.actions.join(","), c.previousAddress ?? "", c.fingerprint].join("\t"))
-    .sort()
-    .join("\n");
 }

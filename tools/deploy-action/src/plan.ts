@@ -1,10 +1,12 @@
 /**
  * plan: init, plan, show per root; plans run in parallel (a plan writes no state, so dependsOn
- * orders applies only), inits one at a time so the shared plugin cache fills once per provider.
+ * orders applies only, and it takes no lock), inits one at a time so the shared plugin cache
+ * fills once per provider. What leaves the job is each root's change set and text plan.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifactName, PLAN_FILE, PLAN_JSON, sha256File, writeBundle } from "./artifacts.ts";
+import { artifactName, writeReview } from "./artifacts.ts";
+import { changeSetOf, changeSetSha256 } from "./change-set.ts";
 import {
   COMMENT_LIMIT,
   JOB_SUMMARY_LIMIT,
@@ -16,13 +18,14 @@ import {
 } from "./comment.ts";
 import type { CommandResult, Context } from "./context.ts";
 import type { Deployment } from "./deployments.ts";
+import type { GitHub } from "./github.ts";
 import { summarizePlan } from "./plan-summary.ts";
 import { providerFetches, TerraformError, type RunResult } from "./terraform.ts";
 
 export interface PlannedRoot {
   report: RootReport;
   changed: boolean;
-  /** Directory holding plan.tfplan, plan.json and manifest.json. */
+  /** Directory holding the review: the change set and the text plan. */
   bundleDir?: string;
   initOutput?: string;
 }
@@ -53,30 +56,27 @@ async function planRoot(
 ): Promise<PlannedRoot> {
   const started = Date.now();
   const dir = join(ctx.deployments.dir, root.name);
-  const bundleDir = join(ctx.workDir, "plans", root.name);
-  mkdirSync(bundleDir, { recursive: true });
+  const bundleDir = join(ctx.workDir, "reviews", root.name);
   const artifact = artifactName(ctx.environment, root.name, ctx.sha);
   const base = { name: root.name, region: root.region, sha256: root.sha256, artifact };
   try {
     const initResult = await init(() => ctx.terraform.init(dir));
-    const planFile = join(bundleDir, PLAN_FILE);
-    const { changed } = await ctx.terraform.plan(dir, planFile);
+    // The plan file and its JSON hold prior state and secrets: they stay in this job's scratch.
+    mkdirSync(join(ctx.workDir, "plans"), { recursive: true });
+    const planFile = join(ctx.workDir, "plans", `${root.name}.tfplan`);
+    const { changed } = await ctx.terraform.plan(dir, planFile, { lock: false });
     const json = await ctx.terraform.showJson(dir, planFile);
-    writeFileSync(join(bundleDir, PLAN_JSON), json);
     const diff = await ctx.terraform.showText(dir, planFile);
     const summary = summarizePlan(json, ctx.statefulTypes);
-    writeBundle(bundleDir, {
-      environment: ctx.environment,
-      root: root.name,
-      headSha: ctx.sha,
-      rootSha256: root.sha256,
-      tool: ctx.terraform.tool,
-      toolVersion: ctx.toolVersion,
-      summary,
-    });
+    const changeSet = changeSetOf(json);
+    writeReview(
+      bundleDir,
+      { environment: ctx.environment, root: root.name, headSha: ctx.sha, changeSet },
+      diff,
+    );
     const report: RootReport = {
       ...base,
-      planSha256: sha256File(planFile),
+      changeSetSha256: changeSetSha256(changeSet),
       summary,
       diff,
       ms: Date.now() - started,
@@ -119,11 +119,31 @@ function summaryJson(ctx: Context, planned: PlannedRoot[]) {
       status: report.error !== undefined ? "failed" : changed ? "changes" : "no-changes",
       counts: report.summary?.counts,
       dataAtRisk: report.summary?.dataAtRisk.map((c) => c.address) ?? [],
-      planSha256: report.planSha256,
+      changeSetSha256: report.changeSetSha256,
       artifact: report.error === undefined ? report.artifact : undefined,
       error: report.error,
     })),
   };
+}
+
+/** The sticky comment, unless the pull request moved on: a newer head's comment is left alone. */
+async function postComment(
+  ctx: Context,
+  github: GitHub,
+  pull: { number: number; headSha: string },
+  comment: string,
+): Promise<void> {
+  const head = await github.pullHead(pull.number);
+  if (head !== pull.headSha) {
+    ctx.log.info(
+      `#${pull.number} is now at ${head}, not ${pull.headSha}: its comment is left to that head's plan`,
+    );
+    return;
+  }
+  const posted = await github.upsertComment(pull.number, markerPrefix(ctx.environment), comment);
+  ctx.log.info(
+    `${posted.created ? "created" : "updated"} comment ${posted.id} on #${pull.number} (${comment.length} characters)`,
+  );
 }
 
 export async function planCommand(ctx: Context): Promise<CommandResult> {
@@ -143,16 +163,7 @@ export async function planCommand(ctx: Context): Promise<CommandResult> {
     planned.map((p) => p.report),
   );
   const comment = renderComment(input, COMMENT_LIMIT);
-  if (ctx.github && ctx.pullRequest) {
-    const posted = await ctx.github.upsertComment(
-      ctx.pullRequest.number,
-      markerPrefix(ctx.environment),
-      comment,
-    );
-    ctx.log.info(
-      `${posted.created ? "created" : "updated"} comment ${posted.id} on #${ctx.pullRequest.number} (${comment.length} characters)`,
-    );
-  }
+  if (ctx.github && ctx.pullRequest) await postComment(ctx, ctx.github, ctx.pullRequest, comment);
   await ctx.jobSummary?.(renderComment(input, JOB_SUMMARY_LIMIT, utf8Bytes));
   const failed = planned.filter((p) => p.report.error !== undefined).map((p) => p.report.name);
   return {

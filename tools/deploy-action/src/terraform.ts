@@ -24,7 +24,15 @@ export interface TerraformOptions {
   env?: Record<string, string>;
   timeouts?: Partial<Timeouts>;
   lockTimeout?: string;
+  /**
+   * When the cloud session ends (epoch ms): then every call may run, and wait for a lock, until
+   * a margin before it, instead of the fixed limits (a first apply can outlast any of them).
+   */
+  sessionEnds?: number;
 }
+
+/** Left at the end of a session for Terraform to write its state and release its lock. */
+export const SESSION_MARGIN_MS = 5 * 60_000;
 
 export interface Timeouts {
   init: number;
@@ -60,13 +68,15 @@ export class Terraform {
   readonly bin: string;
   private readonly timeouts: Timeouts;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly lockTimeout: string;
+  private readonly fixedLockTimeout: string;
+  private readonly sessionEnds: number | undefined;
 
   constructor(options: TerraformOptions) {
     this.tool = options.tool;
     this.bin = options.bin ?? toolBinary(options.tool);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.lockTimeout = options.lockTimeout ?? "5m";
+    this.fixedLockTimeout = options.lockTimeout ?? "5m";
+    this.sessionEnds = options.sessionEnds;
     mkdirSync(options.pluginCacheDir, { recursive: true });
     this.env = {
       ...process.env,
@@ -78,6 +88,22 @@ export class Terraform {
       TF_IN_AUTOMATION: "1",
       TF_INPUT: "0",
     };
+  }
+
+  /** What is left of the session before its margin, or undefined without a session. */
+  private left(): number | undefined {
+    return this.sessionEnds === undefined
+      ? undefined
+      : Math.max(1000, this.sessionEnds - Date.now() - SESSION_MARGIN_MS);
+  }
+
+  private limit(what: keyof Timeouts): number {
+    return this.left() ?? this.timeouts[what];
+  }
+
+  private get lockTimeout(): string {
+    const left = this.left();
+    return left === undefined ? this.fixedLockTimeout : `${Math.floor(left / 1000)}s`;
   }
 
   /** `<tool> version -json` */
@@ -94,26 +120,29 @@ export class Terraform {
       "init",
       ["init", "-input=false", "-no-color", `-lock-timeout=${this.lockTimeout}`],
       dir,
-      this.timeouts.init,
+      this.limit("init"),
     );
   }
 
-  /** Plans into `out`; `changed` from -detailed-exitcode (0 no changes, 2 changes). */
+  /**
+   * Plans into `out`; `changed` from -detailed-exitcode (0 no changes, 2 changes). A plan that
+   * only shows (plan, drift) takes no lock: it writes no state, and needs no lock permission.
+   */
   async plan(
     dir: string,
     out: string,
-    extra: string[] = [],
+    { lock = true, extra = [] }: { lock?: boolean; extra?: string[] } = {},
   ): Promise<{ changed: boolean; result: RunResult }> {
     const args = [
       "plan",
       "-input=false",
       "-no-color",
-      `-lock-timeout=${this.lockTimeout}`,
+      lock ? `-lock-timeout=${this.lockTimeout}` : "-lock=false",
       "-detailed-exitcode",
       `-out=${out}`,
       ...extra,
     ];
-    const result = await this.exec(args, dir, this.timeouts.plan);
+    const result = await this.exec(args, dir, this.limit("plan"));
     if (result.code !== 0 && result.code !== 2) throw new TerraformError("plan failed", result);
     return { changed: result.code === 2, result };
   }
@@ -143,7 +172,7 @@ export class Terraform {
       "apply",
       ["apply", "-input=false", "-no-color", `-lock-timeout=${this.lockTimeout}`, planFile],
       dir,
-      this.timeouts.apply,
+      this.limit("apply"),
     );
   }
 

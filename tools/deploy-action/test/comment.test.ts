@@ -30,7 +30,7 @@ function root(
     name,
     region: name === "global" ? "us-east-1" : name,
     sha256: "a".repeat(64),
-    planSha256: "b".repeat(64),
+    changeSetSha256: "b".repeat(64),
     summary: summarizePlan(JSON_PLAN, stateful),
     diff: TEXT_PLAN,
     ms: 1234,
@@ -64,7 +64,11 @@ describe("the comment on a real plan", () => {
       tool: "terraform",
       version: "1.11.4",
       roots: { "us-east-1": "a".repeat(64), "us-west-2": "a".repeat(64), global: "a".repeat(64) },
-      plans: { "us-east-1": "b".repeat(64), "us-west-2": "b".repeat(64), global: "b".repeat(64) },
+      changeSets: {
+        "us-east-1": "b".repeat(64),
+        "us-west-2": "b".repeat(64),
+        global: "b".repeat(64),
+      },
     });
     expect(parseMarker(body, "prod")).toBeUndefined();
   });
@@ -107,7 +111,7 @@ describe("the comment on a real plan", () => {
         root("us-east-1", {
           summary: undefined,
           diff: undefined,
-          planSha256: undefined,
+          changeSetSha256: undefined,
           error: "Error: Unsupported argument\n\n```oops```",
         }),
       ]),
@@ -115,7 +119,7 @@ describe("the comment on a real plan", () => {
     expect(failed).toContain("| `us-east-1` | `us-east-1` | **failed** |");
     expect(failed).toContain("The plan of `us-east-1` failed");
     expect(failed).toContain("````\nError: Unsupported argument\n\n```oops```\n````");
-    expect(parseMarker(failed, "staging")?.plans).toEqual({});
+    expect(parseMarker(failed, "staging")?.changeSets).toEqual({});
   });
 
   it("keeps a marker that no text can end early", () => {

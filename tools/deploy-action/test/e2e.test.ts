@@ -2,13 +2,13 @@
  * End to end: `node dist/index.js` with its inputs as INPUT_* variables, the way Actions runs it,
  * against the loopback GitHub server and fixture roots on real terraform.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifactName, PLAN_JSON } from "../src/artifacts.ts";
+import { artifactName, CHANGE_SET_FILE } from "../src/artifacts.ts";
 import { parseMarker } from "../src/comment.ts";
 import { findTool, FixtureRepo } from "./fixtures.ts";
 import { FakeGitHub } from "./github-server.ts";
@@ -18,9 +18,7 @@ const ACTION = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const TOKEN = "ghs_e2eSecretToken0123456789";
 const HEAD1 = "a1".repeat(20);
 const HEAD2 = "b2".repeat(20);
-const MERGE = "c3".repeat(20);
 const HEAD3 = "d4".repeat(20);
-const MERGE2 = "e5".repeat(20);
 
 const terraform = findTool("terraform");
 const missing = "missing" in terraform ? terraform.missing : undefined;
@@ -41,8 +39,22 @@ describe.skipIf(missing !== undefined)(
     let server: FakeGitHub;
     let temp: string;
 
+    /** Commits the fixture as main's next commit (apply reads main's history from git). */
+    function commit(): string {
+      const git = (...args: string[]) =>
+        execFileSync("git", args, { cwd: repo.root, encoding: "utf8" }).trim();
+      git("add", "-A");
+      git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "merge");
+      return git("rev-parse", "HEAD");
+    }
+
     beforeAll(async () => {
       repo = new FixtureRepo();
+      execFileSync("git", ["init", "-q", "-b", "main"], { cwd: repo.root });
+      writeFileSync(
+        join(repo.root, ".gitignore"),
+        ".terraform/\n*.tfstate*\n.terraform.lock.hcl\n",
+      );
       server = new FakeGitHub();
       await server.start();
       temp = mkdtempSync(join(tmpdir(), "tandem-e2e-"));
@@ -70,7 +82,6 @@ describe.skipIf(missing !== undefined)(
         INPUT_TOOL: "terraform",
         "INPUT_GITHUB-TOKEN": TOKEN,
         "INPUT_WORKING-DIRECTORY": repo.root,
-        "INPUT_ALLOW-REPLAN": "false",
         GITHUB_ACTIONS: "true",
         GITHUB_REPOSITORY: `${server.owner}/${server.repo}`,
         GITHUB_API_URL: server.url,
@@ -109,7 +120,7 @@ describe.skipIf(missing !== undefined)(
       expect(comments(5)).toHaveLength(1);
       const header = parseMarker(comments(5)[0]!.body, "staging")!;
       expect(header.head).toBe(HEAD1);
-      expect(Object.keys(header.plans)).toEqual(["us-east-1", "us-west-2", "global"]);
+      expect(Object.keys(header.changeSets)).toEqual(["us-east-1", "us-west-2", "global"]);
       expect(JSON.parse(run.outputs.changed!)).toEqual(["us-east-1", "us-west-2", "global"]);
       expect(JSON.parse(readFileSync(run.outputs.summary!, "utf8")).roots).toHaveLength(3);
       expect(run.jobSummary).toContain(comments(5)[0]!.body);
@@ -129,6 +140,7 @@ describe.skipIf(missing !== undefined)(
     });
 
     it("on the merge, applies the reviewed plans in dependsOn order and says so on the pull request", async () => {
+      const MERGE = commit();
       server.issues.get(5)!.pull!.mergeCommitSha = MERGE;
       const run = await action("apply", MERGE, { after: MERGE });
       expect(run.stderr).toBe("");
@@ -142,29 +154,35 @@ describe.skipIf(missing !== undefined)(
       expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
       expect(comments(5)).toHaveLength(1);
       expect(comments(5)[0]!.body).toMatch(
-        /### Apply of `staging` at `c3c3c3c3c3c3`[\s\S]*`us-east-1` \| ✅ applied/,
+        new RegExp(
+          `### Apply of \`staging\` at \`${MERGE.slice(0, 12)}\`[\\s\\S]*\`us-east-1\` \\| ✅ applied`,
+        ),
       );
       expect(run.jobSummary).toContain("| `global` | ✅ applied |");
     });
 
-    it("refuses a tampered plan and fails the step, leaving every root as it was", async () => {
+    it("refuses an altered review and fails the step, leaving every root as it was", async () => {
       repo.setResource("us-east-1", "vpc", "10.5.0.0/16");
       server.addPull(6, HEAD3);
       expect((await action("plan", "f".repeat(40), pullEvent(6, HEAD3))).code).toBe(0);
-      const planJson = join(
+      const changeSet = join(
         temp,
         "artifacts",
         artifactName("staging", "us-east-1", HEAD3),
-        PLAN_JSON,
+        CHANGE_SET_FILE,
       );
-      expect(existsSync(planJson)).toBe(true);
-      writeFileSync(planJson, readFileSync(planJson, "utf8").replace("10.5.0.0/16", "10.6.0.0/16"));
+      expect(existsSync(changeSet)).toBe(true);
+      writeFileSync(
+        changeSet,
+        readFileSync(changeSet, "utf8").replace("10.5.0.0/16", "10.6.0.0/16"),
+      );
+      const MERGE2 = commit();
       server.issues.get(6)!.pull!.mergeCommitSha = MERGE2;
 
       const run = await action("apply", MERGE2, { after: MERGE2 });
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(
-        /^::error::us-east-1 refused: plan\.json has sha256 [0-9a-f]{64}, not the [0-9a-f]{64} its manifest records: the artifact was altered$/m,
+        /^::error::us-east-1 refused at [0-9a-f]{12}: the change set of us-east-1 has sha256 [0-9a-f]{64}, not the [0-9a-f]{64} the comment on #6 shows$/m,
       );
       expect(repo.applied("us-east-1").vpc).toBe("10.0.0.0/16");
       expect(comments(6)[0]!.body).toMatch(

@@ -16,7 +16,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Deployment } from "../src/deployments.ts";
+import type { History } from "../src/context.ts";
+import { loadDeployments, type Deployment } from "../src/deployments.ts";
+import { Refusal } from "../src/errors.ts";
 import type { Tool } from "../src/terraform.ts";
 import { findTool as findSandboxTool } from "@tandem/sandbox";
 
@@ -88,6 +90,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 export class FixtureRepo {
   readonly root: string;
+  /** Main's commits, oldest first: the roots' specs at each. */
+  private readonly commits: { sha: string; specs: RootSpec[] }[] = [];
 
   constructor(
     readonly environment = "staging",
@@ -128,6 +132,38 @@ export class FixtureRepo {
       join(this.dir, "deployments.json"),
       `${JSON.stringify({ deployments, environment: this.environment }, null, 2)}\n`,
     );
+  }
+
+  /** Records the roots as they are now as main's next commit. */
+  commit(sha: string): void {
+    this.commits.push({ sha, specs: structuredClone(this.specs) });
+  }
+
+  /** Writes the roots as they were at a commit (a checkout and synth). */
+  checkout(sha: string): void {
+    const at = this.commits.find((c) => c.sha === sha);
+    if (!at) throw new Error(`no commit ${sha} in the fixture`);
+    this.specs = structuredClone(at.specs);
+    this.write();
+  }
+
+  /** Main's history as apply reads it; treeAt checks the commit out. */
+  history(): History {
+    const shas = () => this.commits.map((c) => c.sha);
+    return {
+      mergesSince: async (base, head) => {
+        const end = shas().indexOf(head);
+        if (end < 0) throw new Error(`no commit ${head} in the fixture`);
+        if (!base) return [head];
+        const start = shas().indexOf(base);
+        if (start < 0 || start > end) throw new Refusal(`${head} does not descend from ${base}`);
+        return shas().slice(start + 1, end + 1);
+      },
+      treeAt: async (sha) => {
+        this.checkout(sha);
+        return loadDeployments(this.root, this.environment);
+      },
+    };
   }
 
   setResource(root: string, name: string, input: string): void {

@@ -5,9 +5,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** The login GITHUB_TOKEN writes as; the server answers every token as this identity. */
+export const BOT = "github-actions[bot]";
+
 export interface Comment {
   id: number;
   body: string;
+  author: string;
+}
+
+export interface TimelineEvent {
+  event: "labeled" | "unlabeled";
+  label: string;
+  actor: string;
+  created_at: string;
 }
 
 export interface Issue {
@@ -17,7 +28,27 @@ export interface Issue {
   state: "open" | "closed";
   comments: Comment[];
   labels: string[];
-  pull?: { headSha: string; mergeCommitSha?: string };
+  author: string;
+  timeline: TimelineEvent[];
+  pull?: { headSha: string; mergeCommitSha?: string; fork?: boolean };
+}
+
+export interface WorkflowRun {
+  id: number;
+  head_sha: string;
+  created_at: string;
+  /** The workflow file, e.g. plan.yml. */
+  workflow: string;
+  event: string;
+  artifacts: { id: number; name: string; expired: boolean }[];
+}
+
+export interface Deployment {
+  id: number;
+  sha: string;
+  environment: string;
+  task: string;
+  statuses: { state: string; description: string }[];
 }
 
 export interface Fault {
@@ -40,7 +71,10 @@ export interface Logged {
 
 export class FakeGitHub {
   readonly issues = new Map<number, Issue>();
-  readonly runs: { id: number; head_sha: string; created_at: string }[] = [];
+  readonly runs: WorkflowRun[] = [];
+  readonly deployments: Deployment[] = [];
+  /** Repository permission by login (read when absent). */
+  readonly permissions = new Map<string, string>();
   readonly log: Logged[] = [];
   private faults: Fault[] = [];
   private nextId = 1000;
@@ -75,16 +109,50 @@ export class FakeGitHub {
       state: "open",
       comments: [],
       labels,
+      author: "author",
+      timeline: [],
       pull: mergeCommitSha ? { headSha, mergeCommitSha } : { headSha },
     };
     this.issues.set(number, issue);
     return issue;
   }
 
-  addComment(issue: number, body: string): Comment {
-    const comment = { id: this.nextId++, body };
+  addComment(issue: number, body: string, author = BOT): Comment {
+    const comment = { id: this.nextId++, body, author };
     this.issues.get(issue)!.comments.push(comment);
     return comment;
+  }
+
+  /** Adds a label as `actor` at `at` (ISO time), with its timeline event. */
+  label(issue: number, name: string, actor: string, at: string): void {
+    const i = this.issues.get(issue)!;
+    i.labels.push(name);
+    i.timeline.push({ event: "labeled", label: name, actor, created_at: at });
+  }
+
+  addRun(
+    run: Omit<WorkflowRun, "id" | "artifacts"> & { artifacts?: WorkflowRun["artifacts"] },
+  ): WorkflowRun {
+    const added = { id: this.nextId++, artifacts: [], ...run };
+    this.runs.push(added);
+    return added;
+  }
+
+  /** Records a successful apply of `sha`, as the action's ledger does. */
+  addDeployment(environment: string, sha: string, state = "success"): Deployment {
+    const d = {
+      id: this.nextId++,
+      sha,
+      environment,
+      task: "tandem:apply",
+      statuses: [{ state, description: "" }],
+    };
+    this.deployments.push(d);
+    return d;
+  }
+
+  private commentJson(c: Comment) {
+    return { id: c.id, body: c.body, user: { login: c.author } };
   }
 
   private page<T>(req: IncomingMessage, url: URL, items: T[]): { items: T[]; link?: string } {
@@ -148,21 +216,101 @@ export class FakeGitHub {
     if (method === "GET" && (m = route(/^\/issues\/(\d+)\/comments$/))) {
       const issue = this.issues.get(Number(m[1]));
       if (!issue) return send(404, { message: "Not Found" });
-      const { items, link } = this.page(req, url, issue.comments);
+      const { items, link } = this.page(
+        req,
+        url,
+        issue.comments.map((c) => this.commentJson(c)),
+      );
       return send(200, items, link ? { link } : {});
     }
     if (method === "POST" && (m = route(/^\/issues\/(\d+)\/comments$/))) {
       const issue = this.issues.get(Number(m[1]));
       if (!issue) return send(404, { message: "Not Found" });
-      return send(201, this.addComment(issue.number, text));
+      return send(201, this.commentJson(this.addComment(issue.number, text)));
     }
     if (method === "PATCH" && (m = route(/^\/issues\/comments\/(\d+)$/))) {
       const comment = [...this.issues.values()]
         .flatMap((i) => i.comments)
         .find((c) => c.id === Number(m![1]));
       if (!comment) return send(404, { message: "Not Found" });
+      // GitHub lets only the author (or a maintainer's token) edit a comment.
+      if (comment.author !== BOT) return send(403, { message: "Forbidden" });
       comment.body = text;
-      return send(200, comment);
+      return send(200, this.commentJson(comment));
+    }
+    if (method === "GET" && (m = route(/^\/pulls\/(\d+)$/))) {
+      const issue = this.issues.get(Number(m[1]));
+      if (!issue?.pull) return send(404, { message: "Not Found" });
+      return send(200, {
+        number: issue.number,
+        head: { sha: issue.pull.headSha },
+        state: issue.state,
+      });
+    }
+    if (method === "GET" && (m = route(/^\/issues\/(\d+)\/timeline$/))) {
+      const issue = this.issues.get(Number(m[1]));
+      if (!issue) return send(404, { message: "Not Found" });
+      const events = issue.timeline.map((e) => ({
+        event: e.event,
+        label: { name: e.label },
+        actor: { login: e.actor },
+        created_at: e.created_at,
+      }));
+      const { items, link } = this.page(req, url, events);
+      return send(200, items, link ? { link } : {});
+    }
+    if (method === "GET" && (m = route(/^\/collaborators\/([^/]+)\/permission$/))) {
+      const login = decodeURIComponent(m[1]!);
+      return send(200, { permission: this.permissions.get(login) ?? "read", user: { login } });
+    }
+    if (method === "GET" && (m = route(/^\/actions\/workflows\/([^/]+)\/runs$/))) {
+      const runs = this.runs.filter(
+        (r) =>
+          r.workflow === decodeURIComponent(m![1]!) &&
+          (!url.searchParams.get("head_sha") || r.head_sha === url.searchParams.get("head_sha")) &&
+          (!url.searchParams.get("event") || r.event === url.searchParams.get("event")),
+      );
+      return send(200, {
+        total_count: runs.length,
+        workflow_runs: runs.map(({ artifacts: _, ...r }) => r),
+      });
+    }
+    if (method === "GET" && (m = route(/^\/actions\/runs\/(\d+)\/artifacts$/))) {
+      const run = this.runs.find((r) => r.id === Number(m![1]));
+      if (!run) return send(404, { message: "Not Found" });
+      return send(200, { total_count: run.artifacts.length, artifacts: run.artifacts });
+    }
+    if (method === "GET" && route(/^\/deployments$/)) {
+      const env = url.searchParams.get("environment");
+      const task = url.searchParams.get("task");
+      const list = this.deployments
+        .filter((d) => (!env || d.environment === env) && (!task || d.task === task))
+        .slice()
+        .reverse()
+        .map(({ statuses: _, ...d }) => d);
+      const { items, link } = this.page(req, url, list);
+      return send(200, items, link ? { link } : {});
+    }
+    if (method === "POST" && route(/^\/deployments$/)) {
+      const d: Deployment = {
+        id: this.nextId++,
+        sha: String(body.ref),
+        environment: String(body.environment),
+        task: String(body.task ?? "deploy"),
+        statuses: [],
+      };
+      this.deployments.push(d);
+      return send(201, { id: d.id, sha: d.sha, environment: d.environment, task: d.task });
+    }
+    if ((m = route(/^\/deployments\/(\d+)\/statuses$/))) {
+      const d = this.deployments.find((x) => x.id === Number(m![1]));
+      if (!d) return send(404, { message: "Not Found" });
+      if (method === "POST") {
+        d.statuses.push({ state: String(body.state), description: String(body.description ?? "") });
+        return send(201, { state: body.state });
+      }
+      const { items, link } = this.page(req, url, d.statuses.slice().reverse());
+      return send(200, items, link ? { link } : {});
     }
     if (method === "GET" && (m = route(/^\/commits\/([0-9a-f]+)\/pulls$/))) {
       const sha = m[1];
@@ -173,7 +321,14 @@ export class FakeGitHub {
         200,
         pulls.map((i) => ({
           number: i.number,
-          head: { sha: i.pull!.headSha },
+          user: { login: i.author },
+          head: {
+            sha: i.pull!.headSha,
+            repo: {
+              full_name: i.pull!.fork ? `someone/${this.repo}` : `${this.owner}/${this.repo}`,
+            },
+          },
+          base: { repo: { full_name: `${this.owner}/${this.repo}` } },
           merge_commit_sha: i.pull!.mergeCommitSha ?? null,
           merged_at: i.pull!.mergeCommitSha ? "2026-01-01T00:00:00Z" : null,
           labels: i.labels.map((name) => ({ name })),
@@ -199,6 +354,7 @@ export class FakeGitHub {
           title: i.title,
           body: i.body,
           state: i.state,
+          user: { login: i.author },
           ...(i.pull ? { pull_request: {} } : {}),
         }));
       const { items, link } = this.page(req, url, list);
@@ -213,6 +369,8 @@ export class FakeGitHub {
         state: "open",
         comments: [],
         labels: [],
+        author: BOT,
+        timeline: [],
       };
       this.issues.set(number, issue);
       return send(201, { number, title: issue.title, body: issue.body, state: issue.state });
@@ -229,11 +387,6 @@ export class FakeGitHub {
         body: issue.body,
         state: issue.state,
       });
-    }
-    if (method === "GET" && route(/^\/actions\/runs$/)) {
-      const head = url.searchParams.get("head_sha");
-      const runs = this.runs.filter((r) => !head || r.head_sha === head);
-      return send(200, { total_count: runs.length, workflow_runs: runs });
     }
     send(404, { message: `Not Found: ${method} ${url.pathname}` });
   }

@@ -93,8 +93,72 @@ describe("GitHub through the real Octokit and its plugins, against a local serve
       number: 9,
       headSha: "b".repeat(40),
       labels: ["tandem:allow-data-loss"],
+      author: "author",
+      fork: false,
     });
     expect(await github.pullForCommit("d".repeat(40))).toBeUndefined();
+    server.issues.get(9)!.pull!.fork = true;
+    expect((await github.pullForCommit("c".repeat(40)))?.fork).toBe(true);
+  });
+
+  it("reads an issue only when it wrote it: another author's marker issue is left alone", async () => {
+    const marker = "<!-- tandem:drift env=staging -->";
+    const planted = await github.upsertIssue(
+      marker,
+      "Drift",
+      `${marker}
+mine`,
+    );
+    server.issues.get(planted)!.author = "mallory";
+    const own = await github.upsertIssue(
+      marker,
+      "Drift",
+      `${marker}
+ours`,
+    );
+    expect(own).not.toBe(planted);
+    expect(server.issues.get(planted)!.body).toBe(`${marker}
+mine`);
+  });
+
+  it("looks for reviews only in the plan workflow's pull_request runs of the head, newest first", async () => {
+    const head = "e".repeat(40);
+    const older = server.addRun({
+      workflow: "plan.yml",
+      event: "pull_request",
+      head_sha: head,
+      created_at: "2026-01-01T00:00:00Z",
+    });
+    const newer = server.addRun({
+      workflow: "plan.yml",
+      event: "pull_request",
+      head_sha: head,
+      created_at: "2026-01-02T00:00:00Z",
+    });
+    server.addRun({
+      workflow: "plan.yml",
+      event: "push",
+      head_sha: head,
+      created_at: "2026-01-03T00:00:00Z",
+    });
+    server.addRun({
+      workflow: "evil.yml",
+      event: "pull_request",
+      head_sha: head,
+      created_at: "2026-01-04T00:00:00Z",
+    });
+    expect(await github.planRuns("plan.yml", head)).toEqual([newer.id, older.id]);
+    expect(await github.headPushedAt("plan.yml", head)).toBe("2026-01-01T00:00:00Z");
+  });
+
+  it("records applies as deployments and finds the last successful one", async () => {
+    expect(await github.lastApplied("staging")).toBeUndefined();
+    const first = await github.startDeployment("staging", "1".repeat(40), "apply");
+    await github.deploymentStatus(first, "success", "applied");
+    const second = await github.startDeployment("staging", "2".repeat(40), "apply");
+    await github.deploymentStatus(second, "failure", "refused");
+    expect(await github.lastApplied("staging")).toBe("1".repeat(40));
+    expect(await github.lastApplied("prod")).toBeUndefined();
   });
 
   it("keeps one drift issue per environment, edited in place, closed when clean", async () => {

@@ -1,8 +1,9 @@
 /**
  * The action on staging's real roots, on the sandbox (moto on loopback, AWS provider 5.100):
  * `node dist/index.js` plans the regional roots and posts the comment to the loopback GitHub,
- * edits it on a second run, and refuses a tampered plan on the merge. With TANDEM_RECORD=1 it
- * also writes the real plans into fixtures/plans/staging-* for the renderer's tests.
+ * edits it on a second run, applies on the merge (a fresh plan equal to the review), and refuses
+ * an altered review. With TANDEM_RECORD=1 it also writes the real plans into
+ * fixtures/plans/staging-* for the renderer's tests.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +17,7 @@ import {
   stopMoto,
   type PreparedSandbox,
 } from "@tandem/sandbox";
-import { artifactName, PLAN_FILE, PLAN_JSON } from "../src/artifacts.ts";
+import { artifactName, CHANGE_SET_FILE } from "../src/artifacts.ts";
 import { parseMarker } from "../src/comment.ts";
 import { findTool, REPO_ROOT } from "./fixtures.ts";
 import { FakeGitHub } from "./github-server.ts";
@@ -121,7 +122,7 @@ describe.skipIf(reason !== undefined)(
         expect(run.code, run.stdout).toBe(0);
         expect(comments(11)).toHaveLength(1);
         const body = comments(11)[0]!.body;
-        expect(Object.keys(parseMarker(body, "staging")!.plans)).toEqual([
+        expect(Object.keys(parseMarker(body, "staging")!.changeSets)).toEqual([
           "us-east-1",
           "us-west-2",
         ]);
@@ -160,21 +161,22 @@ describe.skipIf(reason !== undefined)(
     );
 
     it(
-      "refuses a tampered plan on the merge and applies nothing",
+      "refuses an altered review on the merge and applies nothing",
       { timeout: 900_000 },
       async () => {
         server.addPull(12, HEAD3);
         const planned = await action("plan", only("us-east-1"), HEAD3, pullEvent(12, HEAD3));
         expect(planned.code, planned.stdout).toBe(0);
         const bundle = join(temp, "artifacts", artifactName("staging", "us-east-1", HEAD3));
-        const plan = readFileSync(join(bundle, PLAN_FILE));
-        plan[10] = plan[10]! ^ 0xff;
-        writeFileSync(join(bundle, PLAN_FILE), plan);
+        const file = join(bundle, CHANGE_SET_FILE);
+        writeFileSync(file, readFileSync(file, "utf8").replace('"create"', '"delete"'));
         server.issues.get(12)!.pull!.mergeCommitSha = MERGE2;
+        // The tree is no git repository: start from an empty ledger so apply reads no history.
+        server.deployments.length = 0;
         const run = await action("apply", only("us-east-1"), MERGE2, { after: MERGE2 });
         expect(run.code).toBe(1);
         expect(run.stdout).toMatch(
-          /::error::us-east-1 refused: plan\.tfplan has sha256 [0-9a-f]{64}, not the/,
+          /::error::us-east-1 refused at [0-9a-f]{12}: the change set of us-east-1 has sha256 [0-9a-f]{64}, not the/,
         );
         expect(comments(12)[0]!.body).toContain("| `us-east-1` | ⛔ refused |");
       },
@@ -183,19 +185,25 @@ describe.skipIf(reason !== undefined)(
     function record(): void {
       // Plans name files by absolute path (the handler's zip): fixtures name no machine's folders.
       const anonymous = (text: string) => text.replaceAll(REPO_ROOT, "<repository>");
+      // The action's artifacts hold no plan file: the recorder plans each root itself.
       for (const root of ["us-east-1", "us-west-2"]) {
-        const bundle = join(temp, "artifacts", artifactName("staging", root, HEAD));
+        const terraform = (...args: string[]) =>
+          execFileSync("terraform", args, {
+            cwd: prepared.roots.find((r) => r.name === root)!.dir,
+            env: { ...process.env, ...prepared.env },
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+          });
+        const planFile = join(temp, `record-${root}.tfplan`);
+        terraform("plan", "-lock=false", "-input=false", "-no-color", `-out=${planFile}`);
         writeFileSync(
           join(FIXTURES, `staging-${root}.json`),
-          anonymous(readFileSync(join(bundle, PLAN_JSON), "utf8")),
+          anonymous(terraform("show", "-json", planFile)),
         );
-        const text = execFileSync("terraform", ["show", "-no-color", join(bundle, PLAN_FILE)], {
-          cwd: prepared.roots.find((r) => r.name === root)!.dir,
-          env: { ...process.env, ...prepared.env },
-          encoding: "utf8",
-          maxBuffer: 256 * 1024 * 1024,
-        });
-        writeFileSync(join(FIXTURES, `staging-${root}.txt`), anonymous(text));
+        writeFileSync(
+          join(FIXTURES, `staging-${root}.txt`),
+          anonymous(terraform("show", "-no-color", planFile)),
+        );
       }
     }
   },

@@ -5,7 +5,7 @@ import { quote, UsageError } from "@tandem/generator";
 import { EXIT, type Command, type CommandIo } from "../command.ts";
 
 const USAGE =
-  "tandem drill --env <env> [--mode switchover|failover] [--dry-run] [--json] [--summary <file.md>]";
+  "tandem drill --env <env> [--mode switchover|failover] [--dry-run] [--json] [--summary <file.md>] | --env <env> --issuer";
 
 export interface DrillReportLike {
   passed: boolean;
@@ -40,13 +40,26 @@ export const DRILL_OPTIONS = {
   summary: { type: "string" },
 } as const;
 
-/** A measured switchover of one environment on AWS and back, with rollback on any failure. */
+/**
+ * A measured switchover of one environment on AWS and back, with rollback on any failure. With
+ * --issuer it prints the issuer of the synthetic payments' bearer token (the manifest's
+ * compute.auth.issuer, empty when it has none), so no workflow parses the manifest itself.
+ */
 export const drillCommand: Command = async (argv, io) => {
-  const { values } = parseCommandArgs(argv, DRILL_OPTIONS, USAGE);
+  const { values } = parseCommandArgs(
+    argv,
+    { ...DRILL_OPTIONS, issuer: { type: "boolean" } } as const,
+    USAGE,
+  );
   if (!values.env) throw new UsageError("--env is required", USAGE);
   const mode = parseMode(values.mode);
   const drill = await import("@tandem/drill");
   const environment = drill.loadDrillEnvironment(io.root, values.env);
+  if (values.issuer) {
+    const { auth } = environment.manifest.compute as { auth?: { issuer: string } };
+    io.stdout(`${auth?.issuer ?? ""}\n`);
+    return EXIT.ok;
+  }
   const targets = await drill.drillTargets(io.root, environment);
   if (mode === "failover" && targets.manifestMode !== "failover")
     throw new UsageError(

@@ -85,7 +85,10 @@ function options(names: string[]): string[] {
  */
 export const WORKFLOW_BLOCKS: Readonly<Record<string, Readonly<Record<string, BlockContent>>>> = {
   "plan.yml": { environments: environmentMap },
-  "apply.yml": { environments: environmentMap },
+  "apply.yml": {
+    environments: environmentMap,
+    "dispatch-environments": (environments) => options(environments.map((e) => e.name)),
+  },
   "drift.yml": {
     environments: environmentMap,
     "dispatch-environments": (environments) => options(["all", ...environments.map((e) => e.name)]),

@@ -148,6 +148,9 @@ describe.skipIf(missing.length > 0)(
         "matrix.environment": "staging",
         "env.TANDEM_TOOL": "terraform", // vars.TANDEM_TOOL unset: the workflow's default
         "github.token": "test-token",
+        // A push: no dispatch inputs, so the commit is the pushed one.
+        "inputs.commit || github.sha": context.GITHUB_SHA ?? "",
+        "inputs.change-set-sha256": "",
         "steps.roots.outputs.deployments": JSON.stringify({
           deployments: ["us-east-1", "us-west-2", "global"].map((name) => ({
             environment: "staging",

@@ -22,12 +22,20 @@ const PERMISSIONS: Record<string, Record<string, Record<string, string>>> = {
     gate: { contents: "read" },
   },
   "plan.yml": {
+    fork: {},
     affected: { contents: "read" },
     plan: { contents: "read", "id-token": "write", "pull-requests": "write" },
   },
   "apply.yml": {
-    affected: { contents: "read" },
-    apply: { contents: "read", "id-token": "write", "pull-requests": "write", actions: "read" },
+    affected: { contents: "read", deployments: "read" },
+    apply: {
+      contents: "read",
+      "id-token": "write",
+      "pull-requests": "write",
+      actions: "read",
+      deployments: "write",
+      issues: "write",
+    },
   },
   "drift.yml": {
     select: {},
@@ -127,6 +135,23 @@ describe("every workflow", () => {
   });
 });
 
+describe("Node 24", () => {
+  it("every node-version in the workflows and the setup action is 24; the deploy action runs on node24", () => {
+    const texts = [
+      ...workflows().map((w) => w.text),
+      ...[...localActions().values()].map((a) => a.text),
+    ].join("\n");
+    const versions = [...texts.matchAll(/node-version:\s*(\S+)/g)].map((m) => m[1]);
+    expect(versions.length).toBeGreaterThan(1);
+    expect(new Set(versions)).toEqual(new Set(["24"]));
+    const action = readFileSync(join(REPO, "tools", "deploy-action", "action.yml"), "utf8");
+    expect(action).toMatch(/^\s+using: node24$/m);
+    expect(readFileSync(join(REPO, "tools", "deploy-action", "build.mjs"), "utf8")).toContain(
+      'target: "node24"',
+    );
+  });
+});
+
 describe("pinned actions", () => {
   const unverified = parse(readFileSync(join(REPO, ".github", "unverified-pins.yaml"), "utf8")) as {
     action: string;
@@ -185,14 +210,30 @@ describe("plan.yml", () => {
   const w = workflow("plan.yml");
   const plan = w.jobs.plan!;
 
-  it("runs on pull_request only", () => {
-    expect(Object.keys(w.on)).toEqual(["pull_request"]);
+  it("runs on pull_request, and on merge_group so required checks report in a merge queue", () => {
+    expect(Object.keys(w.on)).toEqual(["pull_request", "merge_group"]);
+    expect(w.jobs.affected!.if).toContain("github.event_name == 'pull_request'");
   });
 
-  it("cancels the older plan of the same pull request and environment", () => {
-    expect(plan.concurrency!.group).toContain("${{ github.event.pull_request.number }}");
-    expect(plan.concurrency!.group).toContain("${{ matrix.environment }}");
-    expect(plan.concurrency!["cancel-in-progress"]).toBe(true);
+  it("a newer push cancels the whole older run of the same pull request (workflow level)", () => {
+    const concurrency = (
+      w as unknown as { concurrency: { group: string; "cancel-in-progress": boolean } }
+    ).concurrency;
+    expect(concurrency.group).toContain("github.event.pull_request.number");
+    expect(concurrency["cancel-in-progress"]).toBe(true);
+    expect(plan.concurrency).toBeUndefined();
+  });
+
+  it("a fork's pull request is not planned and its check says why and how to proceed", () => {
+    const fork = w.jobs.fork!;
+    expect(fork.if).toContain("github.event.pull_request.head.repo.full_name != github.repository");
+    expect(w.jobs.affected!.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+    expect(runs(fork)).toMatch(
+      /::error title=Not planned \(fork\)::.*push the branch to this repository/,
+    );
+    expect(fork.steps.some((s) => s.uses)).toBe(false);
   });
 
   it("plans the affected environments, by the merge base, with the plan role", () => {
@@ -212,8 +253,18 @@ describe("apply.yml", () => {
   const w = workflow("apply.yml");
   const apply = w.jobs.apply!;
 
-  it("runs on push to main", () => {
-    expect(w.on).toEqual({ push: { branches: ["main"] } });
+  it("runs on push to main, and on dispatch with an environment, a commit and an approved change set", () => {
+    expect(w.on.push).toEqual({ branches: ["main"] });
+    const inputs = (
+      w.on.workflow_dispatch as {
+        inputs: Record<string, { required?: boolean; options?: string[] }>;
+      }
+    ).inputs;
+    expect(Object.keys(inputs)).toEqual(["environment", "commit", "change-set-sha256"]);
+    expect(inputs.environment!.options).toEqual(manifests().map((m) => m.name));
+    expect(deployStep(apply).with!.commit).toBe("${{ inputs.commit || github.sha }}");
+    expect(deployStep(apply).with!["change-set-sha256"]).toBe("${{ inputs.change-set-sha256 }}");
+    expect(runs(apply)).toContain('git merge-base --is-ancestor "$COMMIT" origin/main');
   });
 
   it("applies inside the GitHub environment of the same name, with the apply role", () => {
@@ -232,10 +283,14 @@ describe("apply.yml", () => {
     expect(apply.strategy!["fail-fast"]).toBe(false);
   });
 
-  it("takes what changed since the previous main commit", () => {
-    expect(w.jobs.affected!.steps.find((s) => s.id === "affected")!.env!.BEFORE).toBe(
-      "${{ github.event.before }}",
-    );
+  it("takes what changed since each environment's last successful apply, never event.before", () => {
+    const text = runs(w.jobs.affected!);
+    expect(text).toContain("deployments?environment=$env&task=tandem:apply");
+    expect(text).toContain('npx tandem affected --base "$base" --json');
+    expect(w.text).not.toMatch(/\$\{\{\s*github\.event\.before/);
+    const checkout = apply.steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
+    expect(checkout.with!["fetch-depth"]).toBe(0);
+    expect(deployStep(apply).with!["session-seconds"]).toBe("14400");
   });
 });
 
@@ -301,6 +356,12 @@ describe("drill.yml", () => {
     expect(drill.concurrency!["cancel-in-progress"]).toBe(false);
   });
 
+  it("takes the bearer token's issuer from the CLI, never from YAML parsed in the workflow", () => {
+    const text = runs(w.jobs.drill!);
+    expect(text).toContain('issuer="$(npx tandem drill --env "$ENVIRONMENT" --issuer)"');
+    expect(text).not.toMatch(/node --input-type|from "yaml"/);
+  });
+
   it("opens or updates one issue per environment from a job that can do nothing else", () => {
     const report = w.jobs.report!;
     expect(report.if).toContain("always()");
@@ -334,7 +395,7 @@ describe("release.yml", () => {
 describe("ci.yml", () => {
   const w = workflow("ci.yml");
   it("keeps .ci/run as the gate and adds the focused checks", () => {
-    expect(Object.keys(w.on).sort()).toEqual(["pull_request", "push"]);
+    expect(Object.keys(w.on).sort()).toEqual(["merge_group", "pull_request", "push"]);
     expect(runs(w.jobs.gate!)).toBe("bash .ci/run");
     const text = runs(w.jobs.affected!);
     for (const command of [

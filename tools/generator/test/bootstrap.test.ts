@@ -340,14 +340,16 @@ describe("plan role: read-only, no data, its own state and lock file", () => {
     expect(attached).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
   });
 
-  it("reads state only under <env>/ and writes only <env>/*.tflock", () => {
-    const byAction = (action: string) =>
+  it("reads state only under <env>/ and may write no object, not even a lock file (plans take none)", () => {
+    const byAction = (action: string, effect = "Allow") =>
       plan
-        .filter((s) => s.Effect === "Allow" && list(s.Action).includes(action))
+        .filter((s) => s.Effect === effect && list(s.Action).includes(action))
         .flatMap((s) => list(s.Resource));
     expect(byAction("s3:GetObject")).toEqual(buckets.map((b) => `${b}/staging/*`));
-    expect(byAction("s3:PutObject")).toEqual(buckets.map((b) => `${b}/staging/*.tflock`));
-    expect(byAction("s3:DeleteObject")).toEqual(buckets.map((b) => `${b}/staging/*.tflock`));
+    expect(byAction("s3:PutObject")).toEqual([]);
+    expect(byAction("s3:DeleteObject")).toEqual([]);
+    expect(byAction("s3:PutObject", "Deny")).toEqual(buckets.map((b) => `${b}/*`));
+    expect(byAction("s3:DeleteObject", "Deny")).toEqual(buckets.map((b) => `${b}/*`));
     const list_ = plan.find((s) => list(s.Action).includes("s3:ListBucket"))!;
     expect(list_.Condition).toEqual({ StringLike: { "s3:prefix": ["staging/*"] } });
   });

@@ -399,12 +399,6 @@ function planStatements(env: string, buckets: StateBucket[]): Statement[] {
       Condition: { StringLike: { "s3:prefix": [`${env}/*`] } },
     },
     {
-      Sid: "LockFile",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:DeleteObject"],
-      Resource: buckets.map((b) => `${bucketArn(b.bucket)}/${env}/*.tflock`),
-    },
-    {
       Sid: "StateKey",
       Effect: "Allow",
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
@@ -420,6 +414,14 @@ function planStatements(env: string, buckets: StateBucket[]): Statement[] {
       Effect: "Deny",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
       NotResource: keys,
+    },
+    // Plan and drift run with -lock=false: pull-request code can neither plant an apply's lock
+    // file nor remove one.
+    {
+      Sid: "NoStateWrites",
+      Effect: "Deny",
+      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Resource: buckets.map((b) => `${bucketArn(b.bucket)}/*`),
     },
     { Sid: "NoDataReads", Effect: "Deny", Action: PLAN_DENIED_DATA_READS, Resource: "*" },
     { Sid: "NoDecryptButState", Effect: "Deny", Action: "kms:Decrypt", NotResource: stateKeys },

@@ -77,7 +77,6 @@ describe("encryption (seed: storage_encrypted = false)", () => {
       kms_key_arn: KEY,
     });
     expect(resource("aws_dynamodb_table_replica").kms_key_arn).toBe(KEY);
-    expect(resource("aws_secretsmanager_secret", "master").kms_key_id).toBe(KEY);
   });
 });
 
@@ -227,17 +226,10 @@ describe("master password (seed: hard-coded in code)", () => {
     expect(text).not.toContain("manage_master_user_password");
   });
 
-  it("stores the credentials in a secret replicated to the secondary region, written after the cluster", () => {
-    expect(resource("aws_secretsmanager_secret", "master")).toMatchObject({
-      count: PRIMARY_ONLY,
-      name: "${var.name}/aurora/master",
-      replica: [{ region: "${var.secondary_region}" }],
-    });
-    const version = resource("aws_secretsmanager_secret_version", "master");
-    expect(version.count).toBe(PRIMARY_ONLY);
-    expect(version.secret_string_wo_version).toBe("${var.master_password_version}");
-    expect(version.secret_string_wo).toContain("aws_rds_cluster.this.cluster_identifier");
-    expect(version.secret_string_wo).toContain('"username" = "tandem_admin"');
+  it("stores the password nowhere: no secret a plan would refresh with GetSecretValue", () => {
+    expect(json.resource?.aws_secretsmanager_secret).toBeUndefined();
+    expect(json.resource?.aws_secretsmanager_secret_version).toBeUndefined();
+    expect(Object.keys(json.output ?? {})).not.toContain("master_secret_name");
   });
 });
 
@@ -282,8 +274,6 @@ describe("both roles from one module", () => {
       "aws_dynamodb_table.this",
       "aws_dynamodb_table_replica.this",
       "aws_rds_global_cluster.this",
-      "aws_secretsmanager_secret.master",
-      "aws_secretsmanager_secret_version.master",
     ]);
   });
 
@@ -306,12 +296,12 @@ describe("both roles from one module", () => {
     }
   });
 
-  it("refers to no other region's resources: no provider blocks, the secondary region only as the secret replica", () => {
+  it("refers to no other region's resources: no provider blocks, no resource naming the secondary region", () => {
     expect(text).not.toContain('"provider"');
     const uses = strings(json.resource).filter(([, value]) =>
       value.includes("var.secondary_region"),
     );
-    expect(uses).toEqual([["region", "${var.secondary_region}"]]);
+    expect(uses).toEqual([]);
   });
 
   it("outputs the wiring contract, with the table's name and ARN from the table or the replica", () => {

@@ -306,7 +306,7 @@ function oidcProvider(add: Add, account: string, manifests: Manifest[], provider
 export class BootstrapConflict extends CompositionError {}
 
 /** Trusts GitHub's token for exactly the given subjects of the repository, for STS only. */
-export function githubTrust(oidcArn: string, subject: string | string[]) {
+export function githubTrust(oidcArn: string, subject: string | string[], workflows?: string[]) {
   return policy([
     {
       Effect: "Allow",
@@ -317,6 +317,9 @@ export function githubTrust(oidcArn: string, subject: string | string[]) {
           [`${GITHUB_OIDC_HOST}:aud`]: STS_AUDIENCE,
           [`${GITHUB_OIDC_HOST}:sub`]: subject,
         },
+        ...(workflows && {
+          StringLike: { [`${GITHUB_OIDC_HOST}:job_workflow_ref`]: workflows },
+        }),
       },
     },
   ]);
@@ -344,14 +347,20 @@ function role(
   manifest: Manifest,
   ctx: RoleContext,
   kind: "plan" | "apply" | "drill",
-  body: { subject: string | string[]; description: string; extra?: Record<string, unknown> },
+  body: {
+    subject: string | string[];
+    /** `job_workflow_ref` patterns the job must run, when only some workflows may assume. */
+    workflows?: string[];
+    description: string;
+    extra?: Record<string, unknown>;
+  },
 ) {
   const name = `${manifest.name}_${kind}`;
   add("aws_iam_role", name, {
     provider: ctx.provider,
     name: roleName(manifest.name, kind),
     description: body.description,
-    assume_role_policy: githubTrust(ctx.oidc.arn, body.subject),
+    assume_role_policy: githubTrust(ctx.oidc.arn, body.subject, body.workflows),
     max_session_duration: 3600,
     ...body.extra,
   });
@@ -372,6 +381,14 @@ function planRole(add: Add, manifest: Manifest, ctx: RoleContext) {
       `repo:${manifest.github.repository}:ref:refs/heads/main`,
     ],
     description: `Plans ${env} for pull requests and drift: read-only, no data reads, state and lock file only`,
+    // A production plan role trusts only the repository's own plan and drift workflows, not any
+    // job a pull request adds.
+    workflows:
+      manifest.tier === "production"
+        ? ["plan.yml", "drift.yml"].map(
+            (file) => `${manifest.github.repository}/.github/workflows/${file}@*`,
+          )
+        : undefined,
   });
   add("aws_iam_role_policy_attachment", `${name}_read_only`, {
     provider: ctx.provider,

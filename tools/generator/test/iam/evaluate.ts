@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import {
   getDenialReasons,
   getGrantReasons,
@@ -206,7 +207,7 @@ const claimContext = (claims: Claims): Context =>
  * trust's conditions that refuse the token, each judged alone by the evaluator
  * (`StringEquals token.actions.githubusercontent.com:sub`). The unsafe entry point is used
  * because iam-data does not list the `sub` and `aud` keys AWS documents for GitHub's provider,
- * and the validating one would drop them.
+ * and the validating one would drop them; the trust policy is validated here instead.
  */
 export function assume(root: BootstrapRoot, env: string, kind: Kind, claims: Claims) {
   const { trust, arn } = roleView(root, env, kind);
@@ -222,7 +223,7 @@ export function assume(root: BootstrapRoot, env: string, kind: Kind, claims: Cla
         identityPolicies: [],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        resourcePolicy: policy,
+        resourcePolicy: trustPolicy(policy),
       },
       {},
     );
@@ -240,4 +241,12 @@ export function assume(root: BootstrapRoot, env: string, kind: Kind, claims: Cla
     ),
   );
   return { decision: judge(trust), refusing };
+}
+
+function trustPolicy(document: Policy) {
+  const validated = createValidatedPolicy(document, validateTrustPolicy, { name: "trust" });
+  if (validated.errors.length > 0) {
+    throw new Error(`invalid trust policy: ${JSON.stringify(validated.errors)}`);
+  }
+  return validated;
 }

@@ -11,7 +11,15 @@ import { bootstrapRoots } from "../../src/compose/bootstrap.ts";
 import { crossRegionNames } from "../../src/compose/names.ts";
 import { manifestSchema, type Manifest } from "../../src/manifest/schema.ts";
 import { REPO, TOOLCHAIN } from "../helpers.ts";
-import { evaluate, keyArn, type Call, type Kind, type Verdict } from "./evaluate.ts";
+import {
+  assume,
+  evaluate,
+  keyArn,
+  type Call,
+  type Claims,
+  type Kind,
+  type Verdict,
+} from "./evaluate.ts";
 
 const manifest = (name: string): Manifest =>
   manifestSchema.parse(
@@ -206,6 +214,145 @@ describe("the apply role cannot leave its boundary", () => {
       "Allowed",
     ),
   ]);
+});
+
+describe("trust: a GitHub token's claims against each role's trust policy", () => {
+  const repo = PROD.github.repository;
+  const host = "token.actions.githubusercontent.com";
+  /** The claims GitHub issues to a job of `repository` (default subject format). */
+  const token = (over: Partial<Claims> & { context: string; workflow: string }): Claims => {
+    const repository = over.repository ?? repo;
+    return {
+      aud: "sts.amazonaws.com",
+      sub: `repo:${repository}:${over.context}`,
+      repository,
+      job_workflow_ref: `${repository}/.github/workflows/${over.workflow}`,
+      ...over,
+    };
+  };
+  const cases: [string, Kind, Claims, string[]][] = [
+    [
+      "prod plan: a pull request's plan job",
+      "plan",
+      token({ context: "pull_request", workflow: "plan.yml@refs/pull/7/merge" }),
+      [],
+    ],
+    [
+      "prod plan: the daily drift job on main",
+      "plan",
+      token({ context: "ref:refs/heads/main", workflow: "drift.yml@refs/heads/main" }),
+      [],
+    ],
+    [
+      "prod plan: another workflow a pull request adds",
+      "plan",
+      token({ context: "pull_request", workflow: "exfiltrate.yml@refs/pull/7/merge" }),
+      [`StringLike ${host}:job_workflow_ref`],
+    ],
+    [
+      "prod plan: another repository",
+      "plan",
+      token({
+        repository: "someone/payments-infra",
+        context: "pull_request",
+        workflow: "plan.yml@refs/pull/7/merge",
+      }),
+      [`StringEquals ${host}:sub`, `StringLike ${host}:job_workflow_ref`],
+    ],
+    [
+      "prod plan: a fork's pull_request (its own repository in the claims)",
+      "plan",
+      token({
+        repository: "forker/payments-infra",
+        context: "pull_request",
+        workflow: "plan.yml@refs/pull/7/merge",
+      }),
+      [`StringEquals ${host}:sub`, `StringLike ${host}:job_workflow_ref`],
+    ],
+    [
+      "prod plan: the immutable subject format",
+      "plan",
+      token({
+        context: "pull_request",
+        workflow: "plan.yml@refs/pull/7/merge",
+        sub: `repo:${repo.replace("/", "@1001/")}@2002:pull_request`,
+      }),
+      [`StringEquals ${host}:sub`],
+    ],
+    [
+      "prod plan: a custom subject template",
+      "plan",
+      token({
+        context: "pull_request",
+        workflow: "plan.yml@refs/pull/7/merge",
+        sub: `repo:${repo}:context:pull_request:job_workflow_ref:${repo}/.github/workflows/plan.yml@refs/pull/7/merge`,
+      }),
+      [`StringEquals ${host}:sub`],
+    ],
+    [
+      "prod plan: another audience",
+      "plan",
+      token({
+        context: "pull_request",
+        workflow: "plan.yml@refs/pull/7/merge",
+        aud: "https://github.com/acme",
+      }),
+      [`StringEquals ${host}:aud`],
+    ],
+    [
+      "prod apply: a job in the environment prod",
+      "apply",
+      token({ context: "environment:prod", workflow: "apply.yml@refs/heads/main" }),
+      [],
+    ],
+    [
+      "prod apply: a job in another environment",
+      "apply",
+      token({ context: "environment:staging", workflow: "apply.yml@refs/heads/main" }),
+      [`StringEquals ${host}:sub`],
+    ],
+    [
+      "prod apply: a pull request",
+      "apply",
+      token({ context: "pull_request", workflow: "apply.yml@refs/pull/7/merge" }),
+      [`StringEquals ${host}:sub`],
+    ],
+    [
+      "prod drill: a job in drill-prod",
+      "drill",
+      token({ context: "environment:drill-prod", workflow: "drill.yml@refs/heads/main" }),
+      [],
+    ],
+    [
+      "prod drill: a job in prod",
+      "drill",
+      token({ context: "environment:prod", workflow: "drill.yml@refs/heads/main" }),
+      [`StringEquals ${host}:sub`],
+    ],
+  ];
+  it.each(cases)("%s", (_, kind, claims, refusing) => {
+    const started = performance.now();
+    const answer = assume(rootOf(PROD), "prod", kind, claims);
+    seen.push({
+      row: `prod ${kind} AssumeRoleWithWebIdentity`,
+      decision: answer.decision,
+      ms: performance.now() - started,
+    });
+    expect(answer.refusing).toEqual(refusing);
+    expect(answer.decision === "Allowed").toBe(refusing.length === 0);
+  });
+
+  it("a development plan role trusts any workflow of the repository's pull requests (no job_workflow_ref condition)", () => {
+    const claims = token({
+      repository: STAGING.github.repository,
+      context: "pull_request",
+      workflow: "other.yml@refs/pull/7/merge",
+    });
+    expect(assume(rootOf(STAGING), "staging", "plan", claims)).toEqual({
+      decision: "Allowed",
+      refusing: [],
+    });
+  });
 });
 
 afterAll(() => {

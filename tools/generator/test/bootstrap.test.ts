@@ -283,8 +283,8 @@ describe("roles: trust", () => {
       "repo:acme-payments/payments-infra:pull_request",
       "repo:acme-payments/payments-infra:ref:refs/heads/main",
     ],
-    apply: "repo:acme-payments/payments-infra:environment:staging",
-    drill: "repo:acme-payments/payments-infra:environment:drill-staging",
+    apply: ["repo:acme-payments/payments-infra:environment:staging"],
+    drill: ["repo:acme-payments/payments-infra:environment:drill-staging"],
   };
 
   it.each(Object.entries(subjects))(
@@ -323,7 +323,7 @@ describe("roles: trust", () => {
     const sub = trust(root, "prod_apply")[0]!.Condition!.StringEquals![
       "token.actions.githubusercontent.com:sub"
     ];
-    expect(sub).toBe("repo:other-org/infra:environment:prod");
+    expect(sub).toEqual(["repo:other-org/infra:environment:prod"]);
   });
 });
 

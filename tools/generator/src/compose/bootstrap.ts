@@ -305,8 +305,22 @@ function oidcProvider(add: Add, account: string, manifests: Manifest[], provider
 /** Two environments of one account disagree on something the account has once. */
 export class BootstrapConflict extends CompositionError {}
 
-/** Trusts GitHub's token for exactly the given subjects of the repository, for STS only. */
-export function githubTrust(oidcArn: string, subject: string | string[], workflows?: string[]) {
+/** The `sub` values a role trusts; patterns when a claim in them varies (`job_workflow_ref`). */
+interface Subjects {
+  values: string[];
+  exact: boolean;
+}
+
+/**
+ * Trusts GitHub's token for exactly the given subjects of the repository, for STS only, and
+ * when `workflows` is given only for jobs of those workflows.
+ */
+export function githubTrust(oidcArn: string, subjects: Subjects, workflows?: string[]) {
+  const claim = (name: string) => `${GITHUB_OIDC_HOST}:${name}`;
+  const like = {
+    ...(!subjects.exact && { [claim("sub")]: subjects.values }),
+    ...(workflows && { [claim("job_workflow_ref")]: workflows }),
+  };
   return policy([
     {
       Effect: "Allow",
@@ -314,15 +328,56 @@ export function githubTrust(oidcArn: string, subject: string | string[], workflo
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: {
-          [`${GITHUB_OIDC_HOST}:aud`]: STS_AUDIENCE,
-          [`${GITHUB_OIDC_HOST}:sub`]: subject,
+          [claim("aud")]: STS_AUDIENCE,
+          ...(subjects.exact && { [claim("sub")]: subjects.values }),
         },
-        ...(workflows && {
-          StringLike: { [`${GITHUB_OIDC_HOST}:job_workflow_ref`]: workflows },
-        }),
+        ...(Object.keys(like).length > 0 && { StringLike: like }),
       },
     },
   ]);
+}
+
+/** `job_workflow_ref` of any run of one of the repository's workflows. */
+const workflowRefs = (repository: string, files: string[]) =>
+  files.map((file) => `${repository}/.github/workflows/${file}@*`);
+
+/**
+ * The `sub` claim of the repository's jobs in each context (`pull_request`, `ref:refs/heads/main`,
+ * `environment:<name>`), in the subject format the manifest names.
+ */
+export function githubSubjects(
+  gh: Manifest["github"],
+  contexts: string[],
+  workflows: string[],
+): Subjects {
+  const [owner, name] = gh.repository.split("/") as [string, string];
+  if (gh.subject === "default")
+    return { values: contexts.map((c) => `repo:${gh.repository}:${c}`), exact: true };
+  if (gh.subject === "immutable") {
+    const repo = `${owner}@${gh.ownerId}/${name}@${gh.repositoryId}`;
+    return { values: contexts.map((c) => `repo:${repo}:${c}`), exact: true };
+  }
+  const claims = gh.subjectClaims ?? [];
+  const refs = claims.includes("job_workflow_ref") ? workflowRefs(gh.repository, workflows) : [""];
+  const render = (context: string, ref: string) =>
+    claims
+      .map((key) => {
+        const value: Record<(typeof claims)[number], string> = {
+          repo: gh.repository,
+          context,
+          repository: gh.repository,
+          repository_owner: owner,
+          repository_owner_id: gh.ownerId ?? "",
+          repository_id: gh.repositoryId ?? "",
+          job_workflow_ref: ref,
+        };
+        return key === "context" ? context : `${key}:${value[key]}`;
+      })
+      .join(":");
+  return {
+    values: contexts.flatMap((c) => refs.map((ref) => render(c, ref))),
+    exact: !claims.includes("job_workflow_ref"),
+  };
 }
 
 interface RoleContext {
@@ -348,9 +403,12 @@ function role(
   ctx: RoleContext,
   kind: "plan" | "apply" | "drill",
   body: {
-    subject: string | string[];
-    /** `job_workflow_ref` patterns the job must run, when only some workflows may assume. */
-    workflows?: string[];
+    /** The jobs' contexts as the `sub` claim names them, e.g. `environment:prod`. */
+    contexts: string[];
+    /** The workflow files whose jobs assume the role. */
+    workflows: string[];
+    /** Trust only jobs of those workflows (`job_workflow_ref`), whatever the subject says. */
+    onlyTheseWorkflows?: boolean;
     description: string;
     extra?: Record<string, unknown>;
   },
@@ -360,7 +418,13 @@ function role(
     provider: ctx.provider,
     name: roleName(manifest.name, kind),
     description: body.description,
-    assume_role_policy: githubTrust(ctx.oidc.arn, body.subject, body.workflows),
+    assume_role_policy: githubTrust(
+      ctx.oidc.arn,
+      githubSubjects(manifest.github, body.contexts, body.workflows),
+      body.onlyTheseWorkflows
+        ? workflowRefs(manifest.github.repository, body.workflows)
+        : undefined,
+    ),
     max_session_duration: 3600,
     ...body.extra,
   });
@@ -376,19 +440,12 @@ function planRole(add: Add, manifest: Manifest, ctx: RoleContext) {
   const env = manifest.name;
   const name = role(add, manifest, ctx, "plan", {
     // Pull requests, and the daily drift check, which runs from main without an environment.
-    subject: [
-      `repo:${manifest.github.repository}:pull_request`,
-      `repo:${manifest.github.repository}:ref:refs/heads/main`,
-    ],
+    contexts: ["pull_request", "ref:refs/heads/main"],
+    workflows: ["plan.yml", "drift.yml"],
     description: `Plans ${env} for pull requests and drift: read-only, no data reads, state and lock file only`,
     // A production plan role trusts only the repository's own plan and drift workflows, not any
     // job a pull request adds.
-    workflows:
-      manifest.tier === "production"
-        ? ["plan.yml", "drift.yml"].map(
-            (file) => `${manifest.github.repository}/.github/workflows/${file}@*`,
-          )
-        : undefined,
+    onlyTheseWorkflows: manifest.tier === "production",
   });
   add("aws_iam_role_policy_attachment", `${name}_read_only`, {
     provider: ctx.provider,
@@ -460,7 +517,8 @@ function applyRole(add: Add, manifest: Manifest, ctx: RoleContext) {
     policy: policy(applyBoundary(manifest.account, env, ctx.all)),
   });
   const name = role(add, manifest, ctx, "apply", {
-    subject: `repo:${manifest.github.repository}:environment:${env}`,
+    contexts: [`environment:${env}`],
+    workflows: ["apply.yml"],
     description: `Applies ${env} on pushes to main, inside the GitHub environment ${env}`,
     extra: {
       max_session_duration: APPLY_SESSION_SECONDS,
@@ -573,7 +631,8 @@ function drillRole(add: Add, manifest: Manifest, ctx: RoleContext) {
   const env = manifest.name;
   const name = role(add, manifest, ctx, "drill", {
     // .github/workflows/drill.yml runs each drill inside the GitHub environment drill-<env>.
-    subject: `repo:${manifest.github.repository}:environment:drill-${env}`,
+    contexts: [`environment:drill-${env}`],
+    workflows: ["drill.yml"],
     description: `Runs the DR drill of ${env}, inside the GitHub environment drill-${env}`,
   });
   add("aws_iam_role_policy", `${name}_drill`, {

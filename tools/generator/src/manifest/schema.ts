@@ -147,6 +147,20 @@ const auth = z
 const DNS_TTL_REMOVED =
   "dns.ttl configured nothing and is no longer accepted: the failover records are Route 53 aliases, which have no TTL of their own (Route 53 answers with the API Gateway target's 60 s); remove the key";
 
+/** How a repository's OIDC `sub` claim is built (GitHub changelog 2026-04-23 for `immutable`). */
+export const SUBJECT_FORMATS = ["default", "immutable", "custom"] as const;
+/** Claim keys a custom subject template may include whose value the manifest determines. */
+export const SUBJECT_CLAIMS = [
+  "repo",
+  "context",
+  "repository",
+  "repository_owner",
+  "repository_owner_id",
+  "repository_id",
+  "job_workflow_ref",
+] as const;
+const githubId = z.string().regex(/^[1-9][0-9]{0,19}$/, "must be a numeric GitHub id, quoted");
+
 export const manifestSchema = z.strictObject({
   name: z
     .string()
@@ -450,6 +464,29 @@ export const manifestSchema = z.strictObject({
         .optional()
         .describe(
           "GitHub's OIDC provider the account already has; without it the bootstrap root creates one.",
+        ),
+      subject: z
+        .enum(SUBJECT_FORMATS)
+        .default("default")
+        .describe(
+          "The format of the repository's OIDC `sub` claim, which the roles trust exactly: `default` (`repo:<owner>/<name>:<context>`), `immutable` (`repo:<owner>@<ownerId>/<name>@<repositoryId>:<context>`, repositories created or renamed from 2026-07-15) or `custom` (the repository's subject template, `subjectClaims`).",
+        ),
+      ownerId: githubId
+        .optional()
+        .describe(
+          "The owner's numeric id (`immutable`, or a custom template naming `repository_owner_id`).",
+        ),
+      repositoryId: githubId
+        .optional()
+        .describe(
+          "The repository's numeric id (`immutable`, or a custom template naming `repository_id`).",
+        ),
+      subjectClaims: z
+        .array(z.enum(SUBJECT_CLAIMS))
+        .min(1)
+        .optional()
+        .describe(
+          "`custom` only: the template's `include_claim_keys`, in order; must name `context` and the repository (`repo`, `repository` or `repository_id`).",
         ),
     })
     .describe("The GitHub repository the bootstrap roles trust."),

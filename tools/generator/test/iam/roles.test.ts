@@ -355,6 +355,64 @@ describe("trust: a GitHub token's claims against each role's trust policy", () =
   });
 });
 
+describe("trust: the roles trust exactly the subject format the manifest names", () => {
+  const host = "token.actions.githubusercontent.com";
+  const repo = STAGING.github.repository;
+  const withSubject = (github: Record<string, unknown>) =>
+    manifestSchema.parse({
+      ...(parse(readFileSync(join(REPO, "environments", "staging.yaml"), "utf8")) as object),
+      github: { repository: repo, ...github },
+    });
+  const claims = (sub: string, workflow = "apply.yml@refs/heads/main"): Claims => ({
+    aud: "sts.amazonaws.com",
+    sub,
+    job_workflow_ref: `${repo}/.github/workflows/${workflow}`,
+  });
+  const apply = (m: Manifest, token: Claims) =>
+    assume(bootstrapRoots([m], TOOLCHAIN)[0]!, "staging", "apply", token);
+  const defaultSub = `repo:${repo}:environment:staging`;
+  const immutableSub = `repo:${repo.replace("/", "@1001/")}@2002:environment:staging`;
+  const customSub = `repo:${repo}:environment:staging:job_workflow_ref:${repo}/.github/workflows/apply.yml@refs/heads/main`;
+  const formats: [string, Record<string, unknown>, string, string[]][] = [
+    [
+      "immutable",
+      { subject: "immutable", ownerId: "1001", repositoryId: "2002" },
+      immutableSub,
+      [defaultSub, customSub],
+    ],
+    [
+      "custom",
+      { subject: "custom", subjectClaims: ["repo", "context", "job_workflow_ref"] },
+      customSub,
+      [defaultSub, immutableSub],
+    ],
+    ["default", {}, defaultSub, [immutableSub, customSub]],
+  ];
+  it.each(formats)(
+    "%s: its subject is trusted, the other formats' are refused by sub",
+    (_, github, good, others) => {
+      const m = withSubject(github);
+      expect(apply(m, claims(good))).toEqual({ decision: "Allowed", refusing: [] });
+      for (const sub of others) {
+        expect(apply(m, claims(sub)).refusing, sub).toEqual([
+          `${m.github.subject === "custom" ? "StringLike" : "StringEquals"} ${host}:sub`,
+        ]);
+      }
+    },
+  );
+
+  it("custom with job_workflow_ref: another workflow of the repository is refused by sub", () => {
+    const m = withSubject({
+      subject: "custom",
+      subjectClaims: ["repo", "context", "job_workflow_ref"],
+    });
+    const other = customSub.replace("apply.yml", "exfiltrate.yml");
+    expect(apply(m, claims(other, "exfiltrate.yml@refs/heads/main")).refusing).toEqual([
+      `StringLike ${host}:sub`,
+    ]);
+  });
+});
+
 afterAll(() => {
   const total = seen.reduce((sum, s) => sum + s.ms, 0);
   console.log(

@@ -89,6 +89,18 @@ const EXPECTED: Record<string, string[]> = {
   "empty.yaml": [
     "1:1: is empty: a manifest is a mapping of keys such as name, account and regions",
   ],
+  "gh-subject-claims.yaml": [
+    "33:12: github.subject: custom needs github.subjectClaims: the include_claim_keys of the repository's subject template, in order",
+  ],
+  "gh-subject-custom.yaml": [
+    "31:1: github.ownerId: is required: github.subjectClaims names repository_owner_id",
+    "34:18: github.subjectClaims: must include context: without it a token of any environment or pull request would match every role",
+    "34:18: github.subjectClaims: must include one of repo, repository, repository_id: without it a token of another repository would match",
+  ],
+  "gh-subject-immutable.yaml": [
+    "31:1: github.repositoryId: is required: the immutable subject is repo:<owner>@<ownerId>/<name>@<repositoryId>:<context>",
+    "35:18: github.subjectClaims: applies only to github.subject: custom, not immutable",
+  ],
   "github-account.yaml": [
     "33:20: github.oidcProviderArn: is in account 210987654321, not this manifest's account 123456789012: a role can trust only an OIDC provider of its own account",
     "34:3: github.repositry: unknown key `repositry`; did you mean `repository`?",

@@ -28,6 +28,8 @@ export interface Context {
   history: History;
   /** A dispatched apply: the sha256 of the environment's change set the operator approved. */
   approved?: string;
+  /** This workflow run's id (GITHUB_RUN_ID), when under Actions. */
+  runId?: string;
   budget: BudgetView | { unavailable: string };
   log: Log;
   /** Writes the job summary (GITHUB_STEP_SUMMARY); absent when there is none. */
@@ -47,7 +49,8 @@ export interface History {
 
 export interface RootOutcome {
   name: string;
-  status: "applied" | "refused" | "failed" | "skipped" | "no-changes";
+  status:
+    "applied" | "refused" | "failed" | "skipped" | "no-changes" | "unlocked" | "unlocked-none";
   reason?: string;
 }
 

@@ -200,6 +200,19 @@ export class GitHub {
     return runs.sort((a, b) => b.created_at.localeCompare(a.created_at)).map((r) => r.id);
   }
 
+  /** Runs of `workflow` in progress now, other than `except` (this run). */
+  async runningRuns(workflow: string, except: string | undefined): Promise<number[]> {
+    const { data } = await this.client.rest.actions.listWorkflowRuns({
+      ...this.where,
+      workflow_id: workflow,
+      status: "in_progress",
+      per_page: 100,
+    });
+    return data.workflow_runs
+      .filter((r) => r.status === "in_progress" && String(r.id) !== except)
+      .map((r) => r.id);
+  }
+
   private async runsOf(workflow: string, headSha: string) {
     const { data } = await this.client.rest.actions.listWorkflowRuns({
       ...this.where,

@@ -14,10 +14,11 @@ import { gitHistory } from "./history.ts";
 import { PLAN_WORKFLOW } from "./apply.ts";
 import { createLog } from "./log.ts";
 import { planCommand } from "./plan.ts";
+import { unlockCommand } from "./unlock.ts";
 import { manifestBudget } from "./rto.ts";
 import { runPluginCache, Terraform, type Tool } from "./terraform.ts";
 
-type Command = "plan" | "apply" | "drift";
+type Command = "plan" | "apply" | "drift" | "unlock";
 
 export interface Inputs {
   command: Command;
@@ -65,7 +66,7 @@ export function readInputs(): Inputs {
   if (approved !== "" && !/^[0-9a-f]{64}$/.test(approved))
     throw new UserError(`input change-set-sha256: \`${approved}\` is not a sha256 (64 hex digits)`);
   return {
-    command: oneOf("command", required("command"), ["plan", "apply", "drift"]),
+    command: oneOf("command", required("command"), ["plan", "apply", "drift", "unlock"]),
     environment,
     deployments: core.getInput("deployments"),
     tool: oneOf("tool", core.getInput("tool") || "terraform", ["terraform", "tofu"]),
@@ -165,6 +166,7 @@ async function buildContext(inputs: Inputs, workDir: string): Promise<Context> {
     workDir,
     history: gitHistory(repoRoot, inputs.environment, sha, workDir),
     ...(inputs.approved ? { approved: inputs.approved } : {}),
+    ...(process.env.GITHUB_RUN_ID ? { runId: process.env.GITHUB_RUN_ID } : {}),
     budget: manifestBudget(repoRoot, inputs.environment),
     log: createLog(),
     ...(process.env.GITHUB_STEP_SUMMARY
@@ -180,6 +182,7 @@ const COMMANDS: Record<Command, (ctx: Context) => Promise<CommandResult>> = {
   plan: planCommand,
   apply: applyCommand,
   drift: driftCommand,
+  unlock: unlockCommand,
 };
 
 export async function run(): Promise<void> {

@@ -23,6 +23,8 @@ const ICON: Record<RootOutcome["status"], string> = {
   failed: "❌ failed",
   skipped: "⏭️ skipped",
   "no-changes": "no changes",
+  unlocked: "🔓 unlocked",
+  "unlocked-none": "not locked",
 };
 
 export function outcomeTable(outcomes: RootOutcome[]): string[] {

@@ -176,6 +176,23 @@ export class Terraform {
     );
   }
 
+  /**
+   * Who holds the root's state lock, from the error a plan that may not wait for it gives; undefined
+   * when nobody does. (A plan that gets the lock releases it at once and changes nothing.)
+   */
+  async lockHolder(dir: string): Promise<LockInfo | undefined> {
+    const args = ["plan", "-input=false", "-no-color", "-refresh=false", "-lock-timeout=0s"];
+    const result = await this.exec(args, dir, this.limit("plan"));
+    if (result.code === 0) return undefined;
+    const info = parseLockInfo(result.stderr + result.stdout);
+    if (!info) throw new TerraformError("plan failed (not for a lock)", result);
+    return info;
+  }
+
+  async forceUnlock(dir: string, id: string): Promise<RunResult> {
+    return this.checked("force-unlock", ["force-unlock", "-force", id], dir, this.limit("init"));
+  }
+
   private async checked(what: string, args: string[], dir: string, timeout: number) {
     const result = await this.exec(args, dir, timeout);
     if (result.code !== 0) throw new TerraformError(`${what} failed`, result);
@@ -237,6 +254,33 @@ export function jsonDocument(result: RunResult): string {
     }
   }
   throw new TerraformError("no JSON document in the output", result);
+}
+
+export interface LockInfo {
+  id: string;
+  who: string;
+  operation: string;
+  created: string;
+}
+
+/**
+ * The holder of a state lock from the error Terraform and OpenTofu print. The "Lock Info:" block
+ * names the holder, except in Terraform's http backend, which prints its own attempt there and
+ * the holder's ID only in the message ("already locked: ID=…"): that ID wins when they differ.
+ */
+export function parseLockInfo(text: string): LockInfo | undefined {
+  if (!/Error acquiring the state lock/.test(text)) return undefined;
+  const field = (name: string) =>
+    new RegExp(`^\\s*${name}:[ \\t]*(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
+  const block = {
+    id: field("ID"),
+    who: field("Who"),
+    operation: field("Operation"),
+    created: field("Created"),
+  };
+  const named = /already locked: ID=(\S+)/.exec(text)?.[1];
+  if (named && named !== block.id) return { id: named, who: "", operation: "", created: "" };
+  return block.id ? block : undefined;
 }
 
 /** A plugin cache directory for this run, under the runner's temp directory. */

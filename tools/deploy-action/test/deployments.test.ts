@@ -70,7 +70,7 @@ describe("bad inputs to node dist/index.js", () => {
   it.each([
     [
       { INPUT_COMMAND: "deploy", INPUT_ENVIRONMENT: "staging" },
-      "::error::input command: `deploy` is not one of plan, apply, drift",
+      "::error::input command: `deploy` is not one of plan, apply, drift, unlock",
     ],
     [{ INPUT_COMMAND: "plan" }, "::error::input environment is required"],
     [

@@ -66,7 +66,11 @@ export const STAGING_ROOTS: RootSpec[] = [
   },
 ];
 
-function rootJson(spec: RootSpec): string {
+/** The backend block of a root: local state beside it unless a test gives another. */
+export type Backend = (root: string) => Record<string, unknown>;
+const LOCAL: Backend = () => ({ local: { path: "terraform.tfstate" } });
+
+function rootJson(spec: RootSpec, backend: Backend): string {
   const resource = Object.fromEntries(
     Object.entries(spec.resources).map(([name, input]) => [
       name,
@@ -75,7 +79,7 @@ function rootJson(spec: RootSpec): string {
   );
   return `${JSON.stringify(
     {
-      terraform: { backend: { local: { path: "terraform.tfstate" } } },
+      terraform: { backend: backend(spec.name) },
       resource: { terraform_data: resource },
       output: Object.fromEntries(
         Object.keys(spec.resources).map((n) => [n, { value: `\${terraform_data.${n}.output}` }]),
@@ -96,6 +100,7 @@ export class FixtureRepo {
   constructor(
     readonly environment = "staging",
     private specs: RootSpec[] = structuredClone(STAGING_ROOTS),
+    private readonly backend: Backend = LOCAL,
   ) {
     this.root = mkdtempSync(join(tmpdir(), "tandem-action-repo-"));
     // The RTO budget comes from the real manifest and released modules through the generator.
@@ -116,7 +121,7 @@ export class FixtureRepo {
   /** Rewrites every root and deployments.json (as synth would after a change). */
   write(): void {
     const deployments: Deployment[] = this.specs.map((spec) => {
-      const text = rootJson(spec);
+      const text = rootJson(spec, this.backend);
       mkdirSync(join(this.dir, spec.name), { recursive: true });
       writeFileSync(join(this.dir, spec.name, "main.tf.json"), text);
       return {

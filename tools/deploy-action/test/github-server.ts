@@ -40,6 +40,8 @@ export interface WorkflowRun {
   /** The workflow file, e.g. plan.yml. */
   workflow: string;
   event: string;
+  /** in_progress while running; completed once it ended. */
+  status: string;
   artifacts: { id: number; name: string; expired: boolean }[];
 }
 
@@ -131,9 +133,10 @@ export class FakeGitHub {
   }
 
   addRun(
-    run: Omit<WorkflowRun, "id" | "artifacts"> & { artifacts?: WorkflowRun["artifacts"] },
+    run: Omit<WorkflowRun, "id" | "artifacts" | "status"> &
+      Partial<Pick<WorkflowRun, "artifacts" | "status">>,
   ): WorkflowRun {
-    const added = { id: this.nextId++, artifacts: [], ...run };
+    const added = { id: this.nextId++, artifacts: [], status: "completed", ...run };
     this.runs.push(added);
     return added;
   }
@@ -268,7 +271,8 @@ export class FakeGitHub {
         (r) =>
           r.workflow === decodeURIComponent(m![1]!) &&
           (!url.searchParams.get("head_sha") || r.head_sha === url.searchParams.get("head_sha")) &&
-          (!url.searchParams.get("event") || r.event === url.searchParams.get("event")),
+          (!url.searchParams.get("event") || r.event === url.searchParams.get("event")) &&
+          (!url.searchParams.get("status") || r.status === url.searchParams.get("status")),
       );
       return send(200, {
         total_count: runs.length,

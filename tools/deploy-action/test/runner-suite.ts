@@ -20,8 +20,10 @@ import { STATEFUL_TYPES } from "../src/plan-summary.ts";
 import { recoveryMarker } from "../src/recovery.ts";
 import { manifestBudget } from "../src/rto.ts";
 import { Terraform, type Tool } from "../src/terraform.ts";
+import { unlockCommand } from "../src/unlock.ts";
 import { findTool, FixtureRepo, STAGING_ROOTS } from "./fixtures.ts";
 import { BOT, FakeGitHub } from "./github-server.ts";
+import { StateServer } from "./state-server.ts";
 
 const sha = (c: string) => c.repeat(40);
 const M0 = sha("0");
@@ -446,6 +448,72 @@ export function runnerSuite(tool: Tool): void {
       expect(repo.applied("us-west-2").vpc).toBe("10.31.0.0/16");
       expect(issue.state).toBe("closed");
       expect(ledger().at(-1)).toEqual([MERGE, "success"]);
+    });
+
+    it("unlock removes a lock only when the run that holds it has ended", async () => {
+      const state = new StateServer();
+      await state.start();
+      try {
+        repo.remove();
+        repo = new FixtureRepo("staging", structuredClone(STAGING_ROOTS), state.backend());
+        // An apply killed mid-call leaves its lock in the backend.
+        const stale = {
+          ID: "0f9e-stale",
+          Operation: "OperationTypeApply",
+          Who: "runner@gone",
+          Version: "1.11.4",
+          Created: "2026-12-02T03:04:05Z",
+          Info: "",
+          Path: "",
+        };
+        state.locks.set("us-west-2", JSON.stringify(stale));
+        const holder = server.addRun({
+          workflow: "apply.yml",
+          event: "push",
+          head_sha: MERGE,
+          created_at: new Date().toISOString(),
+          status: "in_progress",
+        });
+        server.addRun({
+          workflow: "apply.yml",
+          event: "workflow_dispatch",
+          head_sha: MERGE,
+          created_at: new Date().toISOString(),
+          status: "in_progress",
+        });
+        const self = String(server.runs.at(-1)!.id);
+
+        const running = await unlockCommand(context({ runId: self }));
+        expect(statuses(running)).toEqual([
+          ["us-east-1", "unlocked-none"],
+          ["us-west-2", "refused"],
+          ["global", "unlocked-none"],
+        ]);
+        expect(reasons(running)).toMatch(
+          new RegExp(
+            `lock 0f9e-stale \\(.*\\) is left alone: apply run\\(s\\) ${holder.id} are still running`,
+          ),
+        );
+        expect(state.locks.has("us-west-2")).toBe(true);
+
+        holder.status = "completed";
+        const ended = await unlockCommand(context({ runId: self }));
+        expect(statuses(ended)).toEqual([
+          ["us-east-1", "unlocked-none"],
+          ["us-west-2", "unlocked"],
+          ["global", "unlocked-none"],
+        ]);
+        expect(state.locks.has("us-west-2")).toBe(false);
+        // The root plans and applies again: nothing was left locked.
+        const tf = terraform();
+        const dir = join(repo.dir, "us-west-2");
+        await tf.plan(dir, join(work, "after-unlock.tfplan"));
+        await tf.apply(dir, join(work, "after-unlock.tfplan"));
+        expect(state.states.has("us-west-2")).toBe(true);
+        expect(state.locks.size).toBe(0);
+      } finally {
+        await state.stop();
+      }
     });
 
     it("drift keeps one issue per environment while it drifts and closes it when clean", async () => {

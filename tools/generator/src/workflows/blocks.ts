@@ -89,6 +89,10 @@ export const WORKFLOW_BLOCKS: Readonly<Record<string, Readonly<Record<string, Bl
     environments: environmentMap,
     "dispatch-environments": (environments) => options(environments.map((e) => e.name)),
   },
+  "unlock.yml": {
+    environments: environmentMap,
+    "dispatch-environments": (environments) => options(environments.map((e) => e.name)),
+  },
   "drift.yml": {
     environments: environmentMap,
     "dispatch-environments": (environments) => options(["all", ...environments.map((e) => e.name)]),

@@ -46,6 +46,9 @@ const PERMISSIONS: Record<string, Record<string, Record<string, string>>> = {
     drill: { contents: "read", "id-token": "write" },
     report: { issues: "write" },
   },
+  "unlock.yml": {
+    unlock: { contents: "read", "id-token": "write", actions: "read" },
+  },
   "release.yml": {
     release: { contents: "write", "pull-requests": "write" },
     tag: { contents: "write" },
@@ -291,6 +294,22 @@ describe("apply.yml", () => {
     const checkout = apply.steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
     expect(checkout.with!["fetch-depth"]).toBe(0);
     expect(deployStep(apply).with!["session-seconds"]).toBe("14400");
+  });
+});
+
+describe("unlock.yml", () => {
+  const w = workflow("unlock.yml");
+  it("is dispatched for one environment and unlocks inside its GitHub environment with the apply role", () => {
+    const inputs = (w.on.workflow_dispatch as { inputs: { environment: { options: string[] } } })
+      .inputs;
+    expect(Object.keys(w.on)).toEqual(["workflow_dispatch"]);
+    expect(inputs.environment.options).toEqual(manifests().map((m) => m.name));
+    const job = w.jobs.unlock!;
+    expect(job.environment).toBe("${{ matrix.environment }}");
+    expect(job.steps.find((s) => s.uses === "./.github/actions/aws-role")!.with!.role).toBe(
+      "apply",
+    );
+    expect(deployStep(job).with!.command).toBe("unlock");
   });
 });
 

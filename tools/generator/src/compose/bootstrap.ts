@@ -484,6 +484,14 @@ function planStatements(env: string, buckets: StateBucket[]): Statement[] {
       },
     },
     {
+      // A plan opens the database's ephemeral master password: random bytes, no stored data,
+      // and not in ReadOnlyAccess. The action has no resource-level permissions.
+      Sid: "OpenEphemeralPasswords",
+      Effect: "Allow",
+      Action: "secretsmanager:GetRandomPassword",
+      Resource: "*",
+    },
+    {
       Sid: "NoObjectsButState",
       Effect: "Deny",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],

@@ -10,7 +10,10 @@ import { DRILL_LOCK_KEY } from "@tandem/module-kit/drill";
 import { bootstrapRoots } from "../../src/compose/bootstrap.ts";
 import { crossRegionNames } from "../../src/compose/names.ts";
 import { manifestSchema, type Manifest } from "../../src/manifest/schema.ts";
+import { Releases, resolveVersion } from "../../src/manifest/releases.ts";
+import { DOMAINS } from "../../src/manifest/schema.ts";
 import { REPO, TOOLCHAIN } from "../helpers.ts";
+import { refreshReads } from "./refresh-reads.ts";
 import {
   assume,
   evaluate,
@@ -116,41 +119,58 @@ describe("the plan role reads what a refresh reads, and no data", () => {
     plan("kms:Decrypt", dataKey, "Denied", {
       "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
     }),
-    // One refresh read per service of the roots' resource types.
-    plan("ec2:DescribeVpcs", "*", "Allowed"),
-    plan("ec2:DescribeSecurityGroupRules", "*", "Allowed"),
-    plan("rds:DescribeDBClusters", arn("rds", `cluster:${names.name}`), "Allowed"),
-    plan(
-      "rds:DescribeGlobalClusters",
-      `arn:aws:rds::${STAGING.account}:global-cluster:${names.name}`,
-      "Allowed",
-    ),
-    plan("dynamodb:DescribeTable", table, "Allowed"),
-    plan("dynamodb:DescribeContinuousBackups", table, "Allowed"),
-    plan("kms:DescribeKey", dataKey, "Allowed"),
-    plan("kms:GetKeyPolicy", dataKey, "Allowed"),
-    plan(
-      "secretsmanager:DescribeSecret",
-      arn("secretsmanager", `secret:${names.name}/aurora/master-AbCdEf`),
-      "Allowed",
-    ),
-    plan("lambda:GetFunction", arn("lambda", `function:${names.name}-api`), "Allowed"),
-    plan("apigateway:GET", "*", "Allowed"),
-    plan("logs:DescribeLogGroups", "*", "Allowed"),
-    plan("sns:GetTopicAttributes", arn("sns", `${names.name}-alarms`), "Allowed"),
-    plan("sqs:GetQueueAttributes", arn("sqs", `${names.name}-dlq`), "Allowed"),
-    plan("route53:GetHostedZone", "arn:aws:route53:::hostedzone/Z0123456789", "Allowed"),
-    plan("route53:GetHealthCheck", "arn:aws:route53:::healthcheck/0123-4567", "Allowed"),
-    plan("acm:DescribeCertificate", arn("acm", "certificate/0123-4567"), "Allowed"),
-    plan("backup:GetBackupPlan", arn("backup", "backup-plan:0123-4567"), "Allowed"),
-    plan("cloudwatch:DescribeAlarms", "*", "Allowed"),
-    plan("events:DescribeRule", arn("events", `rule/${names.name}/replicate`), "Allowed"),
-    plan("iam:GetRole", `arn:aws:iam::${STAGING.account}:role/${names.name}-api`, "Allowed"),
-    plan("ssm:GetParameter", arn("ssm", `parameter/${names.name}/drill/unhealthy`), "Allowed"),
     plan("s3:ListBucket", `arn:aws:s3:::${names.stateBucket(region)}`, "Allowed", {
       "s3:prefix": "staging/",
     }),
   ]);
+});
+
+/** `resource.<type>` as `<type>`, `data.<type>` and `ephemeral.<type>` as written. */
+function typesOfAdoptedReleases(m: Manifest): string[] {
+  const releases = new Releases(REPO);
+  const types = DOMAINS.flatMap((domain) => {
+    const wanted = m.modules[domain];
+    // `workspace` follows the source, which the latest release snapshots.
+    const resolved =
+      wanted === "workspace"
+        ? { version: releases.versions(domain).at(-1)! }
+        : resolveVersion(domain, wanted, releases);
+    if (!("version" in resolved)) throw new Error(resolved.problem);
+    const file = join(REPO, "modules", domain, "releases", resolved.version, "main.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
+    return [
+      ...Object.keys(json.resource ?? {}),
+      ...Object.keys(json.data ?? {}).map((t) => `data.${t}`),
+      ...Object.keys(json.ephemeral ?? {}).map((t) => `ephemeral.${t}`),
+    ];
+  });
+  return [...new Set(types)].sort();
+}
+
+describe("the plan role makes every refresh read of the module releases each environment adopts", () => {
+  const expectedRefusals: Record<string, string[]> = {
+    dev: [],
+    staging: [],
+    // prod stays on database 1.2.0, whose master secret version only GetSecretValue refreshes.
+    prod: ["aws_secretsmanager_secret_version secretsmanager:GetSecretValue"],
+  };
+  it.each([manifest("dev"), STAGING, PROD])("$name", async (m) => {
+    const { names, table, dataKey, arn } = environmentArns(m);
+    const reads = refreshReads({ arn, account: m.account, name: names.name, table, dataKey });
+    const types = typesOfAdoptedReleases(m);
+    expect(
+      types.filter((t) => !(t in reads)),
+      "types without their refresh reads",
+    ).toEqual([]);
+    const refused: string[] = [];
+    for (const type of types) {
+      for (const read of reads[type]!) {
+        const verdict = await judge(m, { role: "plan", expected: "Allowed", ...read });
+        if (verdict.decision !== "Allowed") refused.push(`${type} ${read.action}`);
+      }
+    }
+    expect(refused).toEqual(expectedRefusals[m.name]);
+  });
 });
 
 describe("the drill role: its lock and canary calls, through the table's key, and nothing else", () => {

@@ -3,7 +3,7 @@
  * refresh (its main read per type; data sources and ephemeral resources as they are opened),
  * with a resource of one environment. `[]` for types that call no AWS API.
  */
-export type Arn = (service: string, resource: string, region?: string) => string;
+export type Arn = (service: string, resource: string) => string;
 
 export interface RefreshRead {
   action: string;

@@ -1,22 +1,23 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
   findTool,
-  sandboxDir,
+  SHARED_ENVIRONMENT,
+  sharedSandbox,
+  sharedSandboxName,
   sandboxUnavailable,
-  type SandboxReport,
   type ToolName,
 } from "@tandem/sandbox";
 import { run } from "../src/cli.ts";
 
 /**
- * `tandem sandbox apply --env staging --json` for real, once with each tool, side by side
- * (each sandbox has its own emulator): every root applied in order on moto, then re-planned.
+ * Staging applied on moto, once with each tool, side by side: the shared sandbox of each tool
+ * (every root applied in order, then re-planned), which the deploy action's tests use too. The
+ * test command stops the emulators when the suite ends.
  */
 const repoRoot = join(import.meta.dirname, "../../..");
-const ENVIRONMENT = "staging";
 const TEN_MINUTES = 600_000;
 
 function skipReason(tool: ToolName): string | undefined {
@@ -62,72 +63,42 @@ const sourceTreeStatus = () =>
     },
   );
 
-describe.concurrent("the sandbox applies staging", () => {
+describe.concurrent("the shared sandbox applies staging", () => {
   for (const tool of ["terraform", "tofu"] as const) {
     const reason = skipReason(tool);
     if (reason) console.warn(`sandbox e2e with ${tool} skipped: ${reason}`);
     test.skipIf(reason)(`with ${tool}`, { timeout: 3 * TEN_MINUTES }, async () => {
-      const name = `e2e-${tool}`;
-      await tandem(["sandbox", "down", "--name", name]);
-      rmSync(sandboxDir(repoRoot, name), { recursive: true, force: true });
       const before = sourceTreeStatus();
-
-      const result = await tandem([
-        "sandbox",
-        "apply",
-        "--env",
-        ENVIRONMENT,
-        "--tool",
-        tool,
-        "--name",
-        name,
-        "--json",
+      const { prepared, report } = await sharedSandbox(repoRoot, tool);
+      expect(
+        report.roots.flatMap((r) => r.unexpected),
+        JSON.stringify(report.roots, null, 2),
+      ).toEqual([]);
+      expect(report).toMatchObject({ environment: SHARED_ENVIRONMENT, tool, ok: true });
+      const deployments = JSON.parse(
+        readFileSync(
+          join(prepared.tree, "dist/environments", SHARED_ENVIRONMENT, "deployments.json"),
+          "utf8",
+        ),
+      ) as { deployments: { name: string }[] };
+      // Bootstrap first, then deployments.json's order: primary, secondary, global.
+      expect(report.roots.map((r) => r.name)).toEqual([
+        "bootstrap",
+        ...deployments.deployments.map((d) => d.name),
       ]);
-      expect(result.stdout, `no report; stderr:\n${result.stderr}`).toMatch(/^\{/);
-      const report = JSON.parse(result.stdout) as SandboxReport;
-      const motoPid = (
-        JSON.parse(readFileSync(join(sandboxDir(repoRoot, name), "moto.json"), "utf8")) as {
-          pid: number;
-        }
-      ).pid;
-      try {
-        expect(
-          report.roots.flatMap((r) => r.unexpected),
-          result.stderr,
-        ).toEqual([]);
-        expect(result.code).toBe(0);
-        expect(report).toMatchObject({ environment: ENVIRONMENT, tool, ok: true });
-        const deployments = JSON.parse(
-          readFileSync(
-            join(
-              sandboxDir(repoRoot, name),
-              "tree/dist/environments",
-              ENVIRONMENT,
-              "deployments.json",
-            ),
-            "utf8",
-          ),
-        ) as { deployments: { name: string }[] };
-        // Bootstrap first, then deployments.json's order: primary, secondary, global.
-        expect(report.roots.map((r) => r.name)).toEqual([
-          "bootstrap",
-          ...deployments.deployments.map((d) => d.name),
-        ]);
-        for (const root of report.roots) {
-          expect(root.planned, root.name).toBeGreaterThan(10);
-          expect(root.created, root.name).toBe(root.planned);
-          // What a re-plan still wants is a listed gap of moto, never a perpetual diff of ours.
-          for (const change of root.replan) expect(change.gap, change.address).toBeDefined();
-        }
-        expect(report.roots.find((r) => r.name === "us-west-2")!.gaps).toContain(
-          "dynamodb-replica",
-        );
-      } finally {
-        expect((await tandem(["sandbox", "down", "--name", name])).stdout).toContain("stopped");
+      for (const root of report.roots) {
+        expect(root.planned, root.name).toBeGreaterThan(10);
+        expect(root.created, root.name).toBe(root.planned);
+        // What a re-plan still wants is a listed gap of moto, never a perpetual diff of ours.
+        for (const change of root.replan) expect(change.gap, change.address).toBeDefined();
       }
-      expect(() => process.kill(motoPid, 0)).toThrow(); // nothing left running
+      expect(report.roots.find((r) => r.name === "us-west-2")!.gaps).toContain("dynamodb-replica");
       expect(sourceTreeStatus()).toBe(before); // only ignored dist/ and .venv are written
-      rmSync(sandboxDir(repoRoot, name), { recursive: true, force: true });
+
+      // The CLI sees the emulator the sandbox was applied on.
+      const status = await tandem(["sandbox", "status", "--name", sharedSandboxName(tool)]);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain(prepared.server.endpoint);
     });
   }
 });

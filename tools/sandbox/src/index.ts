@@ -22,7 +22,14 @@ export {
   type SandboxReport,
 } from "./sandbox.ts";
 export {
+  SHARED_ENVIRONMENT,
+  sharedSandbox,
+  sharedSandboxName,
+  type SharedSandbox,
+} from "./shared.ts";
+export {
   findTool,
+  providerEnv,
   requireTool,
   sandboxUnavailable,
   TOOLS,

@@ -117,13 +117,12 @@ function changedRoots(before: EnvironmentDeployments, after: EnvironmentDeployme
 async function applyMerge(
   ctx: Context,
   github: GitHub,
-  sha: string,
+  { sha, pull }: Landed,
   parent: string | undefined,
 ): Promise<MergeOutcome> {
   const before = parent ? await ctx.history.treeAt(parent) : undefined;
   const tree = await ctx.history.treeAt(sha);
   const changed = before ? changedRoots(before, tree) : undefined;
-  const pull = await github.pullForCommit(sha);
   const base = { sha, tree, ...(pull ? { pull } : {}) };
   try {
     if (pull?.fork)
@@ -232,13 +231,35 @@ async function record(
   return merge;
 }
 
+interface Landed {
+  sha: string;
+  pull: PullRequestRef | undefined;
+}
+
+/**
+ * What landed since `base`, one entry per pull request: a rebase-merged pull request puts each
+ * of its commits on main, and only its last one is the tree that was reviewed.
+ */
+async function landedSince(
+  ctx: Context,
+  github: GitHub,
+  base: string | undefined,
+): Promise<Landed[]> {
+  const commits = await ctx.history.mergesSince(base, ctx.sha);
+  const landed: Landed[] = [];
+  for (const sha of commits) landed.push({ sha, pull: await github.pullForCommit(sha) });
+  return landed.filter(
+    (l, i) => l.pull === undefined || l.pull.number !== landed[i + 1]?.pull?.number,
+  );
+}
+
 async function applyMerges(ctx: Context, github: GitHub): Promise<MergeOutcome[]> {
   const base = await github.lastApplied(ctx.environment);
-  const commits = await ctx.history.mergesSince(base, ctx.sha);
+  const landed = await landedSince(ctx, github, base);
   const merges: MergeOutcome[] = [];
-  for (const [i, sha] of commits.entries()) {
-    const merge = await record(github, ctx, sha, () =>
-      applyMerge(ctx, github, sha, i === 0 ? base : commits[i - 1]),
+  for (const [i, one] of landed.entries()) {
+    const merge = await record(github, ctx, one.sha, () =>
+      applyMerge(ctx, github, one, i === 0 ? base : landed[i - 1]!.sha),
     );
     merges.push(merge);
     for (const o of mergeRows(merge)) {

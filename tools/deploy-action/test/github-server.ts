@@ -30,7 +30,8 @@ export interface Issue {
   labels: string[];
   author: string;
   timeline: TimelineEvent[];
-  pull?: { headSha: string; mergeCommitSha?: string; fork?: boolean };
+  /** `commits`: other commits of main that belong to it (a rebase merge puts each on main). */
+  pull?: { headSha: string; mergeCommitSha?: string; fork?: boolean; commits?: string[] };
 }
 
 export interface WorkflowRun {
@@ -319,7 +320,11 @@ export class FakeGitHub {
     if (method === "GET" && (m = route(/^\/commits\/([0-9a-f]+)\/pulls$/))) {
       const sha = m[1];
       const pulls = [...this.issues.values()].filter(
-        (i) => i.pull && (i.pull.mergeCommitSha === sha || i.pull.headSha === sha),
+        (i) =>
+          i.pull &&
+          (i.pull.mergeCommitSha === sha ||
+            i.pull.headSha === sha ||
+            i.pull.commits?.includes(sha ?? "")),
       );
       return send(
         200,

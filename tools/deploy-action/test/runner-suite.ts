@@ -382,6 +382,26 @@ export function runnerSuite(tool: Tool): void {
       ]);
     });
 
+    it("a rebase-merged pull request lands as two commits and is applied once, at its last", async () => {
+      await appliedBaseline();
+      const [H, R1, R2] = ["a", "b", "c"].map(sha);
+      repo.setResource("us-east-1", "vpc", "10.40.0.0/16");
+      repo.setResource("us-west-2", "vpc", "10.41.0.0/16");
+      await review(1, H!, ["us-east-1", "us-west-2"]);
+      repo.checkout(M0);
+      repo.setResource("us-east-1", "vpc", "10.40.0.0/16");
+      repo.commit(R1!); // the first commit alone was never reviewed
+      repo.setResource("us-west-2", "vpc", "10.41.0.0/16");
+      merge(1, R2!);
+      server.issues.get(1)!.pull!.commits = [R1!];
+      const result = await apply(R2!);
+      expect(statuses(result)).toEqual([
+        ["us-east-1", "applied"],
+        ["us-west-2", "applied"],
+      ]);
+      expect(ledger().slice(1)).toEqual([[R2, "success"]]);
+    });
+
     /** #1 changes both regions; the secondary's apply fails half-way through the run. */
     async function halfFinished() {
       await appliedBaseline();

@@ -91,9 +91,12 @@ export function concreteRoot(root: BootstrapRoot): Record<string, Record<string,
 
 const parsePolicy = (text: unknown) => JSON.parse(String(text)) as Policy;
 
+const concreteRoots = new WeakMap<BootstrapRoot, ReturnType<typeof concreteRoot>>();
+
 /** What AWS would hold for one role: its identity policies, boundary and trust policy. */
 export function roleView(root: BootstrapRoot, env: string, kind: Kind) {
-  const resources = concreteRoot(root);
+  const resources = concreteRoots.get(root) ?? concreteRoot(root);
+  concreteRoots.set(root, resources);
   const role = resources.aws_iam_role?.[`${env}_${kind}`];
   if (!role) throw new Error(`no role ${env}_${kind} in ${root.path}`);
   const name = String(role.name);

@@ -287,6 +287,16 @@ export function runnerSuite(tool: Tool): void {
       expect(repo.state("us-east-1")).toBeUndefined();
     });
 
+    it("refuses a fork's pull request: it was never planned", async () => {
+      server.addPull(1, HEAD);
+      server.issues.get(1)!.pull!.fork = true;
+      merge(1, MERGE);
+      const result = await apply();
+      expect(reasons(result)).toContain("#1 came from a fork: it was never planned");
+      expect(result.failure).toMatch(/\(review\) refused/);
+      expect(repo.state("us-east-1")).toBeUndefined();
+    });
+
     it("a plan of an older head leaves the newer head's comment alone", async () => {
       server.addPull(1, sha("9"));
       const ctx = context({ sha: HEAD, pullRequest: { number: 1, headSha: HEAD } });

@@ -390,6 +390,7 @@ describe("drill.yml", () => {
     expect(script).toContain("issues.create(");
     expect(script).toContain("issues.update(");
     expect(script).toContain("<!-- tandem:drill environment=${env} -->");
+    expect(script).toContain('issue.user?.login === "github-actions[bot]"');
   });
 });
 

@@ -13,7 +13,13 @@ export {
   type TerraformVariableJson,
 } from "./module.ts";
 export { awsContext, commonVariables, nameVariable, type AwsContext } from "./common.ts";
-export { assumeRolePolicy, type AssumeRolePolicyOptions } from "./iam.ts";
+export {
+  assumeRolePolicy,
+  moduleRole,
+  permissionsBoundaryVariable,
+  PERMISSIONS_BOUNDARY,
+  type AssumeRolePolicyOptions,
+} from "./iam.ts";
 export { kmsKey, type KmsKeyOptions } from "./kms.ts";
 export { AWS_REGION_PATTERN, DNS_NAME_PATTERN } from "./patterns.ts";
 export { renderReadme } from "./readme.ts";

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { assumeRolePolicy, defineModule, synthesizeModule } from "../src/index.ts";
+import {
+  assumeRolePolicy,
+  defineModule,
+  moduleRole,
+  permissionsBoundaryVariable,
+  synthesizeModule,
+} from "../src/index.ts";
+import { hasTerraform, planErrors } from "../src/testing.ts";
 
 const { json } = synthesizeModule(
   defineModule({
@@ -46,4 +53,49 @@ describe("assumeRolePolicy", () => {
       },
     ]);
   });
+});
+
+describe("moduleRole", () => {
+  const withRole = (declareBoundary: boolean) =>
+    synthesizeModule(
+      defineModule({
+        domain: "iam",
+        description: "",
+        example: "",
+        build(stack) {
+          if (declareBoundary) permissionsBoundaryVariable(stack);
+          const assume = assumeRolePolicy(stack, { id: "assume", service: "lambda.amazonaws.com" });
+          moduleRole(stack, "worker", { name: "worker", assumeRolePolicy: assume.json });
+        },
+      }),
+    ).json;
+
+  it("carries the module's permissions_boundary input, null unless given", () => {
+    const json = withRole(true);
+    expect(json.resource?.aws_iam_role?.worker?.permissions_boundary).toBe(
+      "${var.permissions_boundary}",
+    );
+    expect(json.variable?.permissions_boundary?.default).toBeNull();
+  });
+
+  it("refuses a module that does not declare the input", () => {
+    expect(() => withRole(false)).toThrow(
+      "aws_iam_role.worker: declare the permissions_boundary input",
+    );
+  });
+
+  it.skipIf(!hasTerraform)(
+    "accepts a policy ARN or null, refuses anything else (real terraform)",
+    () => {
+      const json = withRole(true);
+      const boundary = "arn:aws:iam::123456789012:policy/tandem-dev-apply-boundary";
+      expect(planErrors(json, { permissions_boundary: boundary })).toBe("");
+      expect(planErrors(json, {})).toBe("");
+      for (const wrong of ["tandem-dev-apply-boundary", "arn:aws:iam::123456789012:role/x"]) {
+        expect(planErrors(json, { permissions_boundary: wrong }), wrong).toContain(
+          "permissions_boundary must be an IAM policy ARN",
+        );
+      }
+    },
+  );
 });

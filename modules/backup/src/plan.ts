@@ -2,9 +2,8 @@ import { Token } from "cdktf";
 import { BackupPlan } from "@cdktf/provider-aws/lib/backup-plan/index.js";
 import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection/index.js";
 import type { BackupVault } from "@cdktf/provider-aws/lib/backup-vault/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
-import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, moduleRole, type ModuleStack } from "@tandem/module-kit";
 
 /** A plan wherever there is something to back up: the primary always, the secondary when given. */
 const withResources = () => Token.asNumber("${length(var.resource_arns) > 0 ? 1 : 0}");
@@ -19,7 +18,7 @@ const withResources = () => Token.asNumber("${length(var.resource_arns) > 0 ? 1 
 export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault): void {
   const aws = awsContext(stack);
   const assume = assumeRolePolicy(stack, { id: "assume", service: "backup.amazonaws.com" });
-  new IamRole(stack, "aws_iam_role.this", {
+  moduleRole(stack, "this", {
     count: withResources(),
     // IAM names are account-wide; the region keeps a later swap of the roles from colliding.
     name: `${name}-backup-${aws.region}`,

@@ -1,5 +1,6 @@
 import {
   BACKUP_RETENTION_DAYS,
+  permissionsBoundaryVariable,
   VAULT_LOCK_MIN_CHANGEABLE_DAYS,
   variable,
   type ModuleStack,
@@ -92,4 +93,5 @@ export function backupVariables(stack: ModuleStack): void {
       ],
     ],
   });
+  permissionsBoundaryVariable(stack);
 }

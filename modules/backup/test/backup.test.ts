@@ -34,6 +34,7 @@ describe("backup module", () => {
       destination_vault_arn: "",
       resource_arns: [],
       vault_lock: null,
+      permissions_boundary: null,
     });
   });
 
@@ -91,6 +92,8 @@ describe("backup module", () => {
     ]);
     for (const policy of policies) expect(policy.role).toBe("${aws_iam_role.this[0].name}");
     expect(resource("aws_iam_role").name).toContain("${data.aws_region.current.id}");
+    // The role that applies the module may create roles only inside its own boundary.
+    expect(resource("aws_iam_role").permissions_boundary).toBe("${var.permissions_boundary}");
   });
 
   it("locks the vault in compliance mode (changeable_for_days set) when vault_lock is given", () => {

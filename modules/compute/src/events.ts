@@ -3,12 +3,12 @@ import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
-import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, moduleRole, type ModuleStack } from "@tandem/module-kit";
 import { PAYMENT_EVENT } from "./handler/contract.ts";
 import type { ComputeInputs } from "./variables.ts";
 
@@ -89,7 +89,7 @@ function forwardingRole(stack: ModuleStack, inputs: ComputeInputs): IamRole {
     service: "events.amazonaws.com",
     sourceAccount: true,
   });
-  const role = new IamRole(stack, "aws_iam_role.events", {
+  const role = moduleRole(stack, "events", {
     name: `${inputs.name}-events-${aws.region}`,
     description: "Lets EventBridge forward payment events to the peer region's bus.",
     assumeRolePolicy: assume.json,

@@ -4,7 +4,6 @@ import {
   DataAwsIamPolicyDocument,
   type DataAwsIamPolicyDocumentStatement,
 } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
@@ -16,6 +15,7 @@ import {
   assumeRolePolicy,
   awsContext,
   type AwsContext,
+  moduleRole,
   type ModuleStack,
 } from "@tandem/module-kit";
 import { ENV } from "./handler/contract.ts";
@@ -174,7 +174,7 @@ function handlerFunction(
     id: `${spec.id}_assume`,
     service: "lambda.amazonaws.com",
   });
-  const role = new IamRole(stack, `aws_iam_role.${spec.id}`, {
+  const role = moduleRole(stack, spec.id, {
     name: spec.roleName,
     description: spec.roleDescription,
     assumeRolePolicy: assume.json,

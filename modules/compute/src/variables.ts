@@ -6,6 +6,7 @@ import {
   LAMBDA_MEMORY_MB,
   LAMBDA_TIMEOUT_SECONDS,
   LOG_RETENTION_DAYS,
+  permissionsBoundaryVariable,
   RESERVED_CONCURRENCY,
   type Range,
   variable,
@@ -43,6 +44,7 @@ const wholeNumber = (v: string, { min, max }: Range) =>
 
 export function computeVariables(stack: ModuleStack): ComputeInputs {
   const { name, role } = commonVariables(stack);
+  permissionsBoundaryVariable(stack);
   return {
     name,
     role,

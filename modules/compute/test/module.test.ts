@@ -56,6 +56,7 @@ describe("compute contract (docs/module-wiring.md)", () => {
         "memory_mb",
         "name",
         "peer_event_bus_arn",
+        "permissions_boundary",
         "reserved_concurrency",
         "role",
         "security_group_ids",
@@ -77,6 +78,7 @@ describe("compute contract (docs/module-wiring.md)", () => {
       health_reserved_concurrency: 5,
       health_cache_seconds: 5,
       health_check_domain_name: "",
+      permissions_boundary: null,
     });
   });
 
@@ -255,6 +257,14 @@ describe("least privilege", () => {
   it("keeps the two regions' IAM roles apart (IAM names are global)", () => {
     for (const role of resources("aws_iam_role"))
       expect(String(role.name)).toContain("${data.aws_region.current.id}");
+  });
+
+  it("gives every role the permissions_boundary input: the applying role may create no role outside its own", () => {
+    expect(resources("aws_iam_role").map((role) => role.permissions_boundary)).toEqual([
+      "${var.permissions_boundary}",
+      "${var.permissions_boundary}",
+      "${var.permissions_boundary}",
+    ]);
   });
 });
 

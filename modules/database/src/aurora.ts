@@ -2,14 +2,13 @@ import { Fn, TerraformCount, TerraformIterator, TerraformLocal, Token } from "cd
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group/index.js";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance/index.js";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
-import { assumeRolePolicy, awsContext, type ModuleStack } from "@tandem/module-kit";
+import { assumeRolePolicy, awsContext, moduleRole, type ModuleStack } from "@tandem/module-kit";
 import { inPrimary, onlyIn } from "./expressions.ts";
 import type { DatabaseInputs } from "./variables.ts";
 
@@ -163,7 +162,7 @@ function monitoringRole(stack: ModuleStack, inputs: DatabaseInputs) {
     service: `monitoring.rds.${aws.dnsSuffix}`,
     sourceAccount: true,
   });
-  const role = new IamRole(stack, "aws_iam_role.monitoring", {
+  const role = moduleRole(stack, "monitoring", {
     name: `${inputs.name}-rdsmon-${aws.region}`,
     description: `Aurora enhanced monitoring of ${inputs.name} in ${aws.region}`,
     assumeRolePolicy: assume.json,

@@ -163,6 +163,10 @@ describe("Aurora global database", () => {
     expect(JSON.stringify(json.data?.aws_iam_policy_document?.monitoring_assume)).toContain(
       "monitoring.rds.",
     );
+    // The role that applies the module may create roles only inside its own boundary.
+    expect(resource("aws_iam_role", "monitoring").permissions_boundary).toBe(
+      "${var.permissions_boundary}",
+    );
   });
 
   it("requires TLS and audits connections and privilege changes", () => {
@@ -355,6 +359,7 @@ describe("variables", () => {
       secondary_region: "",
       log_retention_days: 365,
       master_password_version: 1,
+      permissions_boundary: null,
     });
     for (const required of [
       "subnet_ids",

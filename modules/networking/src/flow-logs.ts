@@ -2,10 +2,15 @@ import { Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import type { Vpc } from "@cdktf/provider-aws/lib/vpc/index.js";
-import { assumeRolePolicy, awsContext, kmsKey, type ModuleStack } from "@tandem/module-kit";
+import {
+  assumeRolePolicy,
+  awsContext,
+  kmsKey,
+  moduleRole,
+  type ModuleStack,
+} from "@tandem/module-kit";
 
 /** Flow logs of all traffic to a KMS-encrypted log group, written through a role that can do nothing else. */
 export function flowLogs(stack: ModuleStack, name: string, vpc: Vpc): CloudwatchLogGroup {
@@ -29,7 +34,7 @@ export function flowLogs(stack: ModuleStack, name: string, vpc: Vpc): Cloudwatch
     sourceAccount: true,
     sourceArn: `arn:${aws.partition}:ec2:${aws.region}:${aws.accountId}:vpc-flow-log/*`,
   });
-  const role = new IamRole(stack, "aws_iam_role.flow_logs", {
+  const role = moduleRole(stack, "flow_logs", {
     // IAM names are account-wide and both regions' roots create this role: the region keeps them apart.
     name: `${name}-flowlogs-${aws.region}`,
     description: `Lets VPC flow logs write to ${name}'s flow log group.`,

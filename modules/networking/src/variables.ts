@@ -1,6 +1,7 @@
 import {
   AZ_COUNT,
   LOG_RETENTION_DAYS,
+  permissionsBoundaryVariable,
   variable,
   VPC_PREFIX,
   wholeNumberIn,
@@ -66,4 +67,5 @@ export function networkingVariables(stack: ModuleStack): void {
       ],
     ],
   });
+  permissionsBoundaryVariable(stack);
 }

@@ -21,6 +21,7 @@ describe("networking module", () => {
       single_nat_gateway: false,
       flow_log_retention_days: 365,
       database_port: 3306,
+      permissions_boundary: null,
     });
   });
 
@@ -139,8 +140,10 @@ describe("networking module", () => {
     expect(assume).toContain("aws:SourceAccount");
     expect(assume).toContain(":vpc-flow-log/*");
     // Both regions create this role in one account; the name must differ per region.
-    expect(resource("aws_iam_role", "flow_logs").name).toContain(
-      "${data.aws_region.current.id}",
+    expect(resource("aws_iam_role", "flow_logs").name).toContain("${data.aws_region.current.id}");
+    // The role that applies the module may create roles only inside its own boundary.
+    expect(resource("aws_iam_role", "flow_logs").permissions_boundary).toBe(
+      "${var.permissions_boundary}",
     );
   });
 

@@ -28,7 +28,13 @@ export const CONTRACT: Record<
 > = {
   networking: {
     required: ["name", "role", "cidr_block"],
-    optional: ["az_count", "single_nat_gateway", "flow_log_retention_days", "database_port"],
+    optional: [
+      "az_count",
+      "single_nat_gateway",
+      "flow_log_retention_days",
+      "database_port",
+      "permissions_boundary",
+    ],
     outputs: [
       "vpc_id",
       "public_subnet_ids",
@@ -54,6 +60,7 @@ export const CONTRACT: Record<
       "backup_retention_days",
       "primary_table_arn",
       "secondary_region",
+      "permissions_boundary",
     ],
     outputs: [
       "cluster_arn",
@@ -74,6 +81,7 @@ export const CONTRACT: Record<
       "destination_vault_arn",
       "resource_arns",
       "vault_lock",
+      "permissions_boundary",
     ],
     outputs: ["vault_arn", "vault_name", "plan_id", "role_arn"],
   },
@@ -89,7 +97,13 @@ export const CONTRACT: Record<
       "api_domain_name",
       "peer_event_bus_arn",
     ],
-    optional: ["reserved_concurrency", "memory_mb", "timeout_seconds", "log_retention_days"],
+    optional: [
+      "reserved_concurrency",
+      "memory_mb",
+      "timeout_seconds",
+      "log_retention_days",
+      "permissions_boundary",
+    ],
     outputs: [
       "function_name",
       "function_arn",

@@ -540,7 +540,8 @@ function applyRole(add: Add, manifest: Manifest, ctx: RoleContext) {
   });
 }
 
-const applyBoundaryArn = (account: string, env: string) =>
+/** The apply role's permissions boundary: every role the apply role creates must carry it too. */
+export const applyBoundaryArn = (account: string, env: string) =>
   `arn:aws:iam::${account}:policy/${roleName(env, "apply")}-boundary`;
 
 /** IAM calls that give a role or user permissions: each must name this boundary as theirs. */

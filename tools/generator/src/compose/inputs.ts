@@ -1,4 +1,5 @@
 import type { Manifest } from "../manifest/schema.ts";
+import { applyBoundaryArn } from "./bootstrap.ts";
 import type { CrossRegionNames } from "./names.ts";
 
 export type Role = "primary" | "secondary";
@@ -17,10 +18,14 @@ export function regionalInputs(
   const peer = manifest.regions[role === "primary" ? "secondary" : "primary"];
   const primary = role === "primary";
   const common = { name: names.name, role };
+  // The apply role may create only roles that carry its own boundary (module versions that
+  // declare no `permissions_boundary` are not passed it).
+  const roles = { permissions_boundary: applyBoundaryArn(manifest.account, manifest.name) };
   const { networking, database, backup, compute } = manifest;
   return {
     networking: {
       ...common,
+      ...roles,
       cidr_block: networking.cidrs[region],
       az_count: networking.azCount,
       single_nat_gateway: networking.natGateways === "single",
@@ -28,6 +33,7 @@ export function regionalInputs(
     },
     database: {
       ...common,
+      ...roles,
       subnet_ids: out("networking", "private_subnet_ids"),
       security_group_ids: `\${[module.networking.database_security_group_id]}`,
       global_cluster_identifier: names.globalClusterIdentifier,
@@ -42,6 +48,7 @@ export function regionalInputs(
     },
     backup: {
       ...common,
+      ...roles,
       schedule: backup.schedule,
       retention_days: backup.retentionDays,
       copy_retention_days: backup.copyRetentionDays,
@@ -59,6 +66,7 @@ export function regionalInputs(
     },
     compute: {
       ...common,
+      ...roles,
       subnet_ids: out("networking", "private_subnet_ids"),
       security_group_ids: `\${[module.networking.app_security_group_id]}`,
       table_name: out("database", "table_name"),

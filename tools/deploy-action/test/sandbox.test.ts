@@ -169,7 +169,15 @@ describe.skipIf(reason !== undefined)(
         expect(planned.code, planned.stdout).toBe(0);
         const bundle = join(temp, "artifacts", artifactName("staging", "us-east-1", HEAD3));
         const file = join(bundle, CHANGE_SET_FILE);
-        writeFileSync(file, readFileSync(file, "utf8").replace('"create"', '"delete"'));
+        const review = JSON.parse(readFileSync(file, "utf8")) as {
+          changeSet: { resources: unknown[] };
+        };
+        review.changeSet.resources.push({
+          address: "aws_iam_user.backdoor",
+          actions: ["create"],
+          attributes: {},
+        });
+        writeFileSync(file, JSON.stringify(review));
         server.issues.get(12)!.pull!.mergeCommitSha = MERGE2;
         // The tree is no git repository: start from an empty ledger so apply reads no history.
         server.deployments.length = 0;

@@ -3,35 +3,23 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterAll } from "vitest";
 import { run } from "../../src/cli.ts";
 import { DOMAINS, type Domain, moduleFiles, loadModuleSources } from "@tandem/generator";
+import { scratch } from "@tandem/generator/testing";
 import { type CommandIo } from "../../src/command.ts";
 
 /** The real repository this test file lives in. */
 export const REPO = join(import.meta.dirname, "../../../..");
 export { DOMAINS };
 
-const created: string[] = [];
-afterAll(() => {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 /** An empty temporary directory, removed after the test file. */
-export function tempDir(prefix = "tandem-e2e-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  created.push(dir);
-  return dir;
-}
+export const tempDir = (prefix = "tandem-e2e-"): string => scratch(prefix);
 
 /** The top-level package.json that marks a folder as a Tandem repository's root. */
 export const ROOT_PACKAGE = `${JSON.stringify({ name: "scratch", private: true, workspaces: ["modules/*", "tools/*"] })}\n`;

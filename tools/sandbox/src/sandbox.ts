@@ -15,7 +15,7 @@ import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { DEFAULT_NAME, SandboxError, sandboxDir, startMoto, type MotoServer } from "./moto.ts";
 import { OVERRIDE_FILE, overrideFor } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";
-import { cliConfig, pluginCache, requireTool, type Tool, type ToolName } from "./toolchain.ts";
+import { providerEnv, requireTool, type Tool, type ToolName } from "./toolchain.ts";
 
 export interface SandboxOptions {
   readonly repoRoot: string;
@@ -250,14 +250,13 @@ function writeOverride(dir: string, endpoint: string): void {
 
 /** Only what the tool needs: nothing of the caller's AWS configuration can leak through. */
 function toolEnv(dir: string, endpoint: string): Record<string, string> {
-  const config = cliConfig(dir);
   return {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? dir,
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",
-    ...(config ? { TF_CLI_CONFIG_FILE: config } : { TF_PLUGIN_CACHE_DIR: pluginCache(dir) }),
+    ...providerEnv(dir),
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_ENDPOINT_URL: endpoint,

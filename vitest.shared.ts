@@ -30,6 +30,8 @@ export function projectConfig(coverageThreshold = 0) {
       include: ["test/**/*.test.ts"],
       environment: "node",
       testTimeout: 30_000,
+      // Hooks start real tools (terraform, moto); a loaded 2-core machine needs more than 10 s.
+      hookTimeout: 60_000,
       reporters: ["default", skippedTests],
       coverage: {
         provider: "v8",

@@ -23,7 +23,9 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
     runSandboxDrill({ root, motoEndpoint: moto.endpoint, ...options });
 
   it("switches staging over and back, measured against the validator's budget", async () => {
-    const report = await run({ env: "staging" });
+    // 10x rather than the default 50x: real I/O is multiplied by the clock too, and a loaded
+    // machine's stalls must not look like slow detection.
+    const report = await run({ env: "staging", speed: 10 });
     console.log(markdown(report));
     expect(report.passed).toBe(true);
     expect(report.steps.map((s) => [s.name, s.ok])).toEqual([
@@ -47,7 +49,7 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
       "database writer": "us-east-1 (available)",
       "failover name answers from": "us-east-1",
     });
-  }, 90_000);
+  }, 240_000);
 
   it("a dry run checks the preconditions and changes nothing", async () => {
     const report = await run({ env: "staging", dryRun: true, speed: 200 });

@@ -130,5 +130,5 @@ describe("random mutations of the example manifests", () => {
       ),
       { numRuns: 400 },
     );
-  });
+  }, 120_000);
 });

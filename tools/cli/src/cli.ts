@@ -44,6 +44,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "DR drill: switch an environment over to its secondary and back, measured",
     load: async () => (await import("./commands/drill.ts")).drillCommand,
   },
+  toolchain: {
+    summary: "print an environment's pinned tool and provider versions, or write its provider lock",
+    load: async () => (await import("./commands/toolchain.ts")).toolchainCommand,
+  },
   workflows: {
     summary: "rewrite (or --check) the parts of .github/workflows/ that come from the manifests",
     load: async () => (await import("./commands/workflows.ts")).workflowsCommand,

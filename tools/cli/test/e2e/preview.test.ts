@@ -192,6 +192,8 @@ describe("tandem preview", () => {
   it("with --base, marks every deployment of an environment the base lacks as new", async () => {
     const staging = readFileSync(join(repo, "environments/staging.yaml"), "utf8");
     writeFileSync(join(repo, "environments/qa.yaml"), staging.replace("name: staging", "name: qa"));
+    const lock = readFileSync(join(repo, "environments/staging.terraform.lock.hcl"));
+    writeFileSync(join(repo, "environments/qa.terraform.lock.hcl"), lock);
     const { code, stdout } = await tandem(repo, ["preview", "--env", "qa", "--base", "HEAD"]);
     expect(code).toBe(0);
     const headers = stdout

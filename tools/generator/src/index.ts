@@ -17,7 +17,25 @@ export {
   loadEnvironments,
   type Environment,
 } from "./manifest/index.ts";
-export { DOMAINS, manifestSchema, type Domain, type Manifest } from "./manifest/schema.ts";
+export {
+  DEFAULT_TOOLCHAIN,
+  DOMAINS,
+  manifestSchema,
+  type Domain,
+  type Manifest,
+} from "./manifest/schema.ts";
+export {
+  bumpInstruction,
+  lockFilePath,
+  lockForTool,
+  lockProblem,
+  parseLock,
+  providerLock,
+  PROVIDER_REGISTRY,
+  TOOL_PIN,
+  type LockedProvider,
+  type ToolName,
+} from "./toolchain.ts";
 export { MAX_BYTES } from "./manifest/source.ts";
 export { rtoBudget, type BudgetTerm, type RtoBudget } from "./manifest/rules.ts";
 export { crossRegionNames, STATE_KEY_ALIAS, type CrossRegionNames } from "./compose/names.ts";

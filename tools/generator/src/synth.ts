@@ -46,14 +46,16 @@ export async function synthesizeTree(
   const unwanted = new AbortController();
   const modules = buildModules(root, { signal: unwanted.signal });
   modules.catch(() => {}); // awaited below, or abandoned when a manifest is invalid
-  const { environments, problems } = loadEnvironments(manifestFiles, { root });
+  // A tree from history (`label`) may predate its lock files: its roots then carry none.
+  const providerLocks = label === "" ? "require" : "read";
+  const { environments, problems } = loadEnvironments(manifestFiles, { root, providerLocks });
   if (problems.length > 0) unwanted.abort();
   if (problems.length > 0)
     throw new ManifestProblems(problems.map((p) => ({ ...p, file: `${label}${p.file}` })));
   return synthesizeEnvironments(
     root,
     environments,
-    everyManifest(root, environments),
+    everyManifest(root, environments, providerLocks),
     await modules,
   );
 }
@@ -75,7 +77,7 @@ export async function synthesizeAtRef(
 function synthesizeEnvironments(
   root: string,
   environments: Environment[],
-  accounts: Manifest[],
+  accounts: Environment[],
   { modules, toolchain }: BuiltModules,
 ): SynthOutput {
   const resolve = moduleResolver(root, modules);
@@ -90,7 +92,14 @@ function synthesizeEnvironments(
     addEnvironmentFiles(files, environment, deployments);
     return { name: environment.manifest.name, manifest: environment.manifest, deployments };
   });
-  const bootstraps = bootstrapRoots(accounts, toolchain);
+  const locks = new Map(
+    accounts.flatMap((e) => (e.providerLock ? [[e.manifest.name, e.providerLock] as const] : [])),
+  );
+  const bootstraps = bootstrapRoots(
+    accounts.map((e) => e.manifest),
+    toolchain,
+    locks,
+  );
   for (const [path, bytes] of bootstrapFiles(bootstraps)) files.set(path, bytes);
   return { files, modules, environments: synthesized, bootstraps };
 }
@@ -122,9 +131,16 @@ function addEnvironmentFiles(
       `environments/${env}/${deployment.name}/main.tf.json`,
       encoder.encode(canonicalJson(deployment.root)),
     );
+    if (deployment.providerLock !== undefined)
+      files.set(
+        `environments/${env}/${deployment.name}/.terraform.lock.hcl`,
+        encoder.encode(deployment.providerLock),
+      );
   }
   const summary = {
     environment: env,
+    // The deploy action refuses a tool other than the pinned one before any init.
+    toolchain: environment.manifest.toolchain,
     bootstrap: bootstrapPath(environment.manifest.account),
     deployments: deployments.map(({ name, region, role, dependsOn, modules, sha256 }) => ({
       name,

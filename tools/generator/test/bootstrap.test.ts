@@ -67,7 +67,9 @@ describe("bootstrap roots: one per account", () => {
 
   it("keeps local state: no backend block; required_version apart in versions.tf.json", () => {
     for (const root of roots()) {
-      expect(root.main.terraform).toEqual({ required_providers: { aws: TOOLCHAIN.awsProvider } });
+      expect(root.main.terraform).toEqual({
+        required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } },
+      });
       expect(root.versions).toEqual({ terraform: { required_version: TOOLCHAIN.requiredVersion } });
     }
   });

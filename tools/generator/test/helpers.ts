@@ -154,7 +154,7 @@ export function contractModule(
   const json: TerraformModuleJson = {
     terraform: {
       required_version: ">= 1.11.0",
-      required_providers: { aws: { source: "hashicorp/aws", version: ">= 6.0.0" } },
+      required_providers: { aws: { source: "hashicorp/aws", version: ">= 5.100.0, < 7.0.0" } },
     },
     variable: Object.fromEntries([
       ...required.map((name) => [name, { type: "any" }]),

@@ -37,3 +37,14 @@ export {
   type ToolName,
 } from "./toolchain.ts";
 export { loadKnownGaps, type KnownGap } from "./gaps.ts";
+export {
+  envVariables,
+  ROLE_KINDS,
+  sandboxEnv,
+  TrustRefused,
+  type EnvOptions,
+  type RoleCredentials,
+  type RoleKind,
+} from "./iam/env.ts";
+export { startGateway, type Gateway } from "./iam/gateway.ts";
+export { githubClaims, mintToken, type Claims, type Job } from "./iam/oidc.ts";

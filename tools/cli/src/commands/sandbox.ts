@@ -2,7 +2,7 @@ import { parseCommandArgs } from "../args.ts";
 import { printable, quote, UsageError } from "@tandem/generator";
 import { EXIT, type Command, type CommandContext } from "../command.ts";
 
-const USAGE = "tandem sandbox up|down|status|apply|plan|drill [options]";
+const USAGE = "tandem sandbox up|down|status|apply|plan|drill|env [options]";
 const APPLY_USAGE =
   "tandem sandbox apply|plan --env <env> [--tool terraform|tofu] [--name <sandbox>] [--timeout <seconds>] [--json]";
 const HELP = `An offline AWS for the DR stack: moto's server on 127.0.0.1 (with the extensions in
@@ -11,12 +11,14 @@ tools/sandbox/moto), each root applied for real with its S3 backend on the emula
   apply                synthesize, apply bootstrap, then every root in order, then re-plan
   plan                 a fresh plan of every root of an applied sandbox
   drill                the DR drill on the emulation (see tandem sandbox drill --help)
+  env                  a role's credentials on the sandbox, as a GitHub job gets them
 Exit 0 only when nothing unexpected happened; known gaps are in tools/sandbox/known-gaps.json.`;
 
 /** `tandem sandbox`: hands each subcommand to the sandbox library, loaded only when run. */
 export const sandboxCommand: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
   if (sub === "drill") return (await import("./sandbox-drill.ts")).sandboxDrillCommand(rest, io);
+  if (sub === "env") return (await import("./sandbox-env.ts")).sandboxEnvCommand(rest, io);
   if (sub === "up" || sub === "down" || sub === "status") return emulator(sub, rest, io);
   if (sub === "apply" || sub === "plan") return roots(sub, rest, io);
   parseCommandArgs(sub === undefined ? [] : [sub, ...rest], {}, USAGE, { help: HELP });

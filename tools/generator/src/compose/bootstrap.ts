@@ -23,6 +23,8 @@ export interface BootstrapRoot {
   readonly main: Record<string, unknown>;
   /** versions.tf.json: `terraform.required_version`, apart because checkov cannot parse it. */
   readonly versions: Record<string, unknown>;
+  /** `.terraform.lock.hcl`: the committed lock of the account's first environment, when given. */
+  readonly providerLock?: string;
 }
 
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
@@ -71,15 +73,39 @@ const policy = (statements: Statement[]) =>
   JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 
-/** One bootstrap root per account, environments in name order. */
-export function bootstrapRoots(manifests: Manifest[], toolchain: Toolchain): BootstrapRoot[] {
+/**
+ * One bootstrap root per account, environments in name order; `locks` are the environments'
+ * committed provider locks by name (they all lock the one version the account's manifests pin).
+ */
+export function bootstrapRoots(
+  manifests: Manifest[],
+  toolchain: Toolchain,
+  locks: ReadonlyMap<string, string> = new Map(),
+): BootstrapRoot[] {
   const accounts = [...new Set(manifests.map((m) => m.account))].sort();
   return accounts.map((account) => {
     const members = manifests
       .filter((m) => m.account === account)
       .sort((a, b) => a.name.localeCompare(b.name));
-    return accountRoot(account, members, toolchain);
+    const root = accountRoot(account, members, toolchain);
+    const lock = members.map((m) => locks.get(m.name)).find((text) => text !== undefined);
+    return lock === undefined ? root : { ...root, providerLock: lock };
   });
+}
+
+/**
+ * The one hashicorp/aws version of an account's bootstrap root: every environment of the
+ * account must pin the same, or the root would have two versions to satisfy.
+ */
+function accountProvider(account: string, manifests: Manifest[], toolchain: Toolchain) {
+  const pins = [...new Set(manifests.map((m) => m.toolchain.aws))];
+  if (pins.length > 1) {
+    const each = manifests.map((m) => `${m.name} ${m.toolchain.aws}`).join(", ");
+    throw new CompositionError(
+      `account ${account}: its bootstrap root serves ${manifests.map((m) => m.name).join(", ")} with one hashicorp/aws, but toolchain.aws differs (${each}): bump every environment of the account together, in one pull request of its own`,
+    );
+  }
+  return { source: toolchain.awsProvider.source, version: pins[0]! };
 }
 
 interface StateBucket {
@@ -131,7 +157,7 @@ function accountRoot(account: string, manifests: Manifest[], toolchain: Toolchai
     environmentRoles(add, manifest, { oidc, provider: iamProvider, buckets: own, all: buckets });
   }
   const main: Record<string, unknown> = {
-    terraform: { required_providers: { aws: toolchain.awsProvider } },
+    terraform: { required_providers: { aws: accountProvider(account, manifests, toolchain) } },
     provider: { aws: regions.map((region) => providerFor(account, region)) },
     resource: resources,
     output: outputs(manifests, buckets, regions, oidc),
@@ -768,6 +794,9 @@ export function bootstrapFiles(roots: BootstrapRoot[]): Map<string, Uint8Array> 
     roots.flatMap((root) => [
       [`${root.path}/main.tf.json`, encoder.encode(canonicalJson(root.main))] as const,
       [`${root.path}/versions.tf.json`, encoder.encode(canonicalJson(root.versions))] as const,
+      ...(root.providerLock === undefined
+        ? []
+        : [[`${root.path}/.terraform.lock.hcl`, encoder.encode(root.providerLock)] as const]),
     ]),
   );
 }
@@ -777,10 +806,14 @@ export function bootstrapFiles(roots: BootstrapRoot[]): Map<string, Uint8Array> 
  * whole account whichever environments are synthesized, because one missing an environment
  * would delete that environment's roles when applied. So the others must be valid too.
  */
-export function everyManifest(root: string, given: Environment[]): Manifest[] {
+export function everyManifest(
+  root: string,
+  given: Environment[],
+  providerLocks: "require" | "read" = "require",
+): Environment[] {
   const names = new Set(given.map((e) => e.manifest.name));
   const others = environmentFiles(root).filter((file) => !names.has(basename(file, ".yaml")));
-  const { environments, problems } = loadEnvironments(others, { root });
+  const { environments, problems } = loadEnvironments(others, { root, providerLocks });
   if (problems.length > 0) throw new ManifestProblems(problems);
-  return [...given, ...environments].map((e) => e.manifest);
+  return [...given, ...environments];
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@tandem/module-kit/canonical-json";
+import semver from "semver";
 import { CompositionError } from "../errors.ts";
 import type { Environment } from "../manifest/index.ts";
 import type { Domain } from "../manifest/schema.ts";
@@ -27,7 +28,12 @@ export interface Deployment {
   readonly root: Record<string, unknown>;
   /** The module each call resolves to (source and files), by domain. */
   readonly resolved: Partial<Record<Domain, ResolvedModule>>;
-  /** sha256 of the canonical root JSON with every file Terraform reads of the modules it calls. */
+  /** The committed provider lock written beside the root (`.terraform.lock.hcl`), when loaded. */
+  readonly providerLock?: string;
+  /**
+   * sha256 of the canonical root JSON with every file Terraform reads of the modules it calls,
+   * and of its provider lock.
+   */
   readonly sha256: string;
 }
 
@@ -121,10 +127,17 @@ function deployment(
   ) as Record<Domain, ResolvedModule>;
   // The global root keeps its state with the primary region's; a regional root with its own region.
   const stateRegion = spec.role === "global" ? manifest.regions.primary : spec.region;
+  const awsProvider = pinnedProvider(
+    manifest,
+    toolchain,
+    Object.fromEntries(domains.map((d) => [`${d}@${versions[d]}`, resolved[d]])),
+  );
   const root: Record<string, unknown> = {
     terraform: {
+      // A range both tools satisfy; the exact pin of the tool that runs is enforced by the
+      // deploy action and installed by the setup action.
       required_version: toolchain.requiredVersion,
-      required_providers: { aws: toolchain.awsProvider },
+      required_providers: { aws: awsProvider },
       backend: {
         s3: {
           bucket: names.stateBucket(stateRegion),
@@ -156,11 +169,39 @@ function deployment(
   const moduleHashes = Object.fromEntries(
     domains.map((d) => [d, resolved[d].files.terraformSha256]),
   );
+  const { providerLock } = environment;
   const sha256 = createHash("sha256")
-    .update(canonicalJson({ root, modules: moduleHashes }, 0))
+    .update(canonicalJson({ root, modules: moduleHashes, providerLock: providerLock ?? null }, 0))
     .digest("hex");
   const { name, region, role, dependsOn } = spec;
-  return { name, region, role, dependsOn, modules: versions, root, resolved, sha256 };
+  const deployment = { name, region, role, dependsOn, modules: versions, root, resolved, sha256 };
+  return providerLock === undefined ? deployment : { ...deployment, providerLock };
+}
+
+/**
+ * `hashicorp/aws` at exactly the manifest's `toolchain.aws`, which must lie within the range of
+ * the kit and of each module version the root calls (`who` names each, such as `dns@1.2.0`).
+ */
+export function pinnedProvider(
+  manifest: Environment["manifest"],
+  toolchain: Toolchain,
+  modules: Record<string, ResolvedModule> = {},
+): { source: string; version: string } {
+  const pinned = manifest.toolchain.aws;
+  const ranges: [string, string | undefined][] = [
+    ["the module kit", toolchain.awsProvider.version],
+    ...Object.entries(modules).map(([who, module]): [string, string | undefined] => [
+      who,
+      module.files.json.terraform.required_providers.aws?.version,
+    ]),
+  ];
+  for (const [who, range] of ranges) {
+    if (range !== undefined && !semver.satisfies(pinned, range.replaceAll(",", " ")))
+      throw new CompositionError(
+        `${manifest.name}: toolchain.aws ${pinned} is outside the hashicorp/aws range ${who} accepts (${range})`,
+      );
+  }
+  return { source: toolchain.awsProvider.source, version: pinned };
 }
 
 /** Passes the inputs the pinned version declares; fails on required inputs or outputs it lacks. */

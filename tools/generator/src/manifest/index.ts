@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { printable, type Problem } from "../errors.ts";
 import { findings as issueFindings, friendlyError, type Finding } from "./issues.ts";
 import { Releases } from "./releases.ts";
@@ -16,6 +17,7 @@ import {
 import { githubRules } from "./github.ts";
 import { manifestSchema, type Domain, type Manifest } from "./schema.ts";
 import { locate, readSource, type Source } from "./source.ts";
+import { lockFilePath, lockProblem } from "../toolchain.ts";
 
 export {
   AWS_REGIONS,
@@ -33,6 +35,8 @@ export interface Environment {
   manifest: Manifest;
   /** Each domain's resolved release version, or "workspace". */
   modules: Record<Domain, string>;
+  /** The committed provider lock (`environments/<name>.terraform.lock.hcl`), when loaded. */
+  providerLock?: string;
 }
 
 export interface LoadOptions {
@@ -40,6 +44,11 @@ export interface LoadOptions {
   root: string;
   /** Directory that relative file names are resolved against; defaults to `root`. */
   cwd?: string;
+  /**
+   * Also read each manifest's committed provider lock (what synthesis writes into every root):
+   * `require` it to lock `toolchain.aws`, or only `read` it where it exists (a tree from history).
+   */
+  providerLocks?: "require" | "read";
 }
 
 export interface LoadResult {
@@ -64,10 +73,30 @@ function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
-function check(source: Source, file: string, releases: Releases) {
+/** The manifest's committed lock, and a finding at `toolchain.aws` when it does not fit the pin. */
+function providerLock(
+  root: string,
+  manifest: Manifest,
+  mode: "require" | "read",
+): { text?: string; findings: Finding[] } {
+  const path = join(root, lockFilePath(manifest.name));
+  const text = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+  const message =
+    mode === "require" ? lockProblem(manifest.name, manifest.toolchain.aws, text) : undefined;
+  return {
+    ...(text === undefined ? {} : { text }),
+    findings: message ? [{ path: ["toolchain", "aws"], message }] : [],
+  };
+}
+
+function check(source: Source, file: string, releases: Releases, options: LoadOptions) {
   const data = source.data!;
   const parsed = manifestSchema.safeParse(data, { error: friendlyError });
   const modules = moduleRules(data, releases);
+  const lock =
+    options.providerLocks && parsed.success
+      ? providerLock(options.root, parsed.data, options.providerLocks)
+      : { findings: [] };
   const found: Finding[] = [
     ...(parsed.success ? [] : issueFindings(parsed.error.issues)),
     ...nameMatchesFile(data, file),
@@ -80,8 +109,14 @@ function check(source: Source, file: string, releases: Releases) {
     ...tagRules(data),
     ...githubRules(data),
     ...modules.findings,
+    ...lock.findings,
   ];
-  return { found, manifest: parsed.success ? parsed.data : undefined, modules: modules.modules };
+  return {
+    found,
+    manifest: parsed.success ? parsed.data : undefined,
+    modules: modules.modules,
+    providerLock: lock.text,
+  };
 }
 
 function load(file: string, options: LoadOptions, releases: Releases): LoadResult {
@@ -93,7 +128,7 @@ function load(file: string, options: LoadOptions, releases: Releases): LoadResul
   }));
   let environment: Environment | undefined;
   if (source.data && source.doc) {
-    const { found, manifest, modules } = check(source, file, releases);
+    const { found, manifest, modules, providerLock } = check(source, file, releases, options);
     const doc = source.doc;
     located.push(
       ...found.map((f) => ({
@@ -103,7 +138,7 @@ function load(file: string, options: LoadOptions, releases: Releases): LoadResul
       })),
     );
     if (found.length === 0 && located.length === 0 && manifest && modules)
-      environment = { file, manifest, modules };
+      environment = { file, manifest, modules, ...(providerLock ? { providerLock } : {}) };
   }
   const problems = located.map(({ offset, path, message }): Problem => {
     const { line, col } = source.lineCounter.linePos(Math.min(offset, source.text.length));

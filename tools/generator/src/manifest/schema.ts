@@ -159,6 +159,49 @@ export const SUBJECT_CLAIMS = [
   "repository_id",
   "job_workflow_ref",
 ] as const;
+/**
+ * The versions every root of an environment runs with, by default the ones this repository's
+ * sandbox tests (terraform and OpenTofu side by side, the AWS provider from its mirror).
+ */
+export const DEFAULT_TOOLCHAIN = {
+  terraform: "1.11.4",
+  opentofu: "1.12.6",
+  aws: "5.100.0",
+} as const;
+const exactVersion = (example: string) =>
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : `must be an exact version such as ${example}, as text (x.y.z)`,
+    })
+    .regex(/^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/, {
+      error: `must be an exact version such as ${example} (x.y.z): a range would let a release between plan and apply change what runs`,
+    });
+const toolchain = z
+  .strictObject({
+    terraform: exactVersion(DEFAULT_TOOLCHAIN.terraform)
+      .default(DEFAULT_TOOLCHAIN.terraform)
+      .describe(
+        "The Terraform version that plans and applies this environment (when the repository runs `terraform`): the setup action installs it and the deploy action refuses any other.",
+      ),
+    opentofu: exactVersion(DEFAULT_TOOLCHAIN.opentofu)
+      .default(DEFAULT_TOOLCHAIN.opentofu)
+      .describe(
+        "The OpenTofu version that plans and applies this environment (when the repository runs `tofu`): the setup action installs it and the deploy action refuses any other.",
+      ),
+    aws: exactVersion(DEFAULT_TOOLCHAIN.aws)
+      .default(DEFAULT_TOOLCHAIN.aws)
+      .describe(
+        "The hashicorp/aws provider version every root of the environment (and its account's bootstrap root) requires exactly; `environments/<env>.terraform.lock.hcl` must lock it (`tandem toolchain lock --env <env>` writes it). Within the modules' range.",
+      ),
+  })
+  .prefault({})
+  .describe(
+    "The pinned toolchain. Bump a version in a pull request of its own, with the lock file `tandem toolchain lock` writes for it.",
+  );
+
 const githubId = z.string().regex(/^[1-9][0-9]{0,19}$/, "must be a numeric GitHub id, quoted");
 
 export const manifestSchema = z.strictObject({
@@ -223,6 +266,7 @@ export const manifestSchema = z.strictObject({
       ) as Record<Domain, typeof moduleVersion>,
     )
     .describe("The released module version each domain uses."),
+  toolchain,
   state: z
     .strictObject({
       buckets: regionMap(

@@ -178,6 +178,11 @@ const EXPECTED: Record<string, string[]> = {
     "17:1: databse: unknown key `databse`; did you mean `database`?",
     "21:3: networking.natGateway: unknown key `natGateway`; did you mean `natGateways`?",
   ],
+  "toolchain-versions.yaml": [
+    "34:14: toolchain.terraform: must be an exact version such as 1.11.4 (x.y.z): a range would let a release between plan and apply change what runs",
+    "35:13: toolchain.opentofu: must be an exact version such as 1.12.6, as text (x.y.z)",
+    "37:3: toolchain.tofu: unknown key `tofu`; expected one of terraform, opentofu, aws",
+  ],
   "unresolved-alias.yaml": ["6:9: alias `*apex` has no anchor `&apex` before it"],
   "vault-lock-order.yaml": [
     "21:56: backup.vaultLock.maxRetentionDays: must be at least minRetentionDays (30)",

@@ -128,7 +128,7 @@ describe("schema messages", () => {
 
   it("lists the known keys when an unknown one resembles none", () => {
     expect(said(load([["tier: staging", "tier: staging\nzzzzzzzz: 1"]]).problems)).toEqual([
-      "zzzzzzzz: unknown key `zzzzzzzz`; expected one of name, account, tier, allowWorkspaceModules, regions, domain, objectives, modules, state, networking, database, compute, backup, dns, monitoring, drill, tags, github",
+      "zzzzzzzz: unknown key `zzzzzzzz`; expected one of name, account, tier, allowWorkspaceModules, regions, domain, objectives, modules, toolchain, state, networking, database, compute, backup, dns, monitoring, drill, tags, github",
     ]);
   });
 });

@@ -1,0 +1,236 @@
+/**
+ * A request made with a role's credentials, authorized as AWS authorizes it, by
+ * @cloud-copilot/iam-simulate: the role's identity policies (inline, attached customer and
+ * AWS-managed), its permissions boundary, explicit denies, the context keys the request carries,
+ * the resource's own policy (a bucket policy, a key policy) and, for DynamoDB data calls on a
+ * table encrypted with a customer-managed key, the caller's kms:Decrypt through DynamoDB.
+ */
+import { randomUUID } from "node:crypto";
+import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
+import { callOf, type Call } from "./actions.ts";
+import type { EmulatorReader, RoleView } from "./emulator.ts";
+import type { SignedRequest } from "./request.ts";
+import type { PolicyDocument } from "./trust.ts";
+
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+export type Authorization =
+  | { readonly kind: "allowed"; readonly call: string }
+  /** No action the gateway can read: forwarded without evaluation. */
+  | { readonly kind: "unread" }
+  | {
+      readonly kind: "denied";
+      readonly call: string;
+      readonly reason: string;
+      readonly answer: ErrorAnswer;
+    };
+
+const CACHE_MS = 10_000;
+/** DynamoDB's data calls, which use the table's key with the caller's permission. */
+const DYNAMODB_DATA =
+  /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchGetItem|BatchWriteItem|TransactGetItems|TransactWriteItems)$/;
+
+export class Authorizer {
+  private readonly cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  constructor(
+    private readonly reader: EmulatorReader,
+    private readonly account: string,
+  ) {}
+
+  /** The role, the resource policies and the tables are read at most every ten seconds. */
+  private cached<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value as Promise<T>;
+    const value = read();
+    this.cache.set(key, { at: Date.now(), value });
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
+
+  async authorize(roleArn: string, request: SignedRequest): Promise<Authorization> {
+    const call = callOf(request, this.account);
+    if (!call) return { kind: "unread" };
+    const role = await this.cached(`role ${roleArn}`, () => this.reader.role(roleArn));
+    if (!role)
+      return this.denied(
+        request,
+        roleArn,
+        call.action,
+        call.resource,
+        `the role ${roleArn} no longer exists`,
+      );
+    const context = { ...call.context, ...(await this.tableContext(call, request.region)) };
+    const verdict = await this.judge(role, { ...call, context });
+    const label = `${call.action} on ${call.resource}`;
+    if (!verdict.allowed)
+      return this.denied(request, roleArn, call.action, call.resource, verdict.reason);
+    const keyCheck = await this.tableKeyCheck(role, call, request.region ?? "us-east-1");
+    if (keyCheck && !keyCheck.allowed) {
+      return this.denied(
+        request,
+        roleArn,
+        call.action,
+        call.resource,
+        `the table's key refuses kms:Decrypt through DynamoDB: ${keyCheck.reason}`,
+      );
+    }
+    return { kind: "allowed", call: label };
+  }
+
+  private async judge(role: RoleView, call: Call & { context: Record<string, string | string[]> }) {
+    const resourcePolicy = await this.resourcePolicy(call.resource);
+    const response = await runSimulation(
+      {
+        request: {
+          principal: role.arn,
+          action: call.action,
+          resource: { resource: call.resource, accountId: this.account },
+          contextVariables: {
+            "aws:PrincipalArn": role.arn,
+            "aws:PrincipalAccount": this.account,
+            // The gateway stands for AWS's TLS endpoints, so every call is over TLS.
+            "aws:SecureTransport": "true",
+            ...call.context,
+          },
+        },
+        identityPolicies: role.identity,
+        permissionBoundaryPolicies: role.boundary ? [role.boundary] : undefined,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy,
+      },
+      {},
+    );
+    if (response.resultType === "error") {
+      return {
+        allowed: false,
+        reason: `the evaluator cannot judge it: ${JSON.stringify(response.errors)}`,
+      };
+    }
+    if (response.overallResult === "Allowed") return { allowed: true, reason: "" };
+    const results = response.resultType === "single" ? [response.result] : response.results;
+    const explicit = results.flatMap(({ analysis }) =>
+      getDenialReasons(analysis).flatMap((d) =>
+        d.denialType === "Explicit"
+          ? [`${d.statementId ?? `#${d.statementIndex}`} of ${d.policyIdentifier ?? d.policyType}`]
+          : [],
+      ),
+    );
+    return {
+      allowed: false,
+      reason: explicit.length
+        ? `explicitly denied by statement ${[...new Set(explicit)].join(", ")}`
+        : `no statement allowed it${role.boundary ? " (identity policies and boundary together)" : ""}`,
+    };
+  }
+
+  private async resourcePolicy(resource: string): Promise<PolicyDocument | undefined> {
+    const bucket = /^arn:aws:s3:::([^/]+)/.exec(resource)?.[1];
+    if (bucket) return this.cached(`bucket ${bucket}`, () => this.reader.bucketPolicy(bucket));
+    if (/^arn:aws:kms:[^:]+:\d+:key\//.test(resource)) {
+      return this.cached(`key ${resource}`, () => this.reader.keyPolicy(resource));
+    }
+    return undefined;
+  }
+
+  /** `dynamodb:LeadingKeys`: the partition key's value the request names. */
+  private async tableContext(call: Call, region = "us-east-1"): Promise<Record<string, string[]>> {
+    if (!call.table) return {};
+    const table = await this.cached(`table ${region} ${call.table.name}`, () =>
+      this.reader.table(call.table!.name, region),
+    );
+    const value =
+      table && call.table.key ? attributeValue(call.table.key[table.partitionKey]) : undefined;
+    return value === undefined ? {} : { "dynamodb:LeadingKeys": [value] };
+  }
+
+  /** DynamoDB decrypts a customer-managed key's table with the caller's kms:Decrypt. */
+  private async tableKeyCheck(role: RoleView, call: Call, region: string) {
+    if (!call.table || !DYNAMODB_DATA.test(call.action)) return undefined;
+    const table = await this.cached(`table ${region} ${call.table.name}`, () =>
+      this.reader.table(call.table!.name, region),
+    );
+    if (!table?.keyArn) return undefined;
+    const keyArn = table.keyArn;
+    const aliases = await this.cached(`aliases ${keyArn}`, () => this.reader.keyAliases(keyArn));
+    return this.judge(role, {
+      action: "kms:Decrypt",
+      resource: keyArn,
+      context: {
+        "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
+        "kms:CallerAccount": this.account,
+        ...(aliases.length ? { "kms:ResourceAliases": aliases } : {}),
+      },
+    });
+  }
+
+  private denied(
+    request: SignedRequest,
+    role: string,
+    action: string,
+    resource: string,
+    reason: string,
+  ): Authorization {
+    const message = `User: ${role} is not authorized to perform: ${action} on resource: ${resource} (tandem sandbox: ${reason})`;
+    return {
+      kind: "denied",
+      call: `${action} on ${resource}`,
+      reason,
+      answer: accessDenied(request, message),
+    };
+  }
+}
+
+/** A DynamoDB attribute value's string form ({"S": "lock"} is "lock"). */
+function attributeValue(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const [first] = Object.values(value as Record<string, unknown>);
+  return typeof first === "string" ? first : undefined;
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** AccessDenied in the service's own protocol: JSON `__type`, query `<ErrorResponse>`, S3 `<Error>`. */
+export function accessDenied(request: SignedRequest, message: string): ErrorAnswer {
+  const id = randomUUID();
+  if (request.headers["x-amz-target"]) {
+    return {
+      status: 400,
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amzn-errortype": "AccessDeniedException",
+        "x-amzn-requestid": id,
+      },
+      body: JSON.stringify({
+        __type: "com.amazonaws.tandem#AccessDeniedException",
+        message,
+        Message: message,
+      }),
+    };
+  }
+  const xml = { "content-type": "text/xml", "x-amzn-requestid": id };
+  if (request.service === "s3") {
+    return {
+      status: 403,
+      headers: xml,
+      body: `<Error><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message><RequestId>${id}</RequestId></Error>`,
+    };
+  }
+  if (request.service === "ec2") {
+    return {
+      status: 403,
+      headers: xml,
+      body: `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${id}</RequestID></Response>`,
+    };
+  }
+  return {
+    status: 403,
+    headers: xml,
+    body: `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
+  };
+}

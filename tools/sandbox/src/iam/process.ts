@@ -1,0 +1,72 @@
+/**
+ * The gateway as a process of its own beside a sandbox's emulator, so that credentials printed
+ * by `tandem sandbox env` keep working after the command ends. It is recorded in
+ * `dist/sandbox/<name>/gateway.json` and ends by itself when its emulator ends.
+ */
+import { spawn } from "node:child_process";
+import { openSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { isAlive, pollUntil, SandboxError, sandboxDir, type MotoServer } from "../moto.ts";
+import { HEALTH_PATH } from "./gateway.ts";
+import { gatewayFile, readRecord, type GatewayRecord } from "./record.ts";
+
+const STARTUP_DEADLINE_MS = 15_000;
+
+/** The sandbox's gateway in front of `moto`, started when none answers for this emulator. */
+export async function ensureGateway(
+  repoRoot: string,
+  name: string,
+  moto: MotoServer,
+): Promise<GatewayRecord> {
+  const recorded = readRecord(repoRoot, name);
+  if (recorded?.motoPid === moto.pid && (await answers(recorded))) return recorded;
+  if (recorded && isAlive(recorded.pid) && recorded.motoPid !== moto.pid) {
+    process.kill(recorded.pid, "SIGTERM"); // it fronted an emulator that has been replaced
+  }
+  rmSync(gatewayFile(repoRoot, name), { force: true });
+  const dir = sandboxDir(repoRoot, name);
+  const script = join(dir, "gateway.mjs");
+  await build({
+    entryPoints: [join(import.meta.dirname, "serve.ts")],
+    outfile: script,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    logLevel: "silent",
+  });
+  const log = openSync(join(dir, "gateway.log"), "a");
+  const child = spawn(process.execPath, [script, repoRoot, name, JSON.stringify(moto)], {
+    detached: true,
+    stdio: ["ignore", log, log],
+    env: { PATH: process.env.PATH ?? "" },
+  });
+  child.unref();
+  const started = await pollUntil(
+    async () => {
+      const record = readRecord(repoRoot, name);
+      return record !== undefined && record.pid === child.pid && (await answers(record));
+    },
+    { deadlineMs: STARTUP_DEADLINE_MS, everyMs: 50 },
+  );
+  if (!started) {
+    throw new SandboxError(
+      `the IAM gateway (pid ${child.pid}) did not start; see dist/sandbox/${name}/gateway.log`,
+    );
+  }
+  return readRecord(repoRoot, name)!;
+}
+
+async function answers(record: GatewayRecord): Promise<boolean> {
+  if (!isAlive(record.pid)) return false;
+  try {
+    const response = await fetch(`${record.endpoint}${HEALTH_PATH}`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

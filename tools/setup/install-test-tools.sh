@@ -46,7 +46,8 @@ install_go() {
     return 0
   fi
   # OpenTofu through tools/sandbox/go, a module that repeats OpenTofu's replace directive.
-  (cd tools/sandbox/go && go build -o "$bin/tofu" github.com/opentofu/opentofu/cmd/tofu)
+  # dev=no: it reports its release version (1.12.6, not 1.12.6-dev), which manifests pin.
+  (cd tools/sandbox/go && go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$bin/tofu" github.com/opentofu/opentofu/cmd/tofu)
   GOBIN="$bin" go install "$ACTIONLINT"
   GOBIN="$bin" go install "$ACT"
   say "built tofu, actionlint and act in .tools/bin"

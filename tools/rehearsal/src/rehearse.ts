@@ -1,0 +1,292 @@
+/**
+ * A rehearsal: the repository's own workflows, unchanged, run by act on the host for each event
+ * of a scenario, against an applied sandbox of the environment and a GitHub double on loopback.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import {
+  prepareSandbox,
+  SHARED_ENVIRONMENT,
+  sharedSandbox,
+  type PreparedSandbox,
+  type ToolName,
+} from "@tandem/sandbox";
+import { failedStep, findAct, runAct, type JobResult } from "./act.ts";
+import { RehearsalError } from "./errors.ts";
+import { GitHubDouble, type Call } from "./github-double.ts";
+import { RehearsalRepository } from "./repository.ts";
+import { readManifest, scenario, type Leg, type World } from "./scenario.ts";
+import { standIns } from "./stand-ins.ts";
+
+export interface RehearseOptions {
+  repoRoot: string;
+  environment: string;
+  tool?: ToolName;
+  scenario?: string;
+  /** Keep the throw-away repository, act's workspaces and logs (their folder is in the report). */
+  keep?: boolean;
+  progress?: (line: string) => void;
+  /** Time limit of one workflow run. */
+  runTimeoutMs?: number;
+}
+
+export interface RunReport {
+  leg: string;
+  workflow: string;
+  event: string;
+  conclusion: "success" | "failure";
+  ok: boolean;
+  seconds: number;
+  jobs: {
+    name: string;
+    result: string;
+    seconds: number;
+    steps: { name: string; result: string; seconds: number }[];
+  }[];
+  /** What the run wrote to GitHub: method, path and, for comments and issues, the first line. */
+  posted: { method: string; path: string; status: number; summary?: string }[];
+  /** Why the run is not what the scenario expects; with the failing step's log when a job failed. */
+  problems: string[];
+}
+
+export interface RehearsalReport {
+  environment: string;
+  tool: ToolName;
+  scenario: string;
+  ok: boolean;
+  seconds: number;
+  runs: RunReport[];
+  /** The third-party actions the runs used, each replaced by its stand-in (no network to github.com). */
+  standIns: string[];
+  /** Where the repository, workspaces and logs were kept (with --keep). */
+  kept?: string;
+}
+
+const RUN_TIMEOUT_MS = 30 * 60_000;
+const LOG_LINES = 40;
+
+export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
+  const started = performance.now();
+  const { repoRoot, environment, tool = "terraform", progress = () => undefined } = options;
+  const act = findAct(repoRoot);
+  if (!act)
+    throw new RehearsalError("act is not built: run `bash tools/setup/install-test-tools.sh go`");
+  const legs = scenario(options.scenario ?? "default", environment);
+  const workflows = [...new Set(legs.map((leg) => join(".github", "workflows", leg.workflow)))];
+  const localRepositories = standIns(repoRoot, workflows);
+  const manifest = readManifest(repoRoot, environment);
+  const [owner, repo] = manifest.repository.split("/") as [string, string];
+
+  const work = mkdtempSync(join(tmpdir(), "tandem-rehearsal-"));
+  const github = new GitHubDouble(owner, repo);
+  try {
+    progress(`sandbox: ${environment} with ${tool}`);
+    const sandbox = await sandboxFor(repoRoot, environment, tool, progress);
+    await github.start();
+    const repository = RehearsalRepository.create(
+      repoRoot,
+      join(work, "repository"),
+      `https://github.com/${manifest.repository}.git`,
+    );
+    const world: World = { repository, github, environment, manifest };
+    const runs: RunReport[] = [];
+    for (const leg of legs) {
+      progress(`${leg.workflow} on ${leg.event}: ${leg.name}`);
+      const run = await runLeg(leg, world, {
+        act,
+        work,
+        repoRoot,
+        tool,
+        sandbox,
+        localRepositories,
+        progress,
+        timeoutMs: options.runTimeoutMs ?? RUN_TIMEOUT_MS,
+      });
+      runs.push(run);
+      progress(
+        `${leg.workflow}: ${run.conclusion} in ${run.seconds} s${run.ok ? "" : `, not as expected: ${run.problems[0]}`}`,
+      );
+      if (!run.ok) break; // later legs build on this one
+    }
+    return {
+      environment,
+      tool,
+      scenario: options.scenario ?? "default",
+      ok: runs.length === legs.length && runs.every((r) => r.ok),
+      seconds: Math.round((performance.now() - started) / 1000),
+      runs,
+      standIns: Object.keys(localRepositories).sort(),
+      ...(options.keep ? { kept: work } : {}),
+    };
+  } finally {
+    await github.stop();
+    if (!options.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The shared applied sandbox for the shared environment; any other gets its bootstrap only. */
+async function sandboxFor(
+  repoRoot: string,
+  environment: string,
+  tool: ToolName,
+  progress: (line: string) => void,
+): Promise<PreparedSandbox> {
+  if (environment === SHARED_ENVIRONMENT)
+    return (await sharedSandbox(repoRoot, tool, progress)).prepared;
+  return prepareSandbox({ repoRoot, environment, tool, name: `rehearsal-${tool}`, progress });
+}
+
+interface LegContext {
+  act: string;
+  work: string;
+  repoRoot: string;
+  tool: ToolName;
+  sandbox: PreparedSandbox;
+  localRepositories: Record<string, string>;
+  progress: (line: string) => void;
+  timeoutMs: number;
+}
+
+async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunReport> {
+  const start = leg.start(world);
+  const { github } = world;
+  const { id, oidcToken } = github.startRun(leg.workflow, leg.event, start.headSha, {
+    event_name: leg.event,
+    ref: start.ref,
+    sha: start.checkout,
+    workflow: leg.workflow.replace(/\.ya?ml$/, ""),
+    job_workflow_ref: `${github.repository}/.github/workflows/${leg.workflow}@${start.ref}`,
+    ...(start.environment ? { environment: start.environment } : {}),
+  });
+  const dir = join(context.work, `run-${id}`);
+  mkdirSync(dir, { recursive: true });
+  const eventFile = join(dir, "event.json");
+  writeFileSync(eventFile, JSON.stringify(start.payload, null, 2));
+  const result = await runAct({
+    act: context.act,
+    workdir: world.repository.dir,
+    workflow: join(".github", "workflows", leg.workflow),
+    event: leg.event,
+    eventFile,
+    env: runnerEnv(context.sandbox, github, id, oidcToken),
+    vars: { TANDEM_TOOL: context.tool },
+    secrets: { GITHUB_TOKEN: `ghs_rehearsal_${id}` },
+    localRepositories: context.localRepositories,
+    artifacts: { dir: join(context.work, "artifacts"), port: await freePort() },
+    cacheDir: join(context.work, "act"),
+    processEnv: hostEnv(context.repoRoot),
+    timeoutMs: context.timeoutMs,
+    progress: (line) => context.progress(`  ${line}`),
+  });
+  const conclusion =
+    result.exitCode === 0 && result.jobs.every((j) => j.result === "success")
+      ? "success"
+      : "failure";
+  github.finishRun(id, conclusion);
+  const problems = [
+    ...result.messages.map((m) => `act: ${m}`).slice(0, 5),
+    ...result.jobs.flatMap(failureLog),
+    ...leg.check(world, result.jobs, id),
+  ];
+  return {
+    leg: leg.name,
+    workflow: leg.workflow,
+    event: leg.event,
+    conclusion,
+    ok: conclusion === "success" && problems.length === 0,
+    seconds: result.seconds,
+    jobs: result.jobs.map((j) => ({
+      name: j.name,
+      result: j.result,
+      seconds: j.seconds,
+      steps: j.steps
+        .filter((s) => !s.id.includes("/") && s.stage === "Main")
+        .map((s) => ({ name: s.name, result: s.result, seconds: s.seconds })),
+    })),
+    posted: github.writesOf(id).map(posted),
+    problems,
+  };
+}
+
+/** A failed job as the step that failed and the end of its log. */
+function failureLog(job: JobResult): string[] {
+  if (job.result === "success") return [];
+  const step = failedStep(job);
+  if (!step) return [`job "${job.name}" ended ${job.result}`];
+  return [
+    `job "${job.name}" failed at step "${step.name}":\n${step.log.slice(-LOG_LINES).join("\n")}`,
+  ];
+}
+
+function posted(call: Call): RunReport["posted"][number] {
+  const body = call.body?.body ?? call.body?.title;
+  const summary =
+    typeof body === "string"
+      ? body
+          .split("\n")
+          .find((l) => l.trim() && !l.startsWith("<!--"))
+          ?.slice(0, 120)
+      : undefined;
+  return {
+    method: call.method,
+    path: call.path,
+    status: call.status,
+    ...(summary ? { summary } : {}),
+  };
+}
+
+/**
+ * What the runner gives every job: the sandbox's endpoint (the AWS SDKs and Terraform read
+ * AWS_ENDPOINT_URL) and providers, the double as GitHub's API, the run's id and its OIDC
+ * endpoint. No AWS credentials: a job gets them only from the OIDC exchange.
+ */
+function runnerEnv(
+  sandbox: PreparedSandbox,
+  github: GitHubDouble,
+  runId: number,
+  oidcToken: string,
+): Record<string, string> {
+  const providers = Object.fromEntries(
+    Object.entries(sandbox.env).filter(
+      ([key]) => key === "TF_CLI_CONFIG_FILE" || key === "TF_PLUGIN_CACHE_DIR",
+    ),
+  );
+  return {
+    ...providers,
+    AWS_ENDPOINT_URL: sandbox.server.endpoint,
+    AWS_EC2_METADATA_DISABLED: "true",
+    GITHUB_API_URL: github.url,
+    GITHUB_REPOSITORY: github.repository,
+    GITHUB_REPOSITORY_OWNER: github.owner,
+    GITHUB_RUN_ID: String(runId),
+    ACTIONS_ID_TOKEN_REQUEST_URL: `${github.url}/oidc/token?api-version=2.0`,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidcToken,
+    // A self-hosted runner's npm configuration: the packages come from the warm cache.
+    npm_config_prefer_offline: "true",
+  };
+}
+
+/** act's own environment, which jobs on the host inherit: the tools, never the caller's cloud credentials. */
+function hostEnv(repoRoot: string): Record<string, string> {
+  const keep = ["HOME", "LANG", "TMPDIR", "USER", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"];
+  const env = Object.fromEntries(
+    keep.flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : [])),
+  );
+  return {
+    ...env,
+    PATH: [join(repoRoot, ".tools", "bin"), process.env.PATH ?? ""].join(delimiter),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,85 @@
+/** The double's OIDC endpoint and its record of what a run wrote. */
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BOT, GitHubDouble } from "../src/github-double.ts";
+
+const github = new GitHubDouble("acme-payments", "payments-infra");
+beforeAll(() => github.start());
+afterAll(() => github.stop());
+
+describe("the GitHub double", () => {
+  it("mints a job's OIDC token with GitHub's claims, verifiable with its published keys", async () => {
+    const { oidcToken } = github.startRun("plan.yml", "pull_request", "a".repeat(40), {
+      event_name: "pull_request",
+      ref: "refs/pull/1/merge",
+      sha: "b".repeat(40),
+      workflow: "plan",
+      job_workflow_ref: "acme-payments/payments-infra/.github/workflows/plan.yml@refs/pull/1/merge",
+    });
+    const response = await fetch(
+      `${github.url}/oidc/token?api-version=2.0&audience=sts.amazonaws.com`,
+      {
+        headers: { authorization: `Bearer ${oidcToken}` },
+      },
+    );
+    const { value } = (await response.json()) as { value: string };
+    const discovery = (await (
+      await fetch(`${github.issuer}/.well-known/openid-configuration`)
+    ).json()) as { jwks_uri: string };
+    const { payload } = await jwtVerify(value, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
+      issuer: github.issuer,
+      audience: "sts.amazonaws.com",
+    });
+    expect(payload).toMatchObject({
+      sub: "repo:acme-payments/payments-infra:pull_request",
+      repository: "acme-payments/payments-infra",
+      job_workflow_ref: "acme-payments/payments-infra/.github/workflows/plan.yml@refs/pull/1/merge",
+    });
+    const refused = await fetch(`${github.url}/oidc/token?audience=sts.amazonaws.com`, {
+      headers: { authorization: "Bearer nope" },
+    });
+    expect(refused.status).toBe(401);
+  });
+
+  it("records what each run wrote, by its token, and edits only the bot's own comments", async () => {
+    const pull = github.openPull(
+      "A change",
+      { ref: "b", sha: "c".repeat(40) },
+      { ref: "main", sha: "d".repeat(40) },
+    );
+    const { id } = github.startRun("plan.yml", "pull_request", "c".repeat(40), {
+      event_name: "pull_request",
+      ref: `refs/pull/${pull.number}/merge`,
+      sha: "e".repeat(40),
+      workflow: "plan",
+      job_workflow_ref: "x",
+    });
+    const call = (method: string, path: string, body?: object) =>
+      fetch(`${github.url}/repos/acme-payments/payments-infra${path}`, {
+        method,
+        headers: { authorization: `token ghs_rehearsal_${id}` },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const created = (await (
+      await call("POST", `/issues/${pull.number}/comments`, { body: "hello" })
+    ).json()) as { id: number };
+    expect((await call("PATCH", `/issues/comments/${created.id}`, { body: "edited" })).status).toBe(
+      200,
+    );
+    pull.comments.push({ id: 1, body: "someone's", author: "someone" });
+    expect((await call("PATCH", "/issues/comments/1", { body: "taken over" })).status).toBe(403);
+    expect(
+      (await call("POST", `/issues/${pull.number}/comments`, { body: "x".repeat(65_537) })).status,
+    ).toBe(422);
+    expect(pull.comments.map((c) => [c.author, c.body])).toEqual([
+      [BOT, "edited"],
+      ["someone", "someone's"],
+    ]);
+    expect(github.writesOf(id).map((c) => `${c.method} ${c.status}`)).toEqual([
+      "POST 201",
+      "PATCH 200",
+      "PATCH 403",
+      "POST 422",
+    ]);
+  });
+});

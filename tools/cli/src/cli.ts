@@ -48,6 +48,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "print an environment's pinned tool and provider versions, or write its provider lock",
     load: async () => (await import("./commands/toolchain.ts")).toolchainCommand,
   },
+  rehearse: {
+    summary: "run the repository's workflows with act against the sandbox and a GitHub double",
+    load: async () => (await import("./commands/rehearse.ts")).rehearseCommand,
+  },
   workflows: {
     summary: "rewrite (or --check) the parts of .github/workflows/ that come from the manifests",
     load: async () => (await import("./commands/workflows.ts")).workflowsCommand,

@@ -8,13 +8,23 @@ import { openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { isAlive, pollUntil, SandboxError, sandboxDir, type MotoServer } from "../moto.ts";
+import { withLock } from "../shared.ts";
 import { HEALTH_PATH } from "./gateway.ts";
 import { gatewayFile, readRecord, type GatewayRecord } from "./record.ts";
 
 const STARTUP_DEADLINE_MS = 15_000;
 
 /** The sandbox's gateway in front of `moto`, started when none answers for this emulator. */
-export async function ensureGateway(
+export function ensureGateway(
+  repoRoot: string,
+  name: string,
+  moto: MotoServer,
+): Promise<GatewayRecord> {
+  // Two callers at once must share one gateway: the sessions it mints live in its memory.
+  return withLock(`${gatewayFile(repoRoot, name)}.lock`, () => startOrReuse(repoRoot, name, moto));
+}
+
+async function startOrReuse(
   repoRoot: string,
   name: string,
   moto: MotoServer,

@@ -21,6 +21,7 @@ import { loadDeployments, type Deployment } from "../src/deployments.ts";
 import { Refusal } from "../src/errors.ts";
 import type { Tool } from "../src/terraform.ts";
 import { findTool as findSandboxTool } from "@tandem/sandbox";
+import { DEFAULT_TOOLCHAIN } from "@tandem/generator";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -32,6 +33,13 @@ export function findTool(tool: Tool): { bin: string } | { missing: string } {
     missing: `${tool} not found (PATH, TANDEM_${tool.toUpperCase()}_BIN or .tools/bin; npm test builds OpenTofu: tools/setup/install-test-tools.sh go)`,
   };
 }
+
+/** The fixture trees pin the binaries found here, which the runner tests run. */
+export const FIXTURE_TOOLCHAIN = {
+  terraform: findSandboxTool("terraform", REPO_ROOT)?.version ?? DEFAULT_TOOLCHAIN.terraform,
+  opentofu: findSandboxTool("tofu", REPO_ROOT)?.version ?? DEFAULT_TOOLCHAIN.opentofu,
+  aws: DEFAULT_TOOLCHAIN.aws,
+};
 
 export interface RootSpec {
   name: string;
@@ -135,7 +143,7 @@ export class FixtureRepo {
     });
     writeFileSync(
       join(this.dir, "deployments.json"),
-      `${JSON.stringify({ deployments, environment: this.environment }, null, 2)}\n`,
+      `${JSON.stringify({ deployments, environment: this.environment, toolchain: FIXTURE_TOOLCHAIN }, null, 2)}\n`,
     );
   }
 

@@ -4,7 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { lockRefusal, pinnedTree, requirePinnedVersion, useToolLock } from "./toolchain.ts";
 
 export type Tool = "terraform" | "tofu";
 
@@ -81,10 +82,9 @@ export class Terraform {
     this.env = {
       ...process.env,
       ...options.env,
+      // Each root's committed lock has the provider's hashes, so the cache serves every root
+      // after the first (a package that does not match the lock is never used).
       TF_PLUGIN_CACHE_DIR: options.pluginCacheDir,
-      // Roots have no committed lock file, so without this Terraform (>= 1.4) and OpenTofu skip
-      // the cache and fetch the provider again for every root; the lock a run writes is discarded.
-      TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: "true",
       TF_IN_AUTOMATION: "1",
       TF_INPUT: "0",
     };
@@ -106,8 +106,15 @@ export class Terraform {
     return left === undefined ? this.fixedLockTimeout : `${Math.floor(left / 1000)}s`;
   }
 
-  /** `<tool> version -json` */
-  async version(): Promise<string> {
+  private seenVersion: Promise<string> | undefined;
+
+  /** `<tool> version -json`, asked once. */
+  version(): Promise<string> {
+    this.seenVersion ??= this.askVersion();
+    return this.seenVersion;
+  }
+
+  private async askVersion(): Promise<string> {
     const result = await this.exec(["version", "-json"], process.cwd(), this.timeouts.show);
     if (result.code !== 0) throw new TerraformError(`${this.bin} version failed`, result);
     const parsed = JSON.parse(jsonDocument(result)) as { terraform_version?: string };
@@ -115,13 +122,23 @@ export class Terraform {
     return parsed.terraform_version;
   }
 
+  /**
+   * Inits a root of a synthesized tree (beside its deployments.json) with the pinned toolchain:
+   * refused before anything runs when this binary is not the version the tree pins, and
+   * refused by the tool when a provider does not match the root's committed lock.
+   */
   async init(dir: string): Promise<RunResult> {
-    return this.checked(
-      "init",
-      ["init", "-input=false", "-no-color", `-lock-timeout=${this.lockTimeout}`],
+    const tree = pinnedTree(dirname(dir));
+    requirePinnedVersion(this.tool, await this.version(), tree);
+    useToolLock(dir, this.tool);
+    const args = ["init", "-input=false", "-no-color", "-lockfile=readonly"];
+    const result = await this.exec(
+      [...args, `-lock-timeout=${this.lockTimeout}`],
       dir,
       this.limit("init"),
     );
+    if (result.code === 0) return result;
+    throw lockRefusal(result, tree.environment) ?? new TerraformError("init failed", result);
   }
 
   /**

@@ -11,8 +11,11 @@ import {
   CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
   IAMClient,
+  PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import {
+  AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
   GetCallerIdentityCommand,
   STSClient,
@@ -63,12 +66,47 @@ async function bootstrapTrust(server: PrivateMoto, synthesized: Map<string, Uint
   }
 }
 
+/** Role chaining: the drill role may assume any role; `chained` trusts it, `elsewhere` does not. */
+async function chainingRoles(server: PrivateMoto) {
+  const admin = new IAMClient({
+    endpoint: server.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  const drillArn = `arn:aws:iam::${account}:role/tandem-staging-drill`;
+  const trusting = (principal: string) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }],
+    });
+  await admin.send(
+    new CreateRoleCommand({ RoleName: "chained", AssumeRolePolicyDocument: trusting(drillArn) }),
+  );
+  await admin.send(
+    new CreateRoleCommand({
+      RoleName: "elsewhere",
+      AssumeRolePolicyDocument: trusting(`arn:aws:iam::${account}:role/tandem-staging-apply`),
+    }),
+  );
+  await admin.send(
+    new PutRolePolicyCommand({
+      RoleName: "tandem-staging-drill",
+      PolicyName: "chain",
+      PolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }],
+      }),
+    }),
+  );
+}
+
 beforeAll(async () => {
   if (!installed) return;
   const output = await synthesizeTree(repoRoot, environmentFiles(repoRoot, ["staging"]));
   account = output.environments[0]!.manifest.account;
   moto = await startPrivateMoto(repoRoot, { label: "iam-trust", account });
   await bootstrapTrust(moto, output.files as Map<string, Uint8Array>);
+  await chainingRoles(moto);
 }, 120_000);
 
 afterAll(async () => {
@@ -188,5 +226,44 @@ describe.skipIf(!installed)("a job's token and the role's trust, through the gat
 
     const genuine = await mintToken(repoRoot, moto.name, githubClaims(job));
     await expect(assume(genuine)).resolves.toMatchObject({ Credentials: {} });
+  });
+
+  it("tracks a role a session assumes, and refuses one whose trust does not name it", async () => {
+    const drill = await env({ as: "drill" });
+    const sts = new STSClient({
+      endpoint: drill.endpoint,
+      region: drill.region,
+      maxAttempts: 1,
+      credentials: {
+        accessKeyId: drill.accessKeyId,
+        secretAccessKey: drill.secretAccessKey,
+        sessionToken: drill.sessionToken,
+      },
+    });
+    const assumeRole = (name: string) =>
+      sts.send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${account}:role/${name}`,
+          RoleSessionName: "c",
+        }),
+      );
+    await expect(assumeRole("elsewhere")).rejects.toThrow(
+      /its trust policy does not allow the caller/,
+    );
+    const { Credentials } = await assumeRole("chained");
+    const chained = new S3Client({
+      endpoint: drill.endpoint,
+      region: drill.region,
+      maxAttempts: 1,
+      credentials: {
+        accessKeyId: Credentials!.AccessKeyId!,
+        secretAccessKey: Credentials!.SecretAccessKey!,
+        sessionToken: Credentials!.SessionToken!,
+      },
+    });
+    // The chained role has no permission at all: its call is judged as that role, not admitted.
+    await expect(chained.send(new ListBucketsCommand({}))).rejects.toThrow(
+      /role\/chained is not authorized/,
+    );
   });
 });

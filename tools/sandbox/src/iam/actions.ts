@@ -77,6 +77,8 @@ export function callOf(request: SignedRequest, account: string): Call | undefine
     }
     case "iam":
       return iamCall(action, request.params, account);
+    case "sts":
+      return { action, resource: request.params.RoleArn ?? "*", context: {} };
     default:
       return { action, resource: "*", context: {} };
   }

@@ -19,7 +19,7 @@ import { Authorizer, type ErrorAnswer } from "./authorize.ts";
 import { EmulatorReader } from "./emulator.ts";
 import { GITHUB_OIDC_HOST, InvalidToken, verifyToken, type Claims } from "./oidc.ts";
 import { signedBy, type SignedRequest } from "./request.ts";
-import { judgeTrust } from "./trust.ts";
+import { judgeTrust, trustAllowsRole } from "./trust.ts";
 
 export interface GatewayOptions {
   readonly repoRoot: string;
@@ -84,9 +84,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log(
         `not evaluated (no action read): ${signed.method} ${signed.service ?? "?"} ${signed.path} as ${role}`,
       );
-    if (verdict.kind !== "denied") return { forward: true };
-    log(`denied ${verdict.call} as ${role}: ${verdict.reason}`);
-    return { answer: verdict.answer };
+    if (verdict.kind === "denied") {
+      log(`denied ${verdict.call} as ${role}: ${verdict.reason}`);
+      return { answer: verdict.answer };
+    }
+    if (signed.params.Action === "AssumeRole") return chain(role, signed.params.RoleArn ?? "");
+    return { forward: true };
+  }
+
+  /** A session assuming another role gets that role's credentials, tracked like its own. */
+  async function chain(callerArn: string, roleArn: string): Promise<Outcome> {
+    const target = await reader.role(roleArn);
+    const account = options.moto.account;
+    if (!target || !trustAllowsRole(target.trust, { callerArn, roleArn, account })) {
+      const message = `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn} (tandem sandbox: its trust policy does not allow the caller)`;
+      log(`refused AssumeRole ${roleArn} as ${callerArn}: its trust does not allow the caller`);
+      return { answer: stsError("AccessDenied", message, 403) };
+    }
+    return { forward: true, onAnswer: remember(roleArn, `a session of ${callerArn}`) };
+  }
+
+  function remember(roleArn: string, who: string) {
+    return (answer: string) => {
+      const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer)?.[1];
+      if (!key) return;
+      sessions.set(key, roleArn);
+      log(`assumed ${roleArn} as ${who} (access key ${key})`);
+    };
   }
 
   async function assume(params: Record<string, string>): Promise<Outcome> {
@@ -127,15 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         403,
       );
     }
-    return {
-      forward: true,
-      onAnswer: (answer) => {
-        const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer)?.[1];
-        if (!key) return;
-        sessions.set(key, roleArn);
-        log(`assumed ${roleArn} as ${claims.sub} (access key ${key})`);
-      },
-    };
+    return { forward: true, onAnswer: remember(roleArn, claims.sub ?? "") };
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));

@@ -63,6 +63,30 @@ export function judgeTrust(
   return { allowed: judge(trust), refusing: [...new Set(refusing)] };
 }
 
+/** sts:AssumeRole by another role's session (role chaining): the target's trust must name it. */
+export function trustAllowsRole(
+  trust: PolicyDocument,
+  request: { callerArn: string; roleArn: string; account: string },
+): boolean {
+  return (
+    runUnsafeSimulation(
+      {
+        request: {
+          principal: request.callerArn,
+          action: "sts:AssumeRole",
+          resource: { resource: request.roleArn, accountId: request.account },
+          contextVariables: { "aws:PrincipalArn": request.callerArn },
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: validated(trust),
+      },
+      {},
+    ) === "Allowed"
+  );
+}
+
 function validated(document: PolicyDocument) {
   const policy = createValidatedPolicy(document, validateTrustPolicy, { name: "trust" });
   if (policy.errors.length > 0) {

@@ -25,8 +25,6 @@ export interface ActInvocation {
   secrets: Record<string, string>;
   /** `owner/repo@ref` → the folder act uses instead of fetching it. */
   localRepositories: Record<string, string>;
-  /** act's own artifact server (the protocol @actions/artifact speaks). */
-  artifacts: { dir: string; port: number };
   /** act's action cache and the jobs' workspaces. */
   cacheDir: string;
   /** The environment act itself runs in (jobs inherit it on the host). */
@@ -80,8 +78,6 @@ export function actArguments(run: ActInvocation): string[] {
     ...["--workflows", run.workflow, "--eventpath", run.eventFile, "--json", "--no-recurse"],
     ...["--platform", "ubuntu-latest=-self-hosted", "--defaultbranch", "main"],
     ...["--action-cache-path", run.cacheDir, "--action-offline-mode", "--no-cache-server"],
-    ...["--artifact-server-path", run.artifacts.dir, "--artifact-server-addr", "127.0.0.1"],
-    ...["--artifact-server-port", String(run.artifacts.port)],
     ...pairs("--env", run.env),
     ...pairs("--var", run.vars),
     ...pairs("--secret", run.secrets),
@@ -201,7 +197,7 @@ export class ActLog {
     if (!job) {
       job = {
         id,
-        name: name.replace(/^[^/]*\//, ""),
+        name: name.replace(/^[^/]*\//, "").trim(),
         result: "running",
         seconds: 0,
         steps: [],

@@ -83,13 +83,25 @@ interface Request {
   url: URL;
   params: string[];
   body: Record<string, unknown>;
+  raw: Buffer;
   authorization: string;
 }
 
 interface Answer {
   status: number;
+  /** JSON, or bytes sent as they are. */
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/** An artifact uploaded through the results service's protocol, as @actions/artifact speaks it. */
+export interface StoredArtifact {
+  id: number;
+  run: number;
+  name: string;
+  blocks: Map<string, Buffer>;
+  data?: Buffer;
+  finalized: boolean;
 }
 
 const MAX_BODY = 65_536;
@@ -101,8 +113,11 @@ export class GitHubDouble {
   readonly runs: WorkflowRun[] = [];
   readonly deployments: Deployment[] = [];
   readonly calls: Call[] = [];
+  readonly artifacts: StoredArtifact[] = [];
   /** Tokens handed to jobs: the request token a job presents, and what its OIDC token claims. */
   private readonly jobTokens = new Map<string, { run: number; claims: JobClaims }>();
+  /** ACTIONS_RUNTIME_TOKEN of each run (the artifact service's credentials). */
+  private readonly runtimeTokens = new Map<string, number>();
   private readonly routes: [string, RegExp, Handler][] = [];
   private keys?: { privateKey: KeyPair["privateKey"]; jwk: JWK };
   private server?: Server;
@@ -153,13 +168,16 @@ export class GitHubDouble {
     return issue;
   }
 
-  /** Starts a workflow run: its id, and the request token its jobs present for OIDC. */
-  startRun(
+  /**
+   * Starts a workflow run: its id, the request token its jobs present for OIDC, and its
+   * ACTIONS_RUNTIME_TOKEN, whose `scp` names the run as the artifact service's backend ids.
+   */
+  async startRun(
     workflow: string,
     event: string,
     headSha: string,
     claims: JobClaims,
-  ): { id: number; oidcToken: string } {
+  ): Promise<{ id: number; oidcToken: string; runtimeToken: string }> {
     const run: WorkflowRun = {
       id: this.nextId++,
       workflow,
@@ -173,7 +191,12 @@ export class GitHubDouble {
     this.runs.push(run);
     const oidcToken = `rehearsal-oidc-${run.id}-${Math.random().toString(36).slice(2)}`;
     this.jobTokens.set(oidcToken, { run: run.id, claims });
-    return { id: run.id, oidcToken };
+    const runtimeToken = await new SignJWT({ scp: `Actions.Results:${run.id}:${run.id}` })
+      .setProtectedHeader({ alg: "RS256", kid: "rehearsal" })
+      .setExpirationTime("6h")
+      .sign(this.keys!.privateKey);
+    this.runtimeTokens.set(runtimeToken, run.id);
+    return { id: run.id, oidcToken, runtimeToken };
   }
 
   finishRun(id: number, conclusion: string): void {
@@ -252,6 +275,7 @@ export class GitHubDouble {
       body: { keys: [this.keys!.jwk] },
     }));
 
+    this.defineArtifactRoutes(repo);
     this.route("GET", `${repo}/issues/:n/comments`, (r) =>
       page(r, this.issue(r.params[2]).comments.map(comment)),
     );
@@ -384,6 +408,82 @@ export class GitHubDouble {
     });
   }
 
+  /**
+   * The results service's artifact protocol (Twirp JSON), the blob store its signed URLs point
+   * at (Azure's block upload: blocks, then the block list), and the REST download that redirects
+   * to the blob, as @actions/artifact uses them.
+   */
+  private defineArtifactRoutes(repo: string): void {
+    const twirp = "/twirp/github.actions.results.api.v1.ArtifactService";
+    const artifact = (id: string | undefined) => {
+      const found = this.artifacts.find((a) => a.id === Number(id));
+      if (!found) throw new NotFound();
+      return found;
+    };
+    this.route("POST", `${twirp}/CreateArtifact`, (r) => {
+      const run = this.runs.find((x) => String(x.id) === r.body.workflow_run_backend_id);
+      if (!run) return { status: 404, body: { code: "not_found", msg: "no such workflow run" } };
+      const stored = {
+        id: this.nextId++,
+        run: run.id,
+        name: String(r.body.name),
+        blocks: new Map(),
+        finalized: false,
+      };
+      this.artifacts.push(stored);
+      return {
+        status: 200,
+        body: {
+          ok: true,
+          signed_upload_url: `${this.url}/blob/artifacts/${stored.id}?sig=rehearsal`,
+        },
+      };
+    });
+    this.route("POST", `${twirp}/FinalizeArtifact`, (r) => {
+      const stored = this.artifacts.find(
+        (a) => String(a.run) === r.body.workflow_run_backend_id && a.name === r.body.name && a.data,
+      );
+      if (!stored)
+        return {
+          status: 404,
+          body: { code: "not_found", msg: "no uploaded artifact of that name" },
+        };
+      stored.finalized = true;
+      this.runs
+        .find((x) => x.id === stored.run)!
+        .artifacts.push({ id: stored.id, name: stored.name, expired: false });
+      return { status: 200, body: { ok: true, artifact_id: String(stored.id) } };
+    });
+    this.route("PUT", "/blob/artifacts/:id", (r) => {
+      const stored = artifact(r.params[0]);
+      const comp = r.url.searchParams.get("comp");
+      if (comp === "block") stored.blocks.set(r.url.searchParams.get("blockid") ?? "", r.raw);
+      else if (comp === "blocklist") {
+        const ids = [
+          ...r.raw.toString("utf8").matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)</g),
+        ].map((m) => m[1]!);
+        stored.data = Buffer.concat(ids.map((id) => stored.blocks.get(id) ?? Buffer.alloc(0)));
+      } else stored.data = r.raw;
+      return { status: 201, headers: { "x-ms-request-id": String(stored.id) } };
+    });
+    this.route("GET", "/blob/artifacts/:id", (r) => {
+      const stored = artifact(r.params[0]);
+      return {
+        status: 200,
+        body: stored.data ?? Buffer.alloc(0),
+        headers: { "content-type": "application/zip" },
+      };
+    });
+    this.route("GET", `${repo}/actions/artifacts/:id/zip`, (r) => {
+      const stored = artifact(r.params[2]);
+      if (!stored.finalized) throw new NotFound();
+      return {
+        status: 302,
+        headers: { location: `${this.url}/blob/artifacts/${stored.id}?sig=rehearsal` },
+      };
+    });
+  }
+
   private deployment(id: string | undefined): Deployment {
     const d = this.deployments.find((x) => x.id === Number(id));
     if (!d) throw new NotFound();
@@ -418,33 +518,36 @@ export class GitHubDouble {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString("utf8");
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString("utf8");
     const url = new URL(req.url ?? "/", this.url);
     const method = req.method ?? "GET";
     const authorization = req.headers.authorization ?? "";
     let answer: Answer;
     let body: Record<string, unknown> = {};
     try {
-      body = raw === "" ? {} : (JSON.parse(raw) as Record<string, unknown>);
-      answer = await this.answer({ method, url, params: [], body, authorization });
+      const json = raw !== "" && !url.pathname.startsWith("/blob/");
+      body = json ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      answer = await this.answer({ method, url, params: [], body, raw: bytes, authorization });
     } catch (error) {
       answer =
         error instanceof NotFound
           ? { status: 404, body: { message: "Not Found" } }
           : { status: 400, body: { message: String(error) } };
     }
+    const token = authorization.replace(/^(Bearer|token) /i, "");
     const run =
-      this.jobTokens.get(authorization.replace(/^Bearer /i, ""))?.run ??
-      this.runOfToken(authorization);
+      this.jobTokens.get(token)?.run ?? this.runtimeTokens.get(token) ?? this.runOfToken(token);
     this.calls.push({
       ...(run !== undefined ? { run } : {}),
       method,
       path: url.pathname,
       status: answer.status,
-      ...(method !== "GET" && raw !== "" ? { body } : {}),
+      ...(method !== "GET" && Object.keys(body).length > 0 ? { body } : {}),
     });
     res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-    res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
+    if (Buffer.isBuffer(answer.body)) res.end(answer.body);
+    else res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
   }
 
   private async answer(request: Request): Promise<Answer> {
@@ -467,8 +570,8 @@ export class GitHubDouble {
   }
 
   /** GITHUB_TOKEN of a run is `ghs_rehearsal_<run id>`: calls name their run. */
-  private runOfToken(authorization: string): number | undefined {
-    const m = /ghs_rehearsal_(\d+)/.exec(authorization);
+  private runOfToken(token: string): number | undefined {
+    const m = /^ghs_rehearsal_(\d+)$/.exec(token);
     return m ? Number(m[1]) : undefined;
   }
 }

@@ -3,7 +3,6 @@
  * of a scenario, against an applied sandbox of the environment and a GitHub double on loopback.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import {
@@ -152,14 +151,19 @@ interface LegContext {
 async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunReport> {
   const start = leg.start(world);
   const { github } = world;
-  const { id, oidcToken } = github.startRun(leg.workflow, leg.event, start.headSha, {
-    event_name: leg.event,
-    ref: start.ref,
-    sha: start.checkout,
-    workflow: leg.workflow.replace(/\.ya?ml$/, ""),
-    job_workflow_ref: `${github.repository}/.github/workflows/${leg.workflow}@${start.ref}`,
-    ...(start.environment ? { environment: start.environment } : {}),
-  });
+  const { id, oidcToken, runtimeToken } = await github.startRun(
+    leg.workflow,
+    leg.event,
+    start.headSha,
+    {
+      event_name: leg.event,
+      ref: start.ref,
+      sha: start.checkout,
+      workflow: leg.workflow.replace(/\.ya?ml$/, ""),
+      job_workflow_ref: `${github.repository}/.github/workflows/${leg.workflow}@${start.ref}`,
+      ...(start.environment ? { environment: start.environment } : {}),
+    },
+  );
   const dir = join(context.work, `run-${id}`);
   mkdirSync(dir, { recursive: true });
   const eventFile = join(dir, "event.json");
@@ -170,11 +174,10 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
     workflow: join(".github", "workflows", leg.workflow),
     event: leg.event,
     eventFile,
-    env: runnerEnv(context.sandbox, github, id, oidcToken),
+    env: runnerEnv(context.sandbox, github, { id, oidcToken, runtimeToken }),
     vars: { TANDEM_TOOL: context.tool },
     secrets: { GITHUB_TOKEN: `ghs_rehearsal_${id}` },
     localRepositories: context.localRepositories,
-    artifacts: { dir: join(context.work, "artifacts"), port: await freePort() },
     cacheDir: join(context.work, "act"),
     processEnv: hostEnv(context.repoRoot),
     timeoutMs: context.timeoutMs,
@@ -245,8 +248,7 @@ function posted(call: Call): RunReport["posted"][number] {
 function runnerEnv(
   sandbox: PreparedSandbox,
   github: GitHubDouble,
-  runId: number,
-  oidcToken: string,
+  run: { id: number; oidcToken: string; runtimeToken: string },
 ): Record<string, string> {
   const providers = Object.fromEntries(
     Object.entries(sandbox.env).filter(
@@ -260,9 +262,14 @@ function runnerEnv(
     GITHUB_API_URL: github.url,
     GITHUB_REPOSITORY: github.repository,
     GITHUB_REPOSITORY_OWNER: github.owner,
-    GITHUB_RUN_ID: String(runId),
+    GITHUB_RUN_ID: String(run.id),
     ACTIONS_ID_TOKEN_REQUEST_URL: `${github.url}/oidc/token?api-version=2.0`,
-    ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidcToken,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: run.oidcToken,
+    // The artifact service is the double's: act 0.2.89's own server cannot decode what the
+    // pinned @actions/artifact 6 sends (CreateArtifact's mime_type).
+    ACTIONS_RESULTS_URL: `${github.url}/`,
+    ACTIONS_RUNTIME_URL: `${github.url}/`,
+    ACTIONS_RUNTIME_TOKEN: run.runtimeToken,
     // A self-hosted runner's npm configuration: the packages come from the warm cache.
     npm_config_prefer_offline: "true",
   };
@@ -278,15 +285,4 @@ function hostEnv(repoRoot: string): Record<string, string> {
     ...env,
     PATH: [join(repoRoot, ".tools", "bin"), process.env.PATH ?? ""].join(delimiter),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

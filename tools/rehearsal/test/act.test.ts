@@ -61,7 +61,7 @@ describe("act's log", () => {
     expect(messages).toEqual(["not json from act"]);
   });
 
-  it("runs on the host with the stand-ins, act's artifact server and no cache server", () => {
+  it("runs on the host with the stand-ins, without act's artifact or cache server", () => {
     const args = actArguments({
       act: "act",
       workdir: "/w",
@@ -72,7 +72,6 @@ describe("act's log", () => {
       vars: { TANDEM_TOOL: "terraform" },
       secrets: { GITHUB_TOKEN: "t" },
       localRepositories: { "actions/checkout@abc": "/s/actions/checkout" },
-      artifacts: { dir: "/a", port: 1234 },
       cacheDir: "/c",
       processEnv: {},
       timeoutMs: 1,
@@ -80,9 +79,7 @@ describe("act's log", () => {
     expect(args[0]).toBe("pull_request");
     expect(args.join(" ")).toContain("--platform ubuntu-latest=-self-hosted");
     expect(args.join(" ")).toContain("--local-repository actions/checkout@abc=/s/actions/checkout");
-    expect(args.join(" ")).toContain(
-      "--artifact-server-path /a --artifact-server-addr 127.0.0.1 --artifact-server-port 1234",
-    );
+    expect(args).not.toContain("--artifact-server-path");
     expect(args).toContain("--no-cache-server");
   });
 });

@@ -1,4 +1,7 @@
 /** The double's OIDC endpoint and its record of what a run wrote. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOT, GitHubDouble } from "../src/github-double.ts";
@@ -9,7 +12,7 @@ afterAll(() => github.stop());
 
 describe("the GitHub double", () => {
   it("mints a job's OIDC token with GitHub's claims, verifiable with its published keys", async () => {
-    const { oidcToken } = github.startRun("plan.yml", "pull_request", "a".repeat(40), {
+    const { oidcToken } = await github.startRun("plan.yml", "pull_request", "a".repeat(40), {
       event_name: "pull_request",
       ref: "refs/pull/1/merge",
       sha: "b".repeat(40),
@@ -47,7 +50,7 @@ describe("the GitHub double", () => {
       { ref: "b", sha: "c".repeat(40) },
       { ref: "main", sha: "d".repeat(40) },
     );
-    const { id } = github.startRun("plan.yml", "pull_request", "c".repeat(40), {
+    const { id } = await github.startRun("plan.yml", "pull_request", "c".repeat(40), {
       event_name: "pull_request",
       ref: `refs/pull/${pull.number}/merge`,
       sha: "e".repeat(40),
@@ -81,5 +84,52 @@ describe("the GitHub double", () => {
       "PATCH 403",
       "POST 422",
     ]);
+  });
+});
+
+describe("the double's artifact service", () => {
+  it("takes an upload from the pinned @actions/artifact and serves it to a download by another run", async () => {
+    const { id, runtimeToken } = await github.startRun("plan.yml", "pull_request", "f".repeat(40), {
+      event_name: "pull_request",
+      ref: "refs/pull/1/merge",
+      sha: "f".repeat(40),
+      workflow: "plan",
+      job_workflow_ref: "x",
+    });
+    const dir = mkdtempSync(join(tmpdir(), "tandem-double-artifact-"));
+    writeFileSync(join(dir, "change-set.json"), '{"resources":[]}\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      ACTIONS_RESULTS_URL: `${github.url}/`,
+      ACTIONS_RUNTIME_TOKEN: runtimeToken,
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: "https://github.com",
+    });
+    try {
+      // @actions/github reads GITHUB_API_URL when it is loaded, as in a job's process.
+      const { DefaultArtifactClient } = await import("@actions/artifact");
+      const client = new DefaultArtifactClient();
+      const uploaded = await client.uploadArtifact(
+        "review-attempt-1",
+        [join(dir, "change-set.json")],
+        dir,
+      );
+      const listed = github.runs.find((r) => r.id === id)!.artifacts;
+      expect(listed).toEqual([{ id: uploaded.id, name: "review-attempt-1", expired: false }]);
+      const target = join(dir, "downloaded");
+      await client.downloadArtifact(uploaded.id!, {
+        path: target,
+        findBy: {
+          token: "ghs_rehearsal_1",
+          workflowRunId: id,
+          repositoryOwner: "acme-payments",
+          repositoryName: "payments-infra",
+        },
+      });
+      expect(readFileSync(join(target, "change-set.json"), "utf8")).toBe('{"resources":[]}\n');
+    } finally {
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -132,11 +132,8 @@ export class Terraform {
     requirePinnedVersion(this.tool, await this.version(), tree);
     useToolLock(dir, this.tool);
     const args = ["init", "-input=false", "-no-color", "-lockfile=readonly"];
-    const result = await this.exec(
-      [...args, `-lock-timeout=${this.lockTimeout}`],
-      dir,
-      this.limit("init"),
-    );
+    args.push(`-lock-timeout=${this.lockTimeout}`);
+    const result = await this.exec(args, dir, this.limit("init"));
     if (result.code === 0) return result;
     throw lockRefusal(result, tree.environment) ?? new TerraformError("init failed", result);
   }

@@ -154,6 +154,8 @@ describe("tandem affected on a scripted git history", () => {
         join(repo, "environments/qa.yaml"),
         staging.replace("name: staging", "name: qa"),
       );
+      const lock = readFileSync(join(repo, "environments/staging.terraform.lock.hcl"));
+      writeFileSync(join(repo, "environments/qa.terraform.lock.hcl"), lock);
     });
     expect(found).toEqual(all("qa"));
   });

@@ -123,7 +123,10 @@ describe("tandem synth over the real manifests and modules", () => {
         ["deployments.json", "global", primary, secondary].sort(),
       );
       for (const name of [primary, secondary, "global"])
-        expect(readdirSync(join(dist, "environments", env, name))).toEqual(["main.tf.json"]);
+        expect(readdirSync(join(dist, "environments", env, name)).sort()).toEqual([
+          ".terraform.lock.hcl",
+          "main.tf.json",
+        ]);
     }
   });
 
@@ -176,7 +179,7 @@ describe("tandem synth over the real manifests and modules", () => {
     );
   });
 
-  it("gives each deployment a sha256 anyone can recompute from the root and the module files Terraform reads", () => {
+  it("gives each deployment a sha256 anyone can recompute from the root, the module files Terraform reads and its provider lock", () => {
     for (const env of ENVIRONMENTS) {
       for (const d of deployments(env).deployments) {
         const root = rootOf(env, d.name);
@@ -186,8 +189,12 @@ describe("tandem synth over the real manifests and modules", () => {
             hashFiles(terraformFiles(readTree(moduleDir(env, d.name, call.source)))),
           ]),
         );
+        const providerLock = readFileSync(
+          join(dirname(rootFile(env, d.name)), ".terraform.lock.hcl"),
+          "utf8",
+        );
         const digest = createHash("sha256")
-          .update(canonicalJson({ root, modules }, 0))
+          .update(canonicalJson({ root, modules, providerLock }, 0))
           .digest("hex");
         expect(digest, `${env}/${d.name}`).toBe(d.sha256);
       }

@@ -40,8 +40,10 @@ export async function loadModuleSources(
     ...DOMAINS.map((d) => `export { default as ${d} } from "./modules/${d}/src/index.ts";`),
     `export * as kit from "@tandem/module-kit";`,
   ].join("\n");
-  // esbuild is loaded only here: a synth answered by the module cache never needs it.
-  const { build } = await import("esbuild");
+  // esbuild is loaded only here (a synth answered by the module cache never needs it), and
+  // required rather than imported: the build then starts before this function first yields,
+  // so it runs while the caller validates the manifests.
+  const { build } = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
   const result = await build({
     stdin: { contents: entry, resolveDir: root, loader: "ts", sourcefile: "tandem-modules.ts" },
     bundle: true,

@@ -52,6 +52,7 @@ function authorizer(identity: PolicyDocument, boundary?: PolicyDocument) {
     role: async () => role,
     table: async () => table,
     keyAliases: async () => ["alias/payments-data"],
+    aliasTarget: async (alias: string) => (alias.endsWith("alias/payments-data") ? KEY : undefined),
     keyPolicy: async () => keyPolicy,
     bucketPolicy: async () => undefined,
   } as unknown as EmulatorReader;
@@ -200,5 +201,23 @@ describe("the gateway's authorization of a request", () => {
     });
     const lambda = request({ method: "GET", path: "/2015-03-31/functions/f", service: "lambda" });
     expect(await authorizer(everything).authorize(ROLE, lambda)).toEqual({ kind: "unread" });
+  });
+
+  it("authorizes a KMS call naming an alias on the key it points to", async () => {
+    const kms = (keyId: string) =>
+      request({
+        service: "kms",
+        headers: {
+          "x-amz-target": "TrentService.DescribeKey",
+          "content-type": "application/x-amz-json-1.1",
+        },
+        body: JSON.stringify({ KeyId: keyId }),
+      });
+    const reader = authorizer(doc(allow("Describe", "kms:DescribeKey", KEY)));
+    expect(await reader.authorize(ROLE, kms("alias/payments-data"))).toEqual({
+      kind: "allowed",
+      call: `kms:DescribeKey on ${KEY}`,
+    });
+    expect(await reader.authorize(ROLE, kms("alias/none"))).toEqual({ kind: "unread" });
   });
 });

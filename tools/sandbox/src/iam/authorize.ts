@@ -53,7 +53,7 @@ export class Authorizer {
   }
 
   async authorize(roleArn: string, request: SignedRequest): Promise<Authorization> {
-    const call = callOf(request, this.account);
+    const call = await this.keyOfAlias(callOf(request, this.account));
     if (!call) return { kind: "unread" };
     const role = await this.cached(`role ${roleArn}`, () => this.reader.role(roleArn));
     if (!role)
@@ -80,6 +80,14 @@ export class Authorizer {
       );
     }
     return { kind: "allowed", call: label };
+  }
+
+  /** A KMS call naming an alias is authorized on the key the alias points to. */
+  private async keyOfAlias(call: Call | undefined): Promise<Call | undefined> {
+    if (!call || !/^arn:aws:kms:[^:]+:\d+:alias\//.test(call.resource)) return call;
+    const alias = call.resource;
+    const key = await this.cached(`alias ${alias}`, () => this.reader.aliasTarget(alias));
+    return key ? { ...call, resource: key } : undefined; // no such alias: KMS answers NotFound
   }
 
   private async judge(role: RoleView, call: Call & { context: Record<string, string | string[]> }) {

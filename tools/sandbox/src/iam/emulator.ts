@@ -15,7 +15,12 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  ListAliasesCommand,
+} from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import type { PolicyDocument } from "./trust.ts";
 
@@ -112,6 +117,13 @@ export class EmulatorReader {
     if (!partitionKey) return undefined;
     const keyArn = table?.SSEDescription?.KMSMasterKeyArn;
     return { partitionKey, ...(keyArn ? { keyArn } : {}) };
+  }
+
+  /** The key an alias ARN points to (KMS authorizes the key, not the alias), if any. */
+  async aliasTarget(aliasArn: string): Promise<string | undefined> {
+    const kms = new KMSClient({ ...this.config, region: aliasArn.split(":")[3]! });
+    const answer = await kms.send(new DescribeKeyCommand({ KeyId: aliasArn })).catch(notFound);
+    return answer?.KeyMetadata?.Arn;
   }
 
   /** The aliases of a key (`alias/<name>`), for `kms:ResourceAliases`. */

@@ -37,7 +37,15 @@ export interface Gateway {
   readonly port: number;
   /** The role each access key minted through the gateway belongs to. */
   readonly sessions: ReadonlyMap<string, string>;
+  /** Per access key: how many of its calls were allowed, denied, or not read (forwarded unevaluated). */
+  readonly calls: ReadonlyMap<string, CallCounts>;
   close(): Promise<void>;
+}
+
+export interface CallCounts {
+  allowed: number;
+  denied: number;
+  unread: number;
 }
 
 /** The gateway's own route: it answers without asking moto. */
@@ -48,6 +56,7 @@ type Outcome = { forward: true; onAnswer?: (body: string) => void } | { answer: 
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sessions = new Map<string, string>();
+  const calls = new Map<string, CallCounts>();
   const reader = new EmulatorReader(options.moto.endpoint);
   const authorizer = new Authorizer(reader, options.moto.account);
   const log = options.log ?? (() => {});
@@ -80,6 +89,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const role = signed.accessKeyId ? sessions.get(signed.accessKeyId) : undefined;
     if (!role) return { forward: true }; // the account's admin test credentials, or moto's own keys
     const verdict = await authorizer.authorize(role, signed);
+    const counts = calls.get(signed.accessKeyId!) ?? { allowed: 0, denied: 0, unread: 0 };
+    counts[verdict.kind]++;
+    calls.set(signed.accessKeyId!, counts);
     if (verdict.kind === "unread")
       log(
         `not evaluated (no action read): ${signed.method} ${signed.service ?? "?"} ${signed.path} as ${role}`,
@@ -160,6 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     sessions,
+    calls,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

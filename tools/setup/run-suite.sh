@@ -2,7 +2,7 @@
 # The whole test suite (`npm test`): installs what the tests need (install-test-tools.sh), then
 # every check of every project. Under CI=true a skipped test fails the run (vitest.shared.ts).
 #
-# The longest tasks are the tests on an applied sandbox (tools/cli, tools/deploy-action), which
+# The longest tasks are the tests on an applied sandbox (cli, deploy-action, rehearsal), which
 # mostly wait on the provider: they start as soon as the Go tools are built, beside the checks
 # that need no Go tool, then the other projects' tests.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 suite_start_ms=$(date +%s%3N)
 mkdir -p .tools
 export PATH="$PWD/.tools/bin:$PWD/node_modules/.bin:$PATH"
-SANDBOX_PROJECTS=cli,deploy-action
+SANDBOX_PROJECTS=cli,deploy-action,rehearsal
 
 phase() { echo "run-suite: $* after ${SECONDS}s"; }
 background=()

@@ -4,7 +4,7 @@
  * into jobs and steps.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { join } from "node:path";
 
 /** The act release the rehearsal is written against (tools/setup/install-test-tools.sh builds it). */
@@ -30,6 +30,8 @@ export interface ActInvocation {
   /** The environment act itself runs in (jobs inherit it on the host). */
   processEnv: Record<string, string>;
   timeoutMs: number;
+  /** Where act's own output (JSON lines) is written, as it came. */
+  logFile: string;
   progress?: (line: string) => void;
 }
 
@@ -101,14 +103,20 @@ export function runAct(run: ActInvocation): Promise<ActRun> {
       parser.message(`act ran longer than ${run.timeoutMs / 1000} s and was stopped`);
       if (child.pid) process.kill(-child.pid, "SIGTERM");
     }, run.timeoutMs);
-    lines(child.stdout, (line) => parser.line(line));
-    lines(child.stderr, (line) => parser.line(line));
+    const log = createWriteStream(run.logFile);
+    const each = (line: string) => {
+      log.write(`${line}\n`);
+      parser.line(line);
+    };
+    lines(child.stdout, each);
+    lines(child.stderr, each);
     child.on("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      log.end();
       resolve({ exitCode: code ?? 1, seconds: seconds(started), ...parser.result() });
     });
   });
@@ -178,7 +186,7 @@ export class ActLog {
     if (entry.stepResult) {
       step.result = entry.stepResult;
       step.seconds = Math.round((entry.executionTime ?? 0) / 1e8) / 10;
-      if (!step.id.includes("/"))
+      if (!step.id.includes("/") && step.stage === "Main")
         this.progress?.(`${job.name}: ${step.name}: ${step.result} (${step.seconds} s)`);
     } else if (entry.raw_output || entry.command === "error" || entry.command === "warning") {
       step.log.push((entry.msg ?? "").replace(/\n$/, ""));

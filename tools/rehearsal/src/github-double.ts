@@ -59,6 +59,8 @@ export interface Deployment {
 /** One request the double answered, tagged with the workflow run it came from. */
 export interface Call {
   run?: number;
+  /** When it was answered (ms since the epoch). */
+  at: number;
   method: string;
   path: string;
   status: number;
@@ -540,6 +542,7 @@ export class GitHubDouble {
       this.jobTokens.get(token)?.run ?? this.runtimeTokens.get(token) ?? this.runOfToken(token);
     this.calls.push({
       ...(run !== undefined ? { run } : {}),
+      at: Date.now(),
       method,
       path: url.pathname,
       status: answer.status,

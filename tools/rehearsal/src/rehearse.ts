@@ -29,6 +29,8 @@ export interface RehearseOptions {
   progress?: (line: string) => void;
   /** Time limit of one workflow run. */
   runTimeoutMs?: number;
+  /** Changes the rehearsed copy before its first commit (a test's deliberately broken workflow). */
+  prepare?: (dir: string) => void;
 }
 
 export interface RunReport {
@@ -44,6 +46,8 @@ export interface RunReport {
     seconds: number;
     steps: { name: string; result: string; seconds: number }[];
   }[];
+  /** Seconds from the event to the first comment the run wrote, when it wrote one. */
+  commentAfterSeconds?: number;
   /** What the run wrote to GitHub: method, path and, for comments and issues, the first line. */
   posted: { method: string; path: string; status: number; summary?: string }[];
   /** Why the run is not what the scenario expects; with the failing step's log when a job failed. */
@@ -88,6 +92,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       repoRoot,
       join(work, "repository"),
       `https://github.com/${manifest.repository}.git`,
+      options.prepare,
     );
     const world: World = { repository, github, environment, manifest };
     const runs: RunReport[] = [];
@@ -168,6 +173,7 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
   mkdirSync(dir, { recursive: true });
   const eventFile = join(dir, "event.json");
   writeFileSync(eventFile, JSON.stringify(start.payload, null, 2));
+  const startedAt = Date.now();
   const result = await runAct({
     act: context.act,
     workdir: world.repository.dir,
@@ -181,6 +187,7 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
     cacheDir: join(context.work, "act"),
     processEnv: hostEnv(context.repoRoot),
     timeoutMs: context.timeoutMs,
+    logFile: join(dir, "act.jsonl"),
     progress: (line) => context.progress(`  ${line}`),
   });
   const conclusion =
@@ -209,8 +216,15 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
         .map((s) => ({ name: s.name, result: s.result, seconds: s.seconds })),
     })),
     posted: github.writesOf(id).map(posted),
+    ...commentLatency(github.writesOf(id), startedAt),
     problems,
   };
+}
+
+/** Seconds from the event to the run's first write of a pull request comment (the PR latency). */
+function commentLatency(writes: Call[], startedAt: number): { commentAfterSeconds?: number } {
+  const comment = writes.find((c) => /\/issues\/(\d+|comments)\/(comments|\d+)$/.test(c.path));
+  return comment ? { commentAfterSeconds: Math.round((comment.at - startedAt) / 100) / 10 } : {};
 }
 
 /** A failed job as the step that failed and the end of its log. */
@@ -281,8 +295,7 @@ function hostEnv(repoRoot: string): Record<string, string> {
   const env = Object.fromEntries(
     keep.flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : [])),
   );
-  return {
-    ...env,
-    PATH: [join(repoRoot, ".tools", "bin"), process.env.PATH ?? ""].join(delimiter),
-  };
+  // The caller's node_modules/.bin stays out: a job runs the tools its own npm ci installed.
+  const path = (process.env.PATH ?? "").split(delimiter).filter((d) => !d.includes("node_modules"));
+  return { ...env, PATH: [join(repoRoot, ".tools", "bin"), ...path].join(delimiter) };
 }

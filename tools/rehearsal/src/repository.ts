@@ -21,7 +21,12 @@ export class RehearsalRepository {
   private constructor(readonly dir: string) {}
 
   /** A new repository in `dir` holding the working tree of `repoRoot` as the first commit of main. */
-  static create(repoRoot: string, dir: string, remote: string): RehearsalRepository {
+  static create(
+    repoRoot: string,
+    dir: string,
+    remote: string,
+    prepare?: (dir: string) => void,
+  ): RehearsalRepository {
     const files = execFileSync(
       "git",
       ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -42,6 +47,7 @@ export class RehearsalRepository {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
     }
+    prepare?.(dir);
     const repository = new RehearsalRepository(dir);
     repository.git("init", "--quiet", "--initial-branch=main");
     repository.git("remote", "add", "origin", remote);

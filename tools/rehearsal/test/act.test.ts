@@ -75,6 +75,7 @@ describe("act's log", () => {
       cacheDir: "/c",
       processEnv: {},
       timeoutMs: 1,
+      logFile: "/l",
     });
     expect(args[0]).toBe("pull_request");
     expect(args.join(" ")).toContain("--platform ubuntu-latest=-self-hosted");

@@ -30,6 +30,8 @@ const createNodes = [
       const env = basename(file, ".yaml");
       const manifest = `{workspaceRoot}/${file}`;
       const inputs = [manifest, "^production"];
+      // Synthesis also writes the environment's committed provider lock into every root.
+      const lock = `{workspaceRoot}/environments/${env}.terraform.lock.hcl`;
       return [
         file,
         {
@@ -43,7 +45,7 @@ const createNodes = [
                 synth: {
                   command: `${TANDEM} synth --env ${env}`,
                   cache: true,
-                  inputs,
+                  inputs: [...inputs, lock],
                   outputs: [
                     `{workspaceRoot}/dist/environments/${env}`,
                     "{workspaceRoot}/dist/modules",

@@ -64,7 +64,9 @@ if ! wait "$go_pid"; then
   exit 1
 fi
 phase "Go tools built"
-nx_run sandbox-tests -t test -p "$SANDBOX_PROJECTS" &
+# Their files on the shared sandboxes mostly wait for its apply: a second vitest worker (vitest
+# takes one less than the 2 cores) runs each project's other files meanwhile.
+nx_run sandbox-tests -t test -p "$SANDBOX_PROJECTS" --maxWorkers=2 &
 sandbox_tests_pid=$!
 background+=("$sandbox_tests_pid")
 

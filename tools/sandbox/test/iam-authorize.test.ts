@@ -52,7 +52,10 @@ function authorizer(identity: PolicyDocument, boundary?: PolicyDocument) {
     role: async () => role,
     table: async () => table,
     keyAliases: async () => ["alias/payments-data"],
-    aliasTarget: async (alias: string) => (alias.endsWith("alias/payments-data") ? KEY : undefined),
+    keyArn: async (id: string) =>
+      id.endsWith("alias/payments-data") || id === KEY ? KEY : undefined,
+    // As moto answers for the state buckets: the key's ARN, whose policy is read too.
+    bucketKey: async (bucket: string) => (bucket === "state" ? KEY : undefined),
     keyPolicy: async () => keyPolicy,
     bucketPolicy: async () => undefined,
   } as unknown as EmulatorReader;
@@ -113,7 +116,7 @@ describe("the gateway's authorization of a request", () => {
     const withoutKey = await authorizer(doc(lockOnly)).authorize(ROLE, get("lock"));
     expect(withoutKey).toMatchObject({
       kind: "denied",
-      reason: "the table's key refuses kms:Decrypt through DynamoDB: no statement allowed it",
+      reason: `its data's key refuses kms:Decrypt on ${KEY} through dynamodb: no statement allowed it`,
     });
     if (withoutKey.kind !== "denied") throw new Error("unreachable");
     expect(withoutKey.answer.status).toBe(400);
@@ -122,13 +125,17 @@ describe("the gateway's authorization of a request", () => {
     });
   });
 
-  it("reads S3's REST calls and answers S3's XML error", async () => {
+  it("reads S3's REST calls, with the bucket key's use through S3, and answers S3's XML error", async () => {
     const state = `arn:aws:s3:::state/staging/*`;
-    const reader = authorizer(
-      doc(
-        allow("State", ["s3:GetObject", "s3:ListBucket"], [state, "arn:aws:s3:::state"], undefined),
-      ),
+    const objects = allow(
+      "State",
+      ["s3:GetObject", "s3:ListBucket"],
+      [state, "arn:aws:s3:::state"],
     );
+    const stateKey = allow("StateKey", "kms:Decrypt", KEY, {
+      StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+    });
+    const reader = authorizer(doc(objects, stateKey));
     const s3 = (method: string, path: string) => request({ method, path, service: "s3" });
     expect(
       await reader.authorize(ROLE, s3("GET", "/state/staging/us-east-1.tfstate")),
@@ -153,6 +160,13 @@ describe("the gateway's authorization of a request", () => {
     expect(await reader.authorize(ROLE, s3("GET", "/state?policy"))).toMatchObject({
       kind: "denied",
       call: "s3:GetBucketPolicy on arn:aws:s3:::state",
+    });
+    const withoutKey = authorizer(doc(objects));
+    expect(
+      await withoutKey.authorize(ROLE, s3("GET", "/state/staging/us-east-1.tfstate")),
+    ).toMatchObject({
+      kind: "denied",
+      reason: `its data's key refuses kms:Decrypt on ${KEY} through s3: no statement allowed it`,
     });
   });
 

@@ -30,6 +30,12 @@ export type Authorization =
     };
 
 const CACHE_MS = 10_000;
+/** What S3 asks KMS on the caller's behalf for an object of an SSE-KMS bucket. */
+const S3_KEY_USE: Record<string, string> = {
+  "s3:GetObject": "kms:Decrypt",
+  "s3:GetObjectVersion": "kms:Decrypt",
+  "s3:PutObject": "kms:GenerateDataKey",
+};
 /** DynamoDB's data calls, which use the table's key with the caller's permission. */
 const DYNAMODB_DATA =
   /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchGetItem|BatchWriteItem|TransactGetItems|TransactWriteItems)$/;
@@ -69,14 +75,14 @@ export class Authorizer {
     const label = `${call.action} on ${call.resource}`;
     if (!verdict.allowed)
       return this.denied(request, roleArn, call.action, call.resource, verdict.reason);
-    const keyCheck = await this.tableKeyCheck(role, call, request.region ?? "us-east-1");
+    const keyCheck = await this.encryptionKeyCheck(role, call, request.region ?? "us-east-1");
     if (keyCheck && !keyCheck.allowed) {
       return this.denied(
         request,
         roleArn,
         call.action,
         call.resource,
-        `the table's key refuses kms:Decrypt through DynamoDB: ${keyCheck.reason}`,
+        `its data's key refuses ${keyCheck.what}: ${keyCheck.reason}`,
       );
     }
     return { kind: "allowed", call: label };
@@ -86,7 +92,8 @@ export class Authorizer {
   private async keyOfAlias(call: Call | undefined): Promise<Call | undefined> {
     if (!call || !/^arn:aws:kms:[^:]+:\d+:alias\//.test(call.resource)) return call;
     const alias = call.resource;
-    const key = await this.cached(`alias ${alias}`, () => this.reader.aliasTarget(alias));
+    const region = alias.split(":")[3]!;
+    const key = await this.cached(`key of ${alias}`, () => this.reader.keyArn(alias, region));
     return key ? { ...call, resource: key } : undefined; // no such alias: KMS answers NotFound
   }
 
@@ -139,9 +146,10 @@ export class Authorizer {
 
   private async resourcePolicy(resource: string): Promise<PolicyDocument | undefined> {
     const bucket = /^arn:aws:s3:::([^/]+)/.exec(resource)?.[1];
-    if (bucket) return this.cached(`bucket ${bucket}`, () => this.reader.bucketPolicy(bucket));
+    if (bucket)
+      return this.cached(`bucket policy ${bucket}`, () => this.reader.bucketPolicy(bucket));
     if (/^arn:aws:kms:[^:]+:\d+:key\//.test(resource)) {
-      return this.cached(`key ${resource}`, () => this.reader.keyPolicy(resource));
+      return this.cached(`key policy ${resource}`, () => this.reader.keyPolicy(resource));
     }
     return undefined;
   }
@@ -158,23 +166,46 @@ export class Authorizer {
   }
 
   /** DynamoDB decrypts a customer-managed key's table with the caller's kms:Decrypt. */
-  private async tableKeyCheck(role: RoleView, call: Call, region: string) {
-    if (!call.table || !DYNAMODB_DATA.test(call.action)) return undefined;
-    const table = await this.cached(`table ${region} ${call.table.name}`, () =>
-      this.reader.table(call.table!.name, region),
-    );
-    if (!table?.keyArn) return undefined;
-    const keyArn = table.keyArn;
+  /**
+   * The caller's own permission on the customer-managed key of the data it reads or writes, as
+   * the service uses it on the caller's behalf: a DynamoDB table's key (kms:Decrypt), an S3
+   * bucket's default SSE-KMS key (kms:Decrypt to read an object, kms:GenerateDataKey to write one).
+   */
+  private async encryptionKeyCheck(role: RoleView, call: Call, region: string) {
+    const use = await this.keyUse(call, region);
+    if (!use) return undefined;
+    const { keyArn, action, service } = use;
     const aliases = await this.cached(`aliases ${keyArn}`, () => this.reader.keyAliases(keyArn));
-    return this.judge(role, {
-      action: "kms:Decrypt",
+    const verdict = await this.judge(role, {
+      action,
       resource: keyArn,
       context: {
-        "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
+        "kms:ViaService": `${service}.${region}.amazonaws.com`,
         "kms:CallerAccount": this.account,
         ...(aliases.length ? { "kms:ResourceAliases": aliases } : {}),
       },
     });
+    return { ...verdict, what: `${action} on ${keyArn} through ${service}` };
+  }
+
+  private async keyUse(call: Call, region: string) {
+    if (call.table && DYNAMODB_DATA.test(call.action)) {
+      const name = call.table.name;
+      const table = await this.cached(`table ${region} ${name}`, () =>
+        this.reader.table(name, region),
+      );
+      return table?.keyArn
+        ? { keyArn: table.keyArn, action: "kms:Decrypt", service: "dynamodb" }
+        : undefined;
+    }
+    const object = /^arn:aws:s3:::([^/]+)\/./.exec(call.resource);
+    const action = S3_KEY_USE[call.action];
+    if (!object || !action) return undefined;
+    const bucket = object[1]!;
+    const keyId = await this.cached(`bucket key ${bucket}`, () => this.reader.bucketKey(bucket));
+    if (!keyId) return undefined;
+    const keyArn = await this.cached(`key of ${keyId}`, () => this.reader.keyArn(keyId, region));
+    return keyArn ? { keyArn, action, service: "s3" } : undefined;
   }
 
   private denied(

@@ -21,7 +21,7 @@ import {
   KMSClient,
   ListAliasesCommand,
 } from "@aws-sdk/client-kms";
-import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import type { PolicyDocument } from "./trust.ts";
 
 export interface NamedPolicy {
@@ -119,11 +119,20 @@ export class EmulatorReader {
     return { partitionKey, ...(keyArn ? { keyArn } : {}) };
   }
 
-  /** The key an alias ARN points to (KMS authorizes the key, not the alias), if any. */
-  async aliasTarget(aliasArn: string): Promise<string | undefined> {
-    const kms = new KMSClient({ ...this.config, region: aliasArn.split(":")[3]! });
-    const answer = await kms.send(new DescribeKeyCommand({ KeyId: aliasArn })).catch(notFound);
+  /** The ARN of the key a key id, key ARN or alias names (KMS authorizes the key), if any. */
+  async keyArn(keyId: string, region: string): Promise<string | undefined> {
+    const kms = new KMSClient({ ...this.config, region });
+    const answer = await kms.send(new DescribeKeyCommand({ KeyId: keyId })).catch(notFound);
     return answer?.KeyMetadata?.Arn;
+  }
+
+  /** The customer-managed key of a bucket's default SSE-KMS encryption, as its configuration names it. */
+  async bucketKey(Bucket: string): Promise<string | undefined> {
+    const s3 = new S3Client({ ...this.config, region: "us-east-1", forcePathStyle: true });
+    const answer = await s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(notFound);
+    const rule = answer?.ServerSideEncryptionConfiguration?.Rules?.[0];
+    const sse = rule?.ApplyServerSideEncryptionByDefault;
+    return sse?.SSEAlgorithm === "aws:kms" ? sse.KMSMasterKeyID : undefined;
   }
 
   /** The aliases of a key (`alias/<name>`), for `kms:ResourceAliases`. */
@@ -143,6 +152,6 @@ export interface TableView {
 /** A missing thing is undefined; any other failure is the emulator's and surfaces. */
 function notFound(error: unknown): undefined {
   const name = (error as { name?: string }).name ?? "";
-  if (/NoSuch|NotFound/.test(name)) return undefined;
+  if (/NoSuch|NotFound|ServerSideEncryptionConfigurationNotFound/.test(name)) return undefined;
   throw error;
 }

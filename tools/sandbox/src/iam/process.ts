@@ -38,7 +38,8 @@ async function startOrReuse(
   const dir = sandboxDir(repoRoot, name);
   const script = join(dir, "gateway.mjs");
   await build({
-    entryPoints: [join(import.meta.dirname, "serve.ts")],
+    // From the repository, as moto's extensions are: the CLI runs bundled, elsewhere than src/.
+    entryPoints: [join(repoRoot, "tools/sandbox/src/iam/serve.ts")],
     outfile: script,
     bundle: true,
     platform: "node",
@@ -50,7 +51,8 @@ async function startOrReuse(
   const child = spawn(process.execPath, [script, repoRoot, name, JSON.stringify(moto)], {
     detached: true,
     stdio: ["ignore", log, log],
-    env: { PATH: process.env.PATH ?? "" },
+    // The SDK's notice that Node 20 support ends would open every log the gateway writes.
+    env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
   child.unref();
   const started = await pollUntil(

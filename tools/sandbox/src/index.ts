@@ -16,15 +16,19 @@ export {
   prepareSandbox,
   sandboxApply,
   sandboxPlan,
+  writeRoots,
   type PreparedSandbox,
   type RootReport,
   type SandboxOptions,
   type SandboxReport,
 } from "./sandbox.ts";
 export {
+  dropSandboxCopy,
   SHARED_ENVIRONMENT,
+  sandboxCopy,
   sharedSandbox,
   sharedSandboxName,
+  type SandboxCopyOptions,
   type SharedSandbox,
 } from "./shared.ts";
 export {

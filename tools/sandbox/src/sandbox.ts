@@ -111,24 +111,13 @@ export async function prepareSandbox(options: SandboxOptions): Promise<PreparedS
   const dir = sandboxDir(repoRoot, name);
   const tree = join(dir, "tree");
   startTree(tree, server);
-  writeTree(repoRoot, tree, output.files);
-
-  const summary = JSON.parse(
-    readFileSync(join(tree, "dist", "environments", environment, "deployments.json"), "utf8"),
-  ) as { bootstrap: string; deployments: { name: string; role: string; region: string }[] };
-  const bootstrap = {
-    name: "bootstrap",
-    role: "bootstrap",
-    region: "",
-    dir: join(tree, "dist", summary.bootstrap),
-  };
-  const roots = summary.deployments.map((d) => ({
-    name: d.name,
-    role: d.role,
-    region: d.region,
-    dir: join(tree, "dist", "environments", environment, d.name),
-  }));
-  for (const root of [bootstrap, ...roots]) writeOverride(root.dir, server.endpoint);
+  const { bootstrap, roots } = writeRoots(
+    repoRoot,
+    tree,
+    output.files,
+    environment,
+    server.endpoint,
+  );
 
   const env = toolEnv(dir, server.endpoint);
   const context = contextOf({ tool, env }, options);
@@ -221,6 +210,37 @@ function startTree(tree: string, server: MotoServer): void {
   rmSync(tree, { recursive: true, force: true });
   mkdirSync(tree, { recursive: true });
   writeFileSync(marker, `${JSON.stringify(server)}\n`);
+}
+
+/**
+ * Writes the synthesized `files` into `tree` with an override beside each root of `environment`
+ * that points it at the emulator at `endpoint`; returns the roots, the deployments in apply order.
+ */
+export function writeRoots(
+  repoRoot: string,
+  tree: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  environment: string,
+  endpoint: string,
+): Pick<PreparedSandbox, "bootstrap" | "roots"> {
+  writeTree(repoRoot, tree, files);
+  const summary = JSON.parse(
+    readFileSync(join(tree, "dist", "environments", environment, "deployments.json"), "utf8"),
+  ) as { bootstrap: string; deployments: { name: string; role: string; region: string }[] };
+  const bootstrap = {
+    name: "bootstrap",
+    role: "bootstrap",
+    region: "",
+    dir: join(tree, "dist", summary.bootstrap),
+  };
+  const roots = summary.deployments.map((d) => ({
+    name: d.name,
+    role: d.role,
+    region: d.region,
+    dir: join(tree, "dist", "environments", environment, d.name),
+  }));
+  for (const root of [bootstrap, ...roots]) writeOverride(root.dir, endpoint);
+  return { bootstrap, roots };
 }
 
 /** The synthesized files under `tree/dist`, and `tree/modules` pointing at the releases. */

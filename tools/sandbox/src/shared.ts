@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { isAlive, motoStatus, pollUntil, SandboxError, sandboxDir, stopMoto } from "./moto.ts";
+import { runTool, type RunResult } from "./run.ts";
 import {
   prepareSandbox,
   sandboxApply,
+  writeRoots,
   type PreparedSandbox,
   type SandboxOptions,
   type SandboxReport,
@@ -64,6 +66,90 @@ export async function sharedSandbox(
     writeFileSync(recordFile(repoRoot, name), `${JSON.stringify(record, null, 2)}\n`);
     return record;
   });
+}
+
+export interface SandboxCopyOptions {
+  /** The environment's manifest as the test changes it (the file is named `<environment>.yaml`). */
+  readonly manifestFile: string;
+  /** An empty folder for the roots synthesized from it. */
+  readonly tree: string;
+  /** The Terraform workspace of the copy: another key of each root's state bucket. */
+  readonly workspace: string;
+  /** The copy starts from the shared state (the default) or from none (a plan creates every resource). */
+  readonly state?: "shared" | "empty";
+}
+
+/**
+ * A test's own copy of the shared sandbox: the roots synthesized from `manifestFile`, on the
+ * shared emulator, each on its own state in `workspace` (its `env` selects it). Plans and
+ * applies there leave the shared state as it was, so tests beside it see what was applied; a
+ * test removes the objects it creates and then drops the copy (`dropSandboxCopy`).
+ */
+export async function sandboxCopy(
+  repoRoot: string,
+  { prepared }: SharedSandbox,
+  options: SandboxCopyOptions,
+): Promise<PreparedSandbox> {
+  const { files } = await synthesizeTree(repoRoot, [options.manifestFile]);
+  const { server } = prepared;
+  const written = writeRoots(repoRoot, options.tree, files, SHARED_ENVIRONMENT, server.endpoint);
+  await Promise.all(written.roots.map(({ dir }) => copyState(prepared, dir, options)));
+  const env = { ...prepared.env, TF_WORKSPACE: options.workspace };
+  return { ...prepared, ...written, tree: options.tree, env };
+}
+
+/** The copy's workspace in the root at `dir`, holding the shared state unless it starts empty. */
+async function copyState(
+  prepared: PreparedSandbox,
+  dir: string,
+  { workspace, state = "shared" }: SandboxCopyOptions,
+): Promise<void> {
+  const terraform = (...args: string[]) => tool(prepared, dir, args);
+  await terraform("init", "-input=false", "-no-color");
+  const shared = state === "shared" ? (await terraform("state", "pull")).stdout : undefined;
+  await terraform("workspace", "new", workspace); // and selects it
+  if (shared === undefined) return;
+  // `workspace new -state=<file>` leaves an S3 backend's new workspace empty: pushed instead.
+  const file = join(dir, "shared.tfstate");
+  writeFileSync(file, shared);
+  await terraform("state", "push", file);
+  rmSync(file);
+  const copied = (await terraform("state", "pull")).stdout;
+  if (lineageOf(copied) !== lineageOf(shared)) {
+    throw new SandboxError(`the shared state of ${dir} was not copied into workspace ${workspace}`);
+  }
+}
+
+const lineageOf = (state: string) => (JSON.parse(state) as { lineage?: string }).lineage;
+
+/** Deletes the copy's states; the objects its applies created are the caller's to remove first. */
+export async function dropSandboxCopy(copy: PreparedSandbox): Promise<void> {
+  const workspace = copy.env.TF_WORKSPACE;
+  if (!workspace) throw new SandboxError(`${copy.tree} is no copy of a shared sandbox`);
+  const env = Object.fromEntries(Object.entries(copy.env).filter(([k]) => k !== "TF_WORKSPACE"));
+  await Promise.all(
+    copy.roots.map(async ({ dir }) => {
+      await tool({ tool: copy.tool, env }, dir, ["workspace", "select", "default"]);
+      await tool({ tool: copy.tool, env }, dir, ["workspace", "delete", "-force", workspace]);
+    }),
+  );
+}
+
+const TOOL_TIMEOUT_MS = 180_000;
+
+async function tool(
+  prepared: Pick<PreparedSandbox, "tool" | "env">,
+  dir: string,
+  args: string[],
+): Promise<RunResult> {
+  const result = await runTool(prepared.tool.bin, args, {
+    cwd: dir,
+    env: prepared.env,
+    timeoutMs: TOOL_TIMEOUT_MS,
+  });
+  if (result.code === 0 && !result.timedOut) return result;
+  const output = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
+  throw new SandboxError(`${prepared.tool.name} ${args[0]} in ${dir} failed: ${output}`);
 }
 
 const recordFile = (repoRoot: string, name: string) =>

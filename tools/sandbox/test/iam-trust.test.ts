@@ -6,6 +6,7 @@
  * signer are refused, each naming why.
  */
 import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import {
   CreateOpenIDConnectProviderCommand,
@@ -265,5 +266,34 @@ describe.skipIf(!installed)("a job's token and the role's trust, through the gat
     await expect(chained.send(new ListBucketsCommand({}))).rejects.toThrow(
       /role\/chained is not authorized/,
     );
+  });
+
+  it("forwards a chunked upload whole, and the admin's calls unevaluated", async () => {
+    const { endpoint } = await env({ as: "plan" });
+    const admin = {
+      authorization:
+        "AWS4-HMAC-SHA256 Credential=test/20261203/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+    };
+    const send = (method: string, path: string, body?: string[]) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(`${endpoint}${path}`, { method, headers: admin }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
+        });
+        req.on("error", reject);
+        for (const part of body ?? []) req.write(part); // no length: sent chunked
+        req.end();
+      });
+    expect((await send("PUT", "/chunked-upload")).status).toBe(200);
+    expect(
+      (await send("PUT", "/chunked-upload/object", ["first part, ", "second part"])).status,
+    ).toBe(200);
+    expect(await send("GET", "/chunked-upload/object")).toEqual({
+      status: 200,
+      text: "first part, second part",
+    });
   });
 });

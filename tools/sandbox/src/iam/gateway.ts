@@ -219,6 +219,8 @@ function forward(
   res: ServerResponse,
   onAnswer?: (body: string) => void,
 ): Promise<void> {
+  // The body was read whole (a chunked upload arrives de-chunked): it goes on with its length.
+  const { "transfer-encoding": _chunkedRequest, ...requestHeaders } = req.headers;
   return new Promise((resolve, reject) => {
     const upstream = httpRequest(
       {
@@ -226,7 +228,7 @@ function forward(
         port: moto.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, "content-length": String(body.length) },
+        headers: { ...requestHeaders, "content-length": String(body.length) },
       },
       (answer) => {
         const chunks: Buffer[] = [];

@@ -6,6 +6,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { plannedChanges, type ShowJson } from "../events.ts";
+import { gapForReplan, loadKnownGaps } from "../gaps.ts";
 import type { PreparedSandbox } from "../sandbox.ts";
 import { OVERRIDE_FILE } from "../overrides.ts";
 import { runTool } from "../run.ts";
@@ -25,6 +27,8 @@ export interface RolePlan {
   readonly seconds: number;
   /** The last lines of the output when the plan failed. */
   readonly error?: string;
+  /** Planned changes no known gap explains (the sandbox's re-plan rule), as `<address> <action>`. */
+  readonly unexpected: string[];
 }
 
 /** The root's override with every emulator endpoint replaced by `endpoint` and the role's keys. */
@@ -95,12 +99,19 @@ export async function planAsRole(
           "-no-color",
           "-detailed-exitcode",
           "-parallelism=50",
+          "-out=tandem-role.tfplan",
         ]);
         const seconds = Math.round((init.seconds + plan.seconds) * 10) / 10;
         if (plan.code === 1 || plan.timedOut) {
           return { ...failure(root.name, seconds, plan.stderr || plan.stdout), accessKeyId };
         }
-        return { root: root.name, accessKeyId, code: plan.code, seconds };
+        const unexpected =
+          plan.code === 2
+            ? unexplained(
+                JSON.parse((await run(["show", "-json", "tandem-role.tfplan"])).stdout) as ShowJson,
+              )
+            : [];
+        return { root: root.name, accessKeyId, code: plan.code, seconds, unexpected };
       } finally {
         rmSync(copy, { recursive: true, force: true });
       }
@@ -110,5 +121,13 @@ export async function planAsRole(
 
 function failure(root: string, seconds: number, output: string) {
   const error = output.trim().split("\n").filter(Boolean).slice(-12).join("\n");
-  return { root, code: 1, seconds: Math.round(seconds * 10) / 10, error };
+  return { root, code: 1, seconds: Math.round(seconds * 10) / 10, error, unexpected: [] };
+}
+
+/** The changes a plan of an applied root holds that no known gap explains. */
+function unexplained(plan: ShowJson): string[] {
+  const gaps = loadKnownGaps();
+  return plannedChanges(plan)
+    .filter((change) => !gapForReplan(gaps, change.address, change.attributes))
+    .map((change) => `${change.address} ${change.action} (${change.attributes.join(", ")})`);
 }

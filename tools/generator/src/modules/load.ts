@@ -53,9 +53,13 @@ export async function loadModuleSources(
     target: "node20",
     packages: "external",
     alias: { "@tandem/module-kit": join(root, "tools/module-kit/src") },
-    // The sources are ES modules: import.meta.url is the bundle's own file, as it was for an
+    // The sources are ES modules: import.meta names the bundle's own file, as it did for an
     // ES module bundle written to the same place.
-    define: { "import.meta.url": "__tandemBundleUrl" },
+    define: {
+      "import.meta.url": "__tandemBundleUrl",
+      "import.meta.filename": "__filename",
+      "import.meta.dirname": "__dirname",
+    },
     banner: { js: 'const __tandemBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: "silent",
   });

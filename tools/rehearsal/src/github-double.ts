@@ -126,9 +126,14 @@ export class GitHubDouble {
   private nextId = 100;
   url = "";
 
+  /**
+   * `mint` signs a job's OIDC token (the sandbox's issuer, whose tokens its STS accepts); by
+   * default the double signs its own, published at `issuer`.
+   */
   constructor(
     readonly owner: string,
     readonly repo: string,
+    private readonly mintWith?: (claims: JobClaims, audience: string) => Promise<string>,
   ) {
     this.defineRoutes();
   }
@@ -497,6 +502,9 @@ export class GitHubDouble {
     const job = this.jobTokens.get(r.authorization.replace(/^Bearer /i, ""));
     if (!job) return { status: 401, body: { message: "Bad credentials" } };
     const { claims } = job;
+    const audience = r.url.searchParams.get("audience") ?? `https://github.com/${this.owner}`;
+    if (this.mintWith)
+      return { status: 200, body: { value: await this.mintWith(claims, audience) } };
     const context = claims.environment
       ? `environment:${claims.environment}`
       : claims.event_name === "pull_request"
@@ -510,7 +518,7 @@ export class GitHubDouble {
       .setProtectedHeader({ alg: "RS256", kid: "rehearsal" })
       .setIssuer(this.issuer)
       .setSubject(`repo:${this.repository}:${context}`)
-      .setAudience(r.url.searchParams.get("audience") ?? `https://github.com/${this.owner}`)
+      .setAudience(audience)
       .setIssuedAt()
       .setExpirationTime("5m")
       .sign(this.keys!.privateKey);

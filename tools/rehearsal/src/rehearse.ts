@@ -6,17 +6,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import {
+  githubClaims,
+  mintToken,
   prepareSandbox,
   SHARED_ENVIRONMENT,
   sharedSandbox,
+  type Job,
   type PreparedSandbox,
   type ToolName,
 } from "@tandem/sandbox";
 import { failedStep, findAct, runAct, type JobResult } from "./act.ts";
 import { RehearsalError } from "./errors.ts";
-import { GitHubDouble, type Call } from "./github-double.ts";
+import { GitHubDouble, type Call, type JobClaims } from "./github-double.ts";
 import { RehearsalRepository } from "./repository.ts";
-import { readManifest, scenario, type Leg, type World } from "./scenario.ts";
+import { readManifest, scenario, type Leg, type Manifest, type World } from "./scenario.ts";
 import { standIns } from "./stand-ins.ts";
 
 export interface RehearseOptions {
@@ -80,18 +83,26 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const workflows = [...new Set(legs.map((leg) => join(".github", "workflows", leg.workflow)))];
   const localRepositories = standIns(repoRoot, workflows);
   const manifest = readManifest(repoRoot, environment);
-  const [owner, repo] = manifest.repository.split("/") as [string, string];
+  const [owner, repo] = manifest.github.repository.split("/") as [string, string];
 
   const work = mkdtempSync(join(tmpdir(), "tandem-rehearsal-"));
-  const github = new GitHubDouble(owner, repo);
+  let github: GitHubDouble | undefined;
   try {
     progress(`sandbox: ${environment} with ${tool}`);
     const sandbox = await sandboxFor(repoRoot, environment, tool, progress);
+    // Jobs reach the emulator itself. The sandbox's IAM gateway (which checks each role's trust
+    // on these tokens and authorizes every call) is not used yet: through it the plan role's
+    // refresh of the secondary root was refused (kms:DescribeKey on alias/aws/dynamodb).
+    const endpoint = sandbox.server.endpoint;
+    // Tokens come from the sandbox's issuer, with GitHub's claims in the manifest's subject format.
+    github = new GitHubDouble(owner, repo, (claims, audience) =>
+      mintToken(repoRoot, sandbox.name, githubClaims(jobOf(claims, manifest), audience)),
+    );
     await github.start();
     const repository = RehearsalRepository.create(
       repoRoot,
       join(work, "repository"),
-      `https://github.com/${manifest.repository}.git`,
+      `https://github.com/${manifest.github.repository}.git`,
       options.prepare,
     );
     const world: World = { repository, github, environment, manifest };
@@ -104,6 +115,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         repoRoot,
         tool,
         sandbox,
+        endpoint,
         localRepositories,
         progress,
         timeoutMs: options.runTimeoutMs ?? RUN_TIMEOUT_MS,
@@ -125,7 +137,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       ...(options.keep ? { kept: work } : {}),
     };
   } finally {
-    await github.stop();
+    await github?.stop();
     if (!options.keep) rmSync(work, { recursive: true, force: true });
   }
 }
@@ -148,6 +160,8 @@ interface LegContext {
   repoRoot: string;
   tool: ToolName;
   sandbox: PreparedSandbox;
+  /** The AWS endpoint jobs use. */
+  endpoint: string;
   localRepositories: Record<string, string>;
   progress: (line: string) => void;
   timeoutMs: number;
@@ -180,7 +194,7 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
     workflow: join(".github", "workflows", leg.workflow),
     event: leg.event,
     eventFile,
-    env: runnerEnv(context.sandbox, github, { id, oidcToken, runtimeToken }),
+    env: runnerEnv(context, github, { id, oidcToken, runtimeToken }),
     vars: { TANDEM_TOOL: context.tool },
     secrets: { GITHUB_TOKEN: `ghs_rehearsal_${id}` },
     localRepositories: context.localRepositories,
@@ -260,7 +274,7 @@ function posted(call: Call): RunReport["posted"][number] {
  * endpoint. No AWS credentials: a job gets them only from the OIDC exchange.
  */
 function runnerEnv(
-  sandbox: PreparedSandbox,
+  { sandbox, endpoint }: Pick<LegContext, "sandbox" | "endpoint">,
   github: GitHubDouble,
   run: { id: number; oidcToken: string; runtimeToken: string },
 ): Record<string, string> {
@@ -271,7 +285,7 @@ function runnerEnv(
   );
   return {
     ...providers,
-    AWS_ENDPOINT_URL: sandbox.server.endpoint,
+    AWS_ENDPOINT_URL: endpoint,
     AWS_EC2_METADATA_DISABLED: "true",
     GITHUB_API_URL: github.url,
     GITHUB_REPOSITORY: github.repository,
@@ -298,4 +312,17 @@ function hostEnv(repoRoot: string): Record<string, string> {
   // The caller's node_modules/.bin stays out: a job runs the tools its own npm ci installed.
   const path = (process.env.PATH ?? "").split(delimiter).filter((d) => !d.includes("node_modules"));
   return { ...env, PATH: [join(repoRoot, ".tools", "bin"), ...path].join(delimiter) };
+}
+
+/** The job a token is minted for, as the sandbox's issuer takes it: from the run's claims. */
+function jobOf(claims: JobClaims, manifest: Manifest): Job {
+  const workflow = /\/\.github\/workflows\/([^@]+)@/.exec(claims.job_workflow_ref)?.[1] ?? "";
+  return {
+    repository: manifest.github.repository,
+    event: claims.event_name,
+    ref: claims.ref,
+    workflow,
+    ...(claims.environment ? { environment: claims.environment } : {}),
+    subject: manifest.github,
+  };
 }

@@ -3,9 +3,14 @@
  * `default`: a pull request changing the secondary root is planned and commented; a second
  * push to it edits the same comment.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
+import {
+  formatProblem,
+  loadEnvironment,
+  type Manifest as GeneratorManifest,
+} from "@tandem/generator";
 import { BOT, type GitHubDouble, type Issue } from "./github-double.ts";
 import { RehearsalError } from "./errors.ts";
 import type { RehearsalRepository } from "./repository.ts";
@@ -47,7 +52,8 @@ export interface Manifest {
   file: string;
   secondary: string;
   cidrs: Record<string, string>;
-  repository: string;
+  /** The manifest's `github`: the repository and the subject format its roles trust. */
+  github: GeneratorManifest["github"];
 }
 
 export const SCENARIOS: Record<string, (environment: string) => Leg[]> = {
@@ -64,25 +70,17 @@ export function scenario(name: string, environment: string): Leg[] {
   return make(environment);
 }
 
+/** The environment's manifest, validated: a problem is an error located as file:line:col. */
 export function readManifest(repoRoot: string, environment: string): Manifest {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(environment))
+    throw new RehearsalError(`"${environment}" is not an environment name`);
   const file = join("environments", `${environment}.yaml`);
-  let raw: Record<string, unknown>;
-  try {
-    raw = parseDocument(readFileSync(join(repoRoot, file), "utf8")).toJS() as Record<
-      string,
-      unknown
-    >;
-  } catch (error) {
-    throw new RehearsalError(`${file}: ${(error as Error).message}`);
-  }
-  const regions = raw.regions as { secondary?: string } | undefined;
-  const cidrs = (raw.networking as { cidrs?: Record<string, string> } | undefined)?.cidrs;
-  const repository = (raw.github as { repository?: string } | undefined)?.repository;
-  if (!regions?.secondary || !cidrs?.[regions.secondary] || !repository)
-    throw new RehearsalError(
-      `${file}: a rehearsal needs regions.secondary, its networking.cidrs entry and github.repository`,
-    );
-  return { file, secondary: regions.secondary, cidrs, repository };
+  if (!existsSync(join(repoRoot, file)))
+    throw new RehearsalError(`no environment ${environment}: ${file} does not exist`);
+  const { environment: loaded, problems } = loadEnvironment(file, { root: repoRoot });
+  if (!loaded) throw new RehearsalError(problems.map(formatProblem).join("\n"));
+  const { regions, networking, github } = loaded.manifest;
+  return { file, secondary: regions.secondary, cidrs: networking.cidrs, github };
 }
 
 /** The secondary region's CIDR moved by `step` in its second octet: a change of the secondary root alone. */

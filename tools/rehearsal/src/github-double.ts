@@ -87,6 +87,8 @@ interface Request {
   body: Record<string, unknown>;
   raw: Buffer;
   authorization: string;
+  /** The job the runner says is asking (x-github-job). */
+  job: string;
 }
 
 interface Answer {
@@ -117,7 +119,10 @@ export class GitHubDouble {
   readonly calls: Call[] = [];
   readonly artifacts: StoredArtifact[] = [];
   /** Tokens handed to jobs: the request token a job presents, and what its OIDC token claims. */
-  private readonly jobTokens = new Map<string, { run: number; claims: JobClaims }>();
+  private readonly jobTokens = new Map<
+    string,
+    { run: number; claims: JobClaims; idTokenJobs?: ReadonlySet<string> }
+  >();
   /** ACTIONS_RUNTIME_TOKEN of each run (the artifact service's credentials). */
   private readonly runtimeTokens = new Map<string, number>();
   private readonly routes: [string, RegExp, Handler][] = [];
@@ -178,12 +183,15 @@ export class GitHubDouble {
   /**
    * Starts a workflow run: its id, the request token its jobs present for OIDC, and its
    * ACTIONS_RUNTIME_TOKEN, whose `scp` names the run as the artifact service's backend ids.
+   * With `idTokenJobs`, only those jobs (named by the runner's `x-github-job` header) get a
+   * token, as GitHub gives the token request URL only to jobs with `id-token: write`.
    */
   async startRun(
     workflow: string,
     event: string,
     headSha: string,
     claims: JobClaims,
+    idTokenJobs?: ReadonlySet<string>,
   ): Promise<{ id: number; oidcToken: string; runtimeToken: string }> {
     const run: WorkflowRun = {
       id: this.nextId++,
@@ -197,7 +205,7 @@ export class GitHubDouble {
     };
     this.runs.push(run);
     const oidcToken = `rehearsal-oidc-${run.id}-${Math.random().toString(36).slice(2)}`;
-    this.jobTokens.set(oidcToken, { run: run.id, claims });
+    this.jobTokens.set(oidcToken, { run: run.id, claims, ...(idTokenJobs ? { idTokenJobs } : {}) });
     const runtimeToken = await new SignJWT({ scp: `Actions.Results:${run.id}:${run.id}` })
       .setProtectedHeader({ alg: "RS256", kid: "rehearsal" })
       .setExpirationTime("6h")
@@ -501,6 +509,13 @@ export class GitHubDouble {
   private async mint(r: Request): Promise<Answer> {
     const job = this.jobTokens.get(r.authorization.replace(/^Bearer /i, ""));
     if (!job) return { status: 401, body: { message: "Bad credentials" } };
+    if (job.idTokenJobs && !job.idTokenJobs.has(r.job))
+      return {
+        status: 403,
+        body: {
+          message: `job "${r.job}" lacks the permission id-token: write; GitHub gives it no token`,
+        },
+      };
     const { claims } = job;
     const audience = r.url.searchParams.get("audience") ?? `https://github.com/${this.owner}`;
     if (this.mintWith)
@@ -538,7 +553,8 @@ export class GitHubDouble {
     try {
       const json = raw !== "" && !url.pathname.startsWith("/blob/");
       body = json ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      answer = await this.answer({ method, url, params: [], body, raw: bytes, authorization });
+      const job = String(req.headers["x-github-job"] ?? "");
+      answer = await this.answer({ method, url, params: [], body, raw: bytes, authorization, job });
     } catch (error) {
       answer =
         error instanceof NotFound

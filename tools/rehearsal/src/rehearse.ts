@@ -21,6 +21,7 @@ import { GitHubDouble, type Call, type JobClaims } from "./github-double.ts";
 import { RehearsalRepository } from "./repository.ts";
 import { readManifest, scenario, type Leg, type Manifest, type World } from "./scenario.ts";
 import { standIns } from "./stand-ins.ts";
+import { idTokenJobs } from "./workflow.ts";
 
 export interface RehearseOptions {
   repoRoot: string;
@@ -182,6 +183,7 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
       job_workflow_ref: `${github.repository}/.github/workflows/${leg.workflow}@${start.ref}`,
       ...(start.environment ? { environment: start.environment } : {}),
     },
+    idTokenJobs(join(world.repository.dir, ".github", "workflows", leg.workflow)),
   );
   const dir = join(context.work, `run-${id}`);
   mkdirSync(dir, { recursive: true });

@@ -44,6 +44,32 @@ describe("the GitHub double", () => {
     expect(refused.status).toBe(401);
   });
 
+  it("gives a token only to a job whose permissions grant id-token: write", async () => {
+    const { oidcToken } = await github.startRun(
+      "plan.yml",
+      "pull_request",
+      "a".repeat(40),
+      {
+        event_name: "pull_request",
+        ref: "refs/pull/1/merge",
+        sha: "b".repeat(40),
+        workflow: "plan",
+        job_workflow_ref: "x",
+      },
+      new Set(["plan"]),
+    );
+    const ask = (job: string) =>
+      fetch(`${github.url}/oidc/token?audience=sts.amazonaws.com`, {
+        headers: { authorization: `Bearer ${oidcToken}`, "x-github-job": job },
+      });
+    expect((await ask("plan")).status).toBe(200);
+    const refused = await ask("affected");
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain(
+      'job \\"affected\\" lacks the permission id-token: write',
+    );
+  });
+
   it("records what each run wrote, by its token, and edits only the bot's own comments", async () => {
     const pull = github.openPull(
       "A change",

@@ -1,7 +1,8 @@
 /**
  * The default scenario, end to end: plan.yml run by act on a pull request changing staging's
  * secondary root, against the shared applied sandbox and the GitHub double, then a second push;
- * and a deliberately broken plan.yml (a job output renamed), which fails the rehearsal.
+ * and a deliberately broken plan.yml (its plan job without id-token: write), which fails the
+ * rehearsal with the failing step's log.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -51,7 +52,7 @@ describe.skipIf(reason !== undefined)(
     );
 
     it(
-      "fails when plan.yml renames the job output the plan matrix reads, naming what broke",
+      "fails when plan.yml's plan job loses id-token: write, with the failing step's log",
       { timeout: 1_800_000 },
       async () => {
         const report = await rehearse({
@@ -62,20 +63,21 @@ describe.skipIf(reason !== undefined)(
           prepare: (dir) => {
             const file = join(dir, ".github", "workflows", "plan.yml");
             const workflow = readFileSync(file, "utf8");
-            const renamed = workflow.replace(
-              "environments: ${{ steps.affected.outputs.environments }}",
-              "targets: ${{ steps.affected.outputs.environments }}",
-            );
-            expect(renamed).not.toBe(workflow);
-            writeFileSync(file, renamed);
+            const broken = workflow.replace(/^ +id-token: write.*\n/m, "");
+            expect(broken).not.toBe(workflow);
+            writeFileSync(file, broken);
           },
         });
         expect(report.ok).toBe(false);
         const [run] = report.runs;
         expect(run!.conclusion).toBe("failure");
-        expect(run!.jobs.map((j) => [j.name, j.result])).toEqual([["affected roots", "success"]]);
-        expect(run!.problems).toContain('job "plan staging" did not run');
-        expect(run!.problems.join("\n")).toMatch(/Error while evaluating matrix/);
+        expect(run!.jobs.map((j) => [j.name, j.result])).toEqual([
+          ["affected roots", "success"],
+          ["plan staging", "failure"],
+        ]);
+        const failed = run!.problems.find((p) => p.startsWith('job "plan staging" failed at step'));
+        expect(failed).toContain("./.github/actions/aws-role");
+        expect(failed).toContain("lacks the permission id-token: write");
         expect(run!.posted).toEqual([]);
       },
     );

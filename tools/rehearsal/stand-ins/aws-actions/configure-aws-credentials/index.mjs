@@ -20,7 +20,13 @@ if (!tokenUrl || !requestToken)
   fail("Could not get ID token: give the job the permission `id-token: write`");
 const url = new URL(tokenUrl);
 url.searchParams.set("audience", input("audience") || "sts.amazonaws.com");
-const tokenResponse = await fetch(url, { headers: { authorization: `Bearer ${requestToken}` } });
+// On GitHub the token request URL is the job's own; here the runner also names the job.
+const tokenResponse = await fetch(url, {
+  headers: {
+    authorization: `Bearer ${requestToken}`,
+    "x-github-job": process.env.GITHUB_JOB ?? "",
+  },
+});
 if (!tokenResponse.ok)
   fail(`Could not get ID token: ${tokenResponse.status} ${await tokenResponse.text()}`);
 const { value: webIdentityToken } = await tokenResponse.json();

@@ -199,10 +199,12 @@ describe.skipIf(reason !== undefined)(
       expect(comments(11)[0]!.body).toMatch(
         /`us-east-1` \| ✅ applied[\s\S]*`us-west-2` \| ✅ applied/,
       );
-      // The copy's state holds what the merge applied; the shared state does not.
+      // The copy's state holds what the merge applied; the shared state (the default workspace,
+      // read through this tree, which this test initialized) does not.
+      const sharedState = { ...prepared!, env: { ...prepared!.env, TF_WORKSPACE: "default" } };
       for (const root of REGIONAL) {
         expect(terraform(prepared!, root, "state", "list")).toContain(SUBSCRIPTION);
-        expect(terraform(shared.prepared, root, "state", "list")).not.toContain(SUBSCRIPTION);
+        expect(terraform(sharedState, root, "state", "list")).not.toContain(SUBSCRIPTION);
       }
     });
 

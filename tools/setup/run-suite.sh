@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 suite_start_ms=$(date +%s%3N)
 mkdir -p .tools
 export PATH="$PWD/.tools/bin:$PWD/node_modules/.bin:$PATH"
-SANDBOX_PROJECTS=cli,deploy-action,rehearsal
+SANDBOX_PROJECTS=cli,deploy-action,rehearsal,sandbox
 
 phase() { echo "run-suite: $* after ${SECONDS}s"; }
 background=()

@@ -15,6 +15,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MotoServer } from "../moto.ts";
+import { lostBy, lostRegions } from "../outage.ts";
 import { Authorizer, type ErrorAnswer } from "./authorize.ts";
 import { EmulatorReader } from "./emulator.ts";
 import { GITHUB_OIDC_HOST, InvalidToken, verifyToken, type Claims } from "./oidc.ts";
@@ -75,6 +76,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const body = await readBody(req);
     const signed = signedBy(req, body);
+    if (lostBy(lostRegions(options.repoRoot, options.name), signed)) {
+      // A lost region answers nothing: the connection is reset at once, so a client fails fast.
+      log(
+        `lost region: dropped ${signed.method} ${signed.service} ${signed.region} ${signed.path}`,
+      );
+      req.socket.resetAndDestroy();
+      return;
+    }
     const outcome = await decide(signed);
     if ("answer" in outcome) {
       res.writeHead(outcome.answer.status, outcome.answer.headers);

@@ -15,6 +15,9 @@ import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { DEFAULT_NAME, SandboxError, sandboxDir, startMoto, type MotoServer } from "./moto.ts";
 import { OVERRIDE_FILE, overrideFor } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";
+import { startRoleRun, type RoleRun } from "./iam/as-role.ts";
+import type { CallCounts } from "./iam/gateway.ts";
+import { loadManifest, type RoleKind } from "./iam/session.ts";
 import { providerEnv, requireTool, type Tool, type ToolName } from "./toolchain.ts";
 
 export interface SandboxOptions {
@@ -27,6 +30,11 @@ export interface SandboxOptions {
   readonly rootTimeoutSeconds?: number;
   /** Progress lines while Terraform runs. */
   readonly progress?: (line: string) => void;
+  /**
+   * Every root but the bootstrap runs as the environment's roles through the IAM gateway:
+   * applies as `tandem-<env>-apply`, plans and re-plans as `tandem-<env>-plan` (`-lock=false`).
+   */
+  readonly asRoles?: boolean;
 }
 
 export interface SandboxRoot {
@@ -64,6 +72,10 @@ export interface RootReport {
   readonly seconds: Record<string, number>;
   /** The resources that took longest to apply, each with the provider's fixed wait that explains it. */
   slowest: SlowResource[];
+  /** Who each step ran as: a role's ARN, or `admin` (the account's admin test credentials). */
+  readonly ranAs: Partial<Record<"apply" | "replan", string>>;
+  /** With the roles: the calls each step made through the gateway (allowed, denied, not evaluated). */
+  readonly calls: Partial<Record<"apply" | "replan", CallCounts>>;
 }
 
 export interface SlowResource {
@@ -121,7 +133,7 @@ export async function prepareSandbox(options: SandboxOptions): Promise<PreparedS
 
   const env = toolEnv(dir, server.endpoint);
   const context = contextOf({ tool, env }, options);
-  const bootstrapReport = await applyRoot(context, bootstrap, environment);
+  const bootstrapReport = await applyRoot(context, bootstrap, environment); // always as admin
   if (bootstrapReport.unexpected.length > 0) {
     const [first] = bootstrapReport.unexpected;
     throw new SandboxError(`the bootstrap root did not apply: ${first!.address}: ${first!.error}`);
@@ -133,28 +145,55 @@ export async function prepareSandbox(options: SandboxOptions): Promise<PreparedS
 export async function sandboxApply(options: SandboxOptions): Promise<SandboxReport> {
   const started = performance.now();
   const prepared = await prepareSandbox(options);
-  const context = contextOf(prepared, options);
-  const reports = [prepared.bootstrapReport];
-  for (const root of prepared.roots) {
-    const report = await applyRoot(context, root, options.environment);
-    reports.push(report);
-    if (report.unexpected.length > 0) break; // later roots read this one's outputs
-  }
-  if (reports.every((r) => r.unexpected.length === 0)) {
-    // A re-plan only reads: the roots are planned side by side.
-    await Promise.all(prepared.roots.map((root, i) => replanRoot(context, root, reports[i + 1]!)));
-  }
-  return reportOf(prepared, options, reports, started);
+  return withRoles(prepared, options, async (context) => {
+    const reports = [prepared.bootstrapReport];
+    for (const root of prepared.roots) {
+      const report = await applyRoot(context, root, options.environment);
+      reports.push(report);
+      if (report.unexpected.length > 0) break; // later roots read this one's outputs
+    }
+    if (reports.every((r) => r.unexpected.length === 0)) {
+      // A re-plan only reads: the roots are planned side by side.
+      await Promise.all(
+        prepared.roots.map((root, i) => replanRoot(context, root, reports[i + 1]!)),
+      );
+    }
+    return reportOf(prepared, options, reports, started);
+  });
 }
 
 /** A fresh plan of every root of an applied sandbox. */
 export async function sandboxPlan(options: SandboxOptions): Promise<SandboxReport> {
   const started = performance.now();
   const prepared = await prepareSandbox(options);
+  return withRoles(prepared, options, async (context) => {
+    const reports = prepared.roots.map(emptyReport);
+    await Promise.all(prepared.roots.map((root, i) => replanRoot(context, root, reports[i]!)));
+    return reportOf(prepared, options, [prepared.bootstrapReport, ...reports], started);
+  });
+}
+
+/** Runs `action` with the roles' gateway when the options ask for it, closing it after. */
+async function withRoles<T>(
+  prepared: PreparedSandbox,
+  options: SandboxOptions,
+  action: (context: Context) => Promise<T>,
+): Promise<T> {
   const context = contextOf(prepared, options);
-  const reports = prepared.roots.map(emptyReport);
-  await Promise.all(prepared.roots.map((root, i) => replanRoot(context, root, reports[i]!)));
-  return reportOf(prepared, options, [prepared.bootstrapReport, ...reports], started);
+  if (!options.asRoles) return action(context);
+  const manifest = loadManifest(options.repoRoot, options.environment);
+  const roles = await startRoleRun(
+    options.repoRoot,
+    prepared.name,
+    manifest,
+    prepared,
+    options.progress ?? (() => {}),
+  );
+  try {
+    return await action({ ...context, roles });
+  } finally {
+    await roles.close();
+  }
 }
 
 interface Context {
@@ -163,6 +202,20 @@ interface Context {
   readonly options: SandboxOptions;
   readonly gaps: KnownGap[];
   readonly waits: ProviderWait[];
+  /** The roles' gateway, when the roots run as the roles. */
+  readonly roles?: RoleRun;
+}
+
+const ADMIN = "admin";
+
+/** Where a step on `root` runs, and as whom: the root's folder as admin, or a copy as the role. */
+async function stepFolder(
+  context: Context,
+  root: SandboxRoot,
+  as: RoleKind,
+): Promise<{ dir: string; role: string; accessKeyId?: string }> {
+  if (!context.roles || root.role === "bootstrap") return { dir: root.dir, role: ADMIN };
+  return context.roles.folder(root, as);
 }
 
 const contextOf = (
@@ -295,7 +348,7 @@ function debugLog(): Record<string, string> {
 function emptyReport(root: SandboxRoot): RootReport {
   const { name, role, region } = root;
   const empty = { planned: 0, created: 0, unexpected: [], gaps: [], replan: [], seconds: {} };
-  return { name, role, region, ...empty, slowest: [] };
+  return { name, role, region, ...empty, slowest: [], ranAs: {}, calls: {} };
 }
 
 async function applyRoot(
@@ -306,15 +359,33 @@ async function applyRoot(
   const report = emptyReport(root);
   const label = `${environment}/${root.name}`;
   const progress = context.options.progress ?? (() => {});
-  progress(`${label}: init`);
-  const init = await tool(context, root, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
+  const step = await stepFolder(context, root, "apply");
+  const { dir } = step;
+  report.ranAs.apply = step.role;
+  progress(`${label}: init as ${step.role}`);
+  try {
+    return await applySteps(context, root, dir, report, label);
+  } finally {
+    if (step.accessKeyId) report.calls.apply = context.roles!.calls(step.accessKeyId);
+  }
+}
+
+async function applySteps(
+  context: Context,
+  root: SandboxRoot,
+  dir: string,
+  report: RootReport,
+  label: string,
+): Promise<RootReport> {
+  const progress = context.options.progress ?? (() => {});
+  const init = await tool(context, dir, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
   report.seconds.init = round(init.seconds);
   if (failed(context, init, report, root, "init")) return report;
 
   const planLog = emptyLog();
   progress(`${label}: plan`);
   const planArgs = ["plan", "-input=false", PARALLELISM, "-json", "-out=tandem.tfplan"];
-  const plan = await tool(context, root, planArgs, undefined, planLog);
+  const plan = await tool(context, dir, planArgs, undefined, planLog);
   report.seconds.plan = round(plan.seconds);
   report.planned = planLog.planned.size;
   if (failed(context, plan, report, root, "plan", planLog)) return report;
@@ -326,7 +397,7 @@ async function applyRoot(
   );
   const apply = await tool(
     context,
-    root,
+    dir,
     ["apply", "-input=false", PARALLELISM, "-json", "tandem.tfplan"],
     undefined,
     log,
@@ -347,10 +418,39 @@ async function applyRoot(
 }
 
 async function replanRoot(context: Context, root: SandboxRoot, report: RootReport): Promise<void> {
-  context.options.progress?.(`${context.options.environment}/${root.name}: re-plan`);
-  const plan = await tool(context, root, [
+  const step = await stepFolder(context, root, "plan");
+  report.ranAs.replan = step.role;
+  context.options.progress?.(
+    `${context.options.environment}/${root.name}: re-plan as ${step.role}`,
+  );
+  try {
+    await replanSteps(context, root, step.dir, report, step.role !== ADMIN);
+  } finally {
+    if (step.accessKeyId) report.calls.replan = context.roles!.calls(step.accessKeyId);
+  }
+}
+
+async function replanSteps(
+  context: Context,
+  root: SandboxRoot,
+  dir: string,
+  report: RootReport,
+  asPlanRole: boolean,
+): Promise<void> {
+  // A role's copy is new; the root's own folder lacks .terraform after an apply as the roles.
+  if (!existsSync(join(dir, ".terraform"))) {
+    const init = await tool(context, dir, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
+    report.seconds.replanInit = round(init.seconds);
+    if (init.code !== 0 || init.timedOut) {
+      report.unexpected.push({ address: root.name, error: `init failed: ${lastLines(init)}` });
+      return;
+    }
+  }
+  const plan = await tool(context, dir, [
     "plan",
     "-input=false",
+    // The plan role may not write the lock file: the pipeline's plans run without the lock.
+    ...(asPlanRole ? ["-lock=false"] : []),
     PARALLELISM,
     "-no-color",
     "-detailed-exitcode",
@@ -362,7 +462,7 @@ async function replanRoot(context: Context, root: SandboxRoot, report: RootRepor
     return;
   }
   if (plan.code === 0) return;
-  const show = await tool(context, root, ["show", "-json", "tandem-replan.tfplan"]);
+  const show = await tool(context, dir, ["show", "-json", "tandem-replan.tfplan"]);
   for (const change of plannedChanges(JSON.parse(show.stdout) as ShowJson)) {
     const gap = gapForReplan(context.gaps, change.address, change.attributes);
     report.replan.push({ ...change, ...(gap ? { gap: gap.id } : {}) });
@@ -409,7 +509,7 @@ function failed(
 
 function tool(
   context: Context,
-  root: SandboxRoot,
+  dir: string,
   args: string[],
   timeoutMs?: number,
   log?: UiLog,
@@ -417,7 +517,7 @@ function tool(
   const limit =
     timeoutMs ?? (context.options.rootTimeoutSeconds ?? DEFAULT_ROOT_TIMEOUT_SECONDS) * 1000;
   return runTool(context.tool.bin, args, {
-    cwd: root.dir,
+    cwd: dir,
     env: context.env,
     timeoutMs: limit,
     ...(log ? { onLine: (line: string) => readEvent(log, line) } : {}),

@@ -4,7 +4,7 @@ import { EXIT, type Command, type CommandContext } from "../command.ts";
 
 const USAGE = "tandem sandbox up|down|status|apply|plan|drill|env [options]";
 const APPLY_USAGE =
-  "tandem sandbox apply|plan --env <env> [--tool terraform|tofu] [--name <sandbox>] [--timeout <seconds>] [--json]";
+  "tandem sandbox apply|plan --env <env> [--tool terraform|tofu] [--name <sandbox>] [--timeout <seconds>] [--as-roles] [--json]";
 const HELP = `An offline AWS for the DR stack: moto's server on 127.0.0.1 (with the extensions in
 tools/sandbox/moto), each root applied for real with its S3 backend on the emulator.
   up / down / status   start, stop (by its pid) or show the emulator
@@ -12,6 +12,8 @@ tools/sandbox/moto), each root applied for real with its S3 backend on the emula
   plan                 a fresh plan of every root of an applied sandbox
   drill                the DR drill on the emulation (see tandem sandbox drill --help)
   env                  a role's credentials on the sandbox, as a GitHub job gets them
+With --as-roles, apply and plan run every root but the bootstrap as the environment's roles
+through the IAM gateway: applies as tandem-<env>-apply, plans as tandem-<env>-plan.
 Exit 0 only when nothing unexpected happened; known gaps are in tools/sandbox/known-gaps.json.`;
 
 /** `tandem sandbox`: hands each subcommand to the sandbox library, loaded only when run. */
@@ -66,6 +68,7 @@ async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) 
       tool: { type: "string" },
       name: { type: "string" },
       timeout: { type: "string" },
+      "as-roles": { type: "boolean" },
       json: { type: "boolean" },
     },
     APPLY_USAGE,
@@ -89,6 +92,7 @@ async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) 
       tool,
       ...(values.name ? { name: values.name } : {}),
       ...(timeout ? { rootTimeoutSeconds: timeout } : {}),
+      asRoles: values["as-roles"] ?? false,
       // With --json, stdout carries the report alone.
       progress: (line) => (values.json ? io.stderr : io.stdout)(`${printable(line)}\n`),
     });
@@ -112,6 +116,14 @@ export function renderReport(report: Report): string {
       `  ${root.name.padEnd(10)} planned ${String(root.planned).padStart(3)}  created ${String(root.created).padStart(3)}  ` +
         `unexpected ${root.unexpected.length}  re-plan ${root.replan.length}  (${timing})`,
     );
+    const ranAs = Object.entries(root.ranAs).filter(([, who]) => who !== "admin");
+    for (const [step, role] of ranAs) {
+      const calls = root.calls[step as keyof typeof root.calls];
+      const counts = calls
+        ? ` (calls: ${calls.allowed} allowed, ${calls.denied} denied, ${calls.unread} not evaluated)`
+        : "";
+      lines.push(`    ${step} as ${role}${counts}`);
+    }
     for (const u of root.unexpected)
       lines.push(`    ! ${printable(u.address)}: ${printable(u.error)}`);
     for (const r of root.replan) {

@@ -1,16 +1,29 @@
 /**
- * A fresh plan of an applied sandbox's roots as one of the environment's roles: each root is
- * planned from a copy of its folder beside it (so the sandbox's own tree, which other commands
- * use, is left as it is) whose override sends every call, the S3 backend's included, through a
- * gateway with the role's credentials. Plans run with `-lock=false`, as the pipeline's do.
+ * Terraform on a sandbox's roots as the environment's roles: each step runs in a copy of the
+ * root's folder beside it (so the sandbox's own tree, which other commands use with the admin
+ * test credentials, is left as it is; the state is the same, in the S3 backend) whose override
+ * sends every call, the S3 backend's and the remote states' included, through a gateway with a
+ * session of the role. `startRoleRun` serves `tandem sandbox apply|plan --as-roles`;
+ * `planAsRole` plans an applied sandbox's roots as one role (`-lock=false`, as the pipeline's).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { plannedChanges, type ShowJson } from "../events.ts";
 import { gapForReplan, loadKnownGaps } from "../gaps.ts";
-import type { PreparedSandbox } from "../sandbox.ts";
+import type { Manifest } from "@tandem/generator";
+import type { MotoServer } from "../moto.ts";
 import { OVERRIDE_FILE } from "../overrides.ts";
 import { runTool } from "../run.ts";
+import { startGateway, type CallCounts } from "./gateway.ts";
+import { assumeAsJob, type RoleKind } from "./session.ts";
+
+/** What of a prepared sandbox a role's run needs (sandbox.ts's PreparedSandbox has it). */
+interface SandboxRoots {
+  readonly server: MotoServer;
+  readonly tool: { readonly bin: string };
+  readonly env: Record<string, string>;
+  readonly roots: readonly { readonly name: string; readonly dir: string }[];
+}
 
 export interface RoleCredentialsForTool {
   readonly accessKeyId: string;
@@ -51,7 +64,7 @@ export function roleOverride(
 }
 
 export async function planAsRole(
-  prepared: PreparedSandbox,
+  prepared: SandboxRoots,
   options: {
     readonly endpoint: string;
     /** A session of the role for each root, so each root's calls can be told apart. */
@@ -65,23 +78,8 @@ export async function planAsRole(
       const copy = `${root.dir}.${options.label}`;
       const credentials = await options.credentials();
       const { accessKeyId } = credentials;
-      rmSync(copy, { recursive: true, force: true });
-      mkdirSync(copy);
       try {
-        for (const file of ["main.tf.json", ".terraform.lock.hcl"]) {
-          if (existsSync(join(root.dir, file)))
-            copyFileSync(join(root.dir, file), join(copy, file));
-        }
-        const override = JSON.parse(readFileSync(join(root.dir, OVERRIDE_FILE), "utf8")) as Record<
-          string,
-          unknown
-        >;
-        writeFileSync(
-          join(copy, OVERRIDE_FILE),
-          JSON.stringify(
-            roleOverride(override, prepared.server.endpoint, options.endpoint, credentials),
-          ),
-        );
+        writeRoleCopy(root.dir, copy, prepared.server.endpoint, options.endpoint, credentials);
         const run = (args: string[]) =>
           runTool(prepared.tool.bin, args, {
             cwd: copy,
@@ -130,4 +128,81 @@ function unexplained(plan: ShowJson): string[] {
   return plannedChanges(plan)
     .filter((change) => !gapForReplan(gaps, change.address, change.attributes))
     .map((change) => `${change.address} ${change.action} (${change.attributes.join(", ")})`);
+}
+
+/** A copy of the root's folder at `copy` whose override calls `endpoint` with `credentials`. */
+function writeRoleCopy(
+  dir: string,
+  copy: string,
+  motoEndpoint: string,
+  endpoint: string,
+  credentials: RoleCredentialsForTool,
+): void {
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy);
+  for (const file of ["main.tf.json", ".terraform.lock.hcl"]) {
+    if (existsSync(join(dir, file))) copyFileSync(join(dir, file), join(copy, file));
+  }
+  const override = JSON.parse(readFileSync(join(dir, OVERRIDE_FILE), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  writeFileSync(
+    join(copy, OVERRIDE_FILE),
+    JSON.stringify(roleOverride(override, motoEndpoint, endpoint, credentials)),
+  );
+}
+
+/** Where one step of a root runs as a role: the copy's folder, the role, its session's key. */
+export interface RoleFolder {
+  readonly dir: string;
+  readonly role: string;
+  readonly accessKeyId: string;
+}
+
+export interface RoleRun {
+  /** A fresh session of the step's role (one per root and step) in a fresh copy of the root. */
+  folder(root: { readonly name: string; readonly dir: string }, as: RoleKind): Promise<RoleFolder>;
+  /** The calls a session made through the gateway: judged allowed, denied, or not evaluated. */
+  calls(accessKeyId: string): CallCounts;
+  /** Stops the gateway and removes the copies. */
+  close(): Promise<void>;
+}
+
+/**
+ * A gateway in front of the sandbox's emulator, in this process, for one run of its roots as
+ * the roles: its sessions and their counts live as long as the run.
+ */
+export async function startRoleRun(
+  repoRoot: string,
+  name: string,
+  manifest: Manifest,
+  prepared: Pick<SandboxRoots, "server">,
+  log: (line: string) => void,
+): Promise<RoleRun> {
+  const gateway = await startGateway({
+    repoRoot,
+    name,
+    moto: prepared.server,
+    log: (line) => {
+      if (/^(denied|refused|gateway error)/.test(line)) log(`gateway: ${line}`);
+    },
+  });
+  const copies: string[] = [];
+  return {
+    async folder(root, as) {
+      const session = await assumeAsJob({ repoRoot, name, endpoint: gateway.endpoint }, manifest, {
+        as,
+      });
+      const copy = `${root.dir}.as-${as}`;
+      writeRoleCopy(root.dir, copy, prepared.server.endpoint, gateway.endpoint, session);
+      copies.push(copy);
+      return { dir: copy, role: session.role, accessKeyId: session.accessKeyId };
+    },
+    calls: (key) => ({ ...(gateway.calls.get(key) ?? { allowed: 0, denied: 0, unread: 0 }) }),
+    async close() {
+      await gateway.close();
+      for (const copy of copies) rmSync(copy, { recursive: true, force: true });
+    },
+  };
 }

@@ -41,6 +41,15 @@ export {
   type ToolName,
 } from "./toolchain.ts";
 export { loadKnownGaps, type KnownGap } from "./gaps.ts";
+export { lostRegions, setOutage } from "./outage.ts";
+export {
+  runRoot,
+  sandboxRoot,
+  type RootCommand,
+  type RootRun,
+  type RootRunOptions,
+  type SandboxRootOptions,
+} from "./root.ts";
 export {
   envVariables,
   ROLE_KINDS,
@@ -51,4 +60,5 @@ export {
   type RoleKind,
 } from "./iam/env.ts";
 export { startGateway, type Gateway } from "./iam/gateway.ts";
+export { privateRoleSession, type PrivateRoleSession } from "./iam/private-role.ts";
 export { githubClaims, mintToken, type Claims, type Job } from "./iam/oidc.ts";

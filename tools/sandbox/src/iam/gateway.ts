@@ -71,7 +71,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (req.url === HEALTH_PATH) {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ moto: options.moto.endpoint }));
+      const lost = lostRegions(options.repoRoot, options.name);
+      res.end(JSON.stringify({ moto: options.moto.endpoint, lost }));
       return;
     }
     const body = await readBody(req);

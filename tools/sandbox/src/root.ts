@@ -1,0 +1,208 @@
+/**
+ * One root of an applied sandbox, planned or applied as the runbook's commands do it: `plan`
+ * (with the runbook's arguments, e.g. `-refresh=false`) and `apply` of that plan. It runs in a
+ * copy of the root's folder beside it (the sandbox's tree stays as other commands use it) whose
+ * override sends every call, the S3 backend's included, to `endpoint`: the sandbox's gateway,
+ * where a lost region is lost (outage.ts).
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  emptyLog,
+  plannedChanges,
+  readEvent,
+  type PlannedChange,
+  type ShowJson,
+} from "./events.ts";
+import { HEALTH_PATH } from "./iam/gateway.ts";
+import { ensureGateway } from "./iam/process.ts";
+import { isAlive, pollUntil, SandboxError } from "./moto.ts";
+import { lostRegions } from "./outage.ts";
+import { OVERRIDE_FILE } from "./overrides.ts";
+import { runTool, type RunResult } from "./run.ts";
+import {
+  prepareSandbox,
+  type PreparedSandbox,
+  type SandboxOptions,
+  type SandboxRoot,
+} from "./sandbox.ts";
+
+export type RootCommand = "plan" | "apply";
+
+export interface RootRunOptions {
+  /** The deployment's name (deployments.json), e.g. `us-west-2`. */
+  readonly root: string;
+  readonly command: RootCommand;
+  /** The runbook's arguments to `plan`: `-refresh=false`, OpenTofu's `-exclude=<address>`. */
+  readonly planArgs?: readonly string[];
+  /** Where every call of the root goes: the sandbox's gateway. */
+  readonly endpoint: string;
+  /** Names the copy of the root's folder, so runs side by side never share one. */
+  readonly label: string;
+  readonly timeoutMs?: number;
+}
+
+export interface RootRun {
+  readonly root: string;
+  readonly command: RootCommand;
+  readonly ok: boolean;
+  /** The step that failed, when one did. */
+  readonly failedAt?: "init" | "plan" | "apply";
+  readonly seconds: number;
+  /** What the plan changes (an apply applied exactly these). */
+  readonly changes: PlannedChange[];
+  /** Terraform's error diagnostics, each with the resource it names. */
+  readonly errors: { readonly address?: string; readonly message: string }[];
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** Plans (and for `apply`, applies that plan of) one root of `prepared` through `endpoint`. */
+export async function runRoot(
+  prepared: PreparedSandbox,
+  options: RootRunOptions,
+): Promise<RootRun> {
+  const root = rootNamed(prepared, options.root);
+  const copy = `${root.dir}.${options.label}`;
+  const started = performance.now();
+  const result = (fields: Omit<RootRun, "root" | "command" | "seconds">): RootRun => ({
+    root: root.name,
+    command: options.command,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    ...fields,
+  });
+  writeCopy(prepared, root, copy, options.endpoint);
+  try {
+    const run = (args: string[], onLine?: (line: string) => void) =>
+      runTool(prepared.tool.bin, args, {
+        cwd: copy,
+        env: prepared.env,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(onLine ? { onLine } : {}),
+      });
+    const init = await run(["init", "-input=false", "-no-color"]);
+    if (init.code !== 0 || init.timedOut) {
+      return result({ ok: false, failedAt: "init", changes: [], errors: [outputError(init)] });
+    }
+    const planLog = emptyLog();
+    const plan = await run(
+      [
+        "plan",
+        "-input=false",
+        "-json",
+        "-parallelism=50",
+        // A plan takes no lock, as the pipeline's plans do; an apply locks.
+        ...(options.command === "plan" ? ["-lock=false"] : []),
+        ...(options.planArgs ?? []),
+        "-out=tandem-root.tfplan",
+      ],
+      (line) => readEvent(planLog, line),
+    );
+    if (plan.code !== 0 || plan.timedOut) {
+      const errors = planLog.errors.length ? planLog.errors.map(diagnostic) : [outputError(plan)];
+      return result({ ok: false, failedAt: "plan", changes: [], errors });
+    }
+    const shown = await run(["show", "-json", "tandem-root.tfplan"]);
+    const changes = plannedChanges(JSON.parse(shown.stdout) as ShowJson);
+    if (options.command === "plan") return result({ ok: true, changes, errors: [] });
+    const applyLog = emptyLog();
+    const apply = await run(
+      ["apply", "-input=false", "-json", "-parallelism=50", "tandem-root.tfplan"],
+      (line) => readEvent(applyLog, line),
+    );
+    const failed = apply.code !== 0 || apply.timedOut;
+    const errors = applyLog.errors.map(diagnostic);
+    if (failed && errors.length === 0) errors.push(outputError(apply));
+    return result({ ok: !failed, ...(failed ? { failedAt: "apply" } : {}), changes, errors });
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/** The root called `name`, or a clear error naming the roots there are. */
+export function rootNamed(prepared: Pick<PreparedSandbox, "roots">, name: string): SandboxRoot {
+  const root = prepared.roots.find((r) => r.name === name);
+  if (!root) {
+    const names = prepared.roots.map((r) => r.name).join(", ");
+    throw new SandboxError(`no root ${name} in this environment: its roots are ${names}`);
+  }
+  return root;
+}
+
+/** The root's configuration and lock file, with an override whose every endpoint is `endpoint`. */
+function writeCopy(
+  prepared: PreparedSandbox,
+  root: SandboxRoot,
+  copy: string,
+  endpoint: string,
+): void {
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy);
+  for (const file of ["main.tf.json", ".terraform.lock.hcl"]) {
+    if (existsSync(join(root.dir, file))) copyFileSync(join(root.dir, file), join(copy, file));
+  }
+  const override = readFileSync(join(root.dir, OVERRIDE_FILE), "utf8");
+  writeFileSync(join(copy, OVERRIDE_FILE), override.replaceAll(prepared.server.endpoint, endpoint));
+}
+
+const diagnostic = (error: { address: string | undefined; message: string }) => ({
+  ...(error.address ? { address: error.address } : {}),
+  message: error.message,
+});
+
+function outputError(result: RunResult): { message: string } {
+  const text = (result.stderr || result.stdout).trim();
+  const last = text.split("\n").filter(Boolean).slice(-12).join("\n");
+  return { message: result.timedOut ? `timed out and was stopped: ${last}` : last };
+}
+
+export interface SandboxRootOptions extends SandboxOptions {
+  readonly root: string;
+  readonly command: RootCommand;
+  readonly planArgs?: readonly string[];
+}
+
+/** `tandem sandbox plan|apply --root`: one root of the applied sandbox, through its gateway. */
+export async function sandboxRoot(options: SandboxRootOptions): Promise<RootRun & SandboxContext> {
+  const prepared = await prepareSandbox(options);
+  rootNamed(prepared, options.root); // before starting anything else
+  const gateway = await outageAwareGateway(options.repoRoot, prepared);
+  const run = await runRoot(prepared, {
+    root: options.root,
+    command: options.command,
+    endpoint: gateway.endpoint,
+    label: `root-${process.pid}`,
+    ...(options.planArgs ? { planArgs: options.planArgs } : {}),
+    ...(options.rootTimeoutSeconds ? { timeoutMs: options.rootTimeoutSeconds * 1000 } : {}),
+  });
+  return {
+    environment: options.environment,
+    tool: prepared.tool.name,
+    lost: lostRegions(options.repoRoot, prepared.name),
+    ...run,
+  };
+}
+
+export interface SandboxContext {
+  readonly environment: string;
+  readonly tool: string;
+  /** The regions lost while the root ran. */
+  readonly lost: string[];
+}
+
+/**
+ * The sandbox's gateway process, one that drops a lost region's calls: a gateway started by an
+ * older version of the sandbox (its health answer lists no lost regions) is replaced.
+ */
+async function outageAwareGateway(repoRoot: string, prepared: PreparedSandbox) {
+  const record = await ensureGateway(repoRoot, prepared.name, prepared.server);
+  if (await knowsOutages(record.endpoint)) return record;
+  process.kill(record.pid, "SIGTERM");
+  await pollUntil(() => !isAlive(record.pid), { deadlineMs: 5_000, everyMs: 50 });
+  return ensureGateway(repoRoot, prepared.name, prepared.server);
+}
+
+async function knowsOutages(endpoint: string): Promise<boolean> {
+  const answer = await fetch(`${endpoint}${HEALTH_PATH}`, { signal: AbortSignal.timeout(2_000) });
+  return Array.isArray(((await answer.json()) as { lost?: unknown }).lost);
+}

@@ -3,8 +3,9 @@
  * loopback, AWS provider 5.100): a pull request adds an alarm email to staging's manifest, and
  * `node dist/index.js` plans the regional roots and posts the comment to the loopback GitHub,
  * edits it on a second run, applies on the merge (a fresh plan equal to the review), and refuses
- * an altered review. The roots of the pull request plan and apply on the test's own copy of the
- * shared state (a workspace of each state bucket), so tests beside it see staging as applied;
+ * the altered review of the next pull request, which takes the email out again. The roots plan
+ * and apply on the test's own copy of the shared state (a workspace of each state bucket), so
+ * tests beside it see staging as applied, and each plan holds only the pull request's change;
  * the test removes the subscriptions it created and drops the copy. With TANDEM_RECORD=1 it also
  * writes staging's real plans (every resource created) into fixtures/plans/staging-* for the
  * renderer's tests.

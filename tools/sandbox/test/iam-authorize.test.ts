@@ -58,6 +58,9 @@ function authorizer(identity: PolicyDocument, boundary?: PolicyDocument) {
     bucketKey: async (bucket: string) => (bucket === "state" ? KEY : undefined),
     keyPolicy: async () => keyPolicy,
     bucketPolicy: async () => undefined,
+    // The role `bounded` carries the boundary policy; every other role none.
+    roleBoundary: async (arn: string) =>
+      arn.endsWith("/bounded") ? `arn:aws:iam::${ACCOUNT}:policy/boundary` : undefined,
   } as unknown as EmulatorReader;
   return new Authorizer(reader, ACCOUNT);
 }
@@ -202,6 +205,31 @@ describe("the gateway's authorization of a request", () => {
     ).toMatchObject({
       kind: "allowed",
       call: `iam:CreateRole on arn:aws:iam::${ACCOUNT}:role/r`,
+    });
+  });
+
+  it("judges a change of a role's policies on the boundary that role already has", async () => {
+    const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
+    const identity = doc(allow("Roles", ["iam:AttachRolePolicy", "iam:PutRolePolicy"], "*"), {
+      Sid: "KeepBoundary",
+      Effect: "Deny",
+      Action: ["iam:AttachRolePolicy", "iam:PutRolePolicy"],
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundaryArn } },
+    });
+    const attach = (role: string) =>
+      request({
+        service: "iam",
+        headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+        body: `Action=AttachRolePolicy&Version=2010-05-08&RoleName=${role}&PolicyArn=${encodeURIComponent("arn:aws:iam::aws:policy/ReadOnlyAccess")}`,
+      });
+    expect(await authorizer(identity).authorize(ROLE, attach("bounded"))).toMatchObject({
+      kind: "allowed",
+      call: `iam:AttachRolePolicy on arn:aws:iam::${ACCOUNT}:role/bounded`,
+    });
+    expect(await authorizer(identity).authorize(ROLE, attach("unbounded"))).toMatchObject({
+      kind: "denied",
+      reason: "explicitly denied by statement KeepBoundary of inline",
     });
   });
 

@@ -37,6 +37,12 @@ const S3_KEY_USE: Record<string, string> = {
   "s3:PutObject": "kms:GenerateDataKey",
 };
 /** DynamoDB's data calls, which use the table's key with the caller's permission. */
+/**
+ * IAM calls that change a role's permissions: AWS sets `iam:PermissionsBoundary` to the
+ * boundary the role already has (Service Authorization Reference), not to a request parameter.
+ */
+const CHANGES_ROLE_PERMISSIONS =
+  /^iam:(AttachRolePolicy|DetachRolePolicy|PutRolePolicy|DeleteRolePolicy|DeleteRolePermissionsBoundary)$/;
 const DYNAMODB_DATA =
   /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchGetItem|BatchWriteItem|TransactGetItems|TransactWriteItems)$/;
 
@@ -70,7 +76,11 @@ export class Authorizer {
         call.resource,
         `the role ${roleArn} no longer exists`,
       );
-    const context = { ...call.context, ...(await this.tableContext(call, request.region)) };
+    const context = {
+      ...call.context,
+      ...(await this.tableContext(call, request.region)),
+      ...(await this.boundaryContext(call)),
+    };
     const verdict = await this.judge(role, { ...call, context });
     const label = `${call.action} on ${call.resource}`;
     if (!verdict.allowed)
@@ -152,6 +162,13 @@ export class Authorizer {
       return this.cached(`key policy ${resource}`, () => this.reader.keyPolicy(resource));
     }
     return undefined;
+  }
+
+  /** `iam:PermissionsBoundary` of a call changing a role's permissions: the role's own boundary. */
+  private async boundaryContext(call: Call): Promise<Record<string, string>> {
+    if (!CHANGES_ROLE_PERMISSIONS.test(call.action) || !call.resource.includes(":role/")) return {};
+    const boundary = await this.reader.roleBoundary(call.resource);
+    return boundary ? { "iam:PermissionsBoundary": boundary } : {};
   }
 
   /** `dynamodb:LeadingKeys`: the partition key's value the request names. */

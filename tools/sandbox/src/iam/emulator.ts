@@ -78,6 +78,13 @@ export class EmulatorReader {
     };
   }
 
+  /** The ARN of the role's permissions boundary, read fresh (a call may just have set it). */
+  async roleBoundary(roleArn: string): Promise<string | undefined> {
+    const RoleName = roleArn.split("/").pop()!;
+    const role = await this.iam.send(new GetRoleCommand({ RoleName })).catch(notFound);
+    return role?.Role?.PermissionsBoundary?.PermissionsBoundaryArn;
+  }
+
   async managedPolicy(PolicyArn: string): Promise<NamedPolicy> {
     const { Policy } = await this.iam.send(new GetPolicyCommand({ PolicyArn }));
     const { PolicyVersion } = await this.iam.send(

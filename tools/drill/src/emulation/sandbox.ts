@@ -7,7 +7,7 @@ import {
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ALIAS_ANSWER_TTL_SECONDS } from "@tandem/module-kit/route53";
-import { startPrivateMoto } from "@tandem/sandbox";
+import { privateRoleSession, startPrivateMoto, type PrivateRoleSession } from "@tandem/sandbox";
 import { fastClock, type Clock } from "../clock.ts";
 import { runDrill } from "../engine.ts";
 import type { DrillReport } from "../report.ts";
@@ -72,16 +72,23 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
   try {
     const moto = options.motoEndpoint
       ? undefined
-      : await startPrivateMoto(options.root, { label: "drill" });
+      : // The account of the manifest: the drill role's policies name its resources' ARNs.
+        await startPrivateMoto(options.root, { label: "drill", account: targets.account });
     if (moto) stops.push(moto.stop);
     const awsEndpoint = options.motoEndpoint ?? moto!.endpoint;
     await provision(targets, awsEndpoint);
-    const emulation = await emulate(targets, clock, awsEndpoint, faults, stops);
+    const role = await privateRoleSession(options.root, options.env, "drill", awsEndpoint);
+    stops.push(role.close);
+    const emulation = await emulate(targets, clock, { awsEndpoint, role }, faults, stops);
     const report = await runDrill(emulation.world, targets, {
       mode: options.mode ?? targets.manifestMode,
       dryRun: options.dryRun ?? false,
       where: `the sandbox (moto, emulated Route 53 and Aurora, clock ${options.speed ?? 50}x${faults.size ? `, faults: ${[...faults].join(", ")}` : ""})`,
     });
+    const calls = role.calls();
+    report.notes.push(
+      `the drill's DynamoDB and SSM calls ran as ${role.role} through the sandbox's IAM gateway (${calls.allowed} allowed, ${calls.denied} denied); the payment handler, the table replication and the emulated Route 53, Aurora and CloudWatch take the admin test credentials`,
+    );
     report.notes.push(
       `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_ANSWER_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
     );
@@ -133,10 +140,11 @@ async function provision(targets: DrillTargets, endpoint: string): Promise<void>
 async function emulate(
   targets: DrillTargets,
   clock: Clock,
-  awsEndpoint: string,
+  aws: { awsEndpoint: string; role: PrivateRoleSession },
   faults: Set<SandboxFault>,
   stops: (() => Promise<void>)[],
 ) {
+  const { awsEndpoint, role } = aws;
   const auth = targets.auth ?? {
     issuer: SANDBOX_ISSUER,
     audiences: [`${targets.environment}-payments`],
@@ -200,11 +208,12 @@ async function emulate(
   const resolver = new CachingResolver(clock, (name) =>
     name === targets.failoverName ? targets.regions[route53.failoverAnswer() as Role] : hosts[name],
   );
+  // The drill's own calls carry the drill role's session, as the workflow's OIDC step gives it.
   const factory = clientsFactory({
-    credentials,
+    credentials: role.credentials,
     endpoints: {
-      dynamodb: awsEndpoint,
-      ssm: awsEndpoint,
+      dynamodb: role.endpoint,
+      ssm: role.endpoint,
       rds: control.url,
       route53: control.url,
       cloudwatch: control.url,

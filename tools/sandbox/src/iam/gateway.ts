@@ -79,9 +79,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const signed = signedBy(req, body);
     if (lostBy(lostRegions(options.repoRoot, options.name), signed)) {
       // A lost region answers nothing: the connection is reset at once, so a client fails fast.
-      log(
-        `lost region: dropped ${signed.method} ${signed.service} ${signed.region} ${signed.path}`,
-      );
+      const action = signed.params.Action ?? signed.headers["x-amz-target"] ?? signed.path;
+      log(`lost region: dropped ${signed.service} ${signed.region} ${signed.method} ${action}`);
       req.socket.resetAndDestroy();
       return;
     }

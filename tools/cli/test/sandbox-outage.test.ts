@@ -24,7 +24,8 @@ async function tandem(args: string[]) {
 /** The commands' mistakes and the outage's record; what a lost region does is tested in tools/sandbox. */
 describe("tandem sandbox outage and plan|apply --root", () => {
   it.each([
-    [["outage"], "--region is required"],
+    [["outage", "--region", "us-east-1"], "--env is required"],
+    [["outage", "--env", "staging"], "--region is required"],
     [["plan", "--env", "staging", "--refresh=false"], "--refresh and --exclude apply to one root"],
     [
       ["plan", "--env", "staging", "--root", "us-west-2", "--refresh=true"],
@@ -43,19 +44,37 @@ describe("tandem sandbox outage and plan|apply --root", () => {
   });
 
   it("refuses a region that is none and a sandbox that does not exist, in one line", async () => {
-    const typo = await tandem(["outage", "--region", "useast1", "--name", name]);
+    const typo = await tandem([
+      "outage",
+      "--env",
+      "staging",
+      "--region",
+      "useast1",
+      "--name",
+      name,
+    ]);
     expect(typo).toMatchObject({ code: 1, stdout: "" });
     expect(typo.stderr).toBe(
-      'tandem sandbox: --region must be an AWS region such as us-east-1, not "useast1"\n',
+      "tandem sandbox: --region useast1 is not a region of staging (us-east-1, us-west-2)\n",
     );
-    const none = await tandem(["outage", "--region", "us-east-1", "--name", name]);
+    const none = await tandem([
+      "outage",
+      "--env",
+      "staging",
+      "--region",
+      "us-east-1",
+      "--name",
+      name,
+    ]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`no sandbox ${name}`);
   });
 
   it("records a lost region that status shows, until --restore", async () => {
     mkdirSync(folder, { recursive: true });
-    expect(await tandem(["outage", "--region", "us-east-1", "--name", name])).toMatchObject({
+    expect(
+      await tandem(["outage", "--env", "staging", "--region", "us-east-1", "--name", name]),
+    ).toMatchObject({
       code: 0,
       stdout: `sandbox ${name}: lost us-east-1\n`,
     });
@@ -63,7 +82,16 @@ describe("tandem sandbox outage and plan|apply --root", () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ running: false, lost: ["us-east-1"] });
     const text = await tandem(["status", "--name", name]);
     expect(text.stdout).toContain(`sandbox ${name}: lost us-east-1`);
-    const restored = await tandem(["outage", "--region", "us-east-1", "--restore", "--name", name]);
+    const restored = await tandem([
+      "outage",
+      "--env",
+      "staging",
+      "--region",
+      "us-east-1",
+      "--restore",
+      "--name",
+      name,
+    ]);
     expect(restored.stdout).toBe(`sandbox ${name}: no region lost\n`);
     expect(JSON.parse((await tandem(["status", "--name", name, "--json"])).stdout).lost).toEqual(
       [],

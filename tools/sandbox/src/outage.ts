@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadManifest } from "./iam/session.ts";
 import { DEFAULT_NAME, SandboxError, sandboxDir } from "./moto.ts";
 
 /** The region that hosts each global service's control plane (the paper's appendices). */
@@ -24,9 +25,6 @@ const CONTROL_PLANE_HOME: Record<string, string> = {
 
 /** Route 53's data plane answers from every edge location: a health check's status and last failure. */
 const ROUTE53_DATA_PLANE = /\/healthcheck\/[^/]+\/(status|lastfailurereason)\/?$/;
-
-/** AWS's regions look like this; anything else is a typing mistake. */
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 export interface OutageRequest {
   /** The SigV4 scope's service and region; an unsigned request has neither and is served. */
@@ -60,14 +58,22 @@ export function lostRegions(repoRoot: string, name = DEFAULT_NAME): string[] {
   }
 }
 
+export interface OutageOptions {
+  /** The environment whose region is lost: the region must be one of its two. */
+  readonly environment: string;
+  readonly region: string;
+  readonly restore?: boolean;
+  readonly name?: string;
+}
+
 /** Takes `region` away from sandbox `name` (or, with `restore`, gives it back); the regions lost now. */
-export function setOutage(
-  repoRoot: string,
-  options: { readonly region: string; readonly restore?: boolean; readonly name?: string },
-): string[] {
-  const { region, restore = false, name = DEFAULT_NAME } = options;
-  if (!REGION.test(region)) {
-    throw new SandboxError(`--region must be an AWS region such as us-east-1, not "${region}"`);
+export function setOutage(repoRoot: string, options: OutageOptions): string[] {
+  const { environment, region, restore = false, name = DEFAULT_NAME } = options;
+  const { primary, secondary } = loadManifest(repoRoot, environment).regions;
+  if (region !== primary && region !== secondary) {
+    throw new SandboxError(
+      `--region ${region} is not a region of ${environment} (${primary}, ${secondary})`,
+    );
   }
   if (!existsSync(sandboxDir(repoRoot, name))) {
     throw new SandboxError(`no sandbox ${name}: run \`tandem sandbox apply\` first`);

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "../src/iam/gateway.ts";
-import { startPrivateMoto, SandboxError, type PrivateMoto } from "../src/moto.ts";
+import { startPrivateMoto, type PrivateMoto } from "../src/moto.ts";
 import { lostBy, lostRegions, setOutage } from "../src/outage.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -97,7 +97,7 @@ describe.runIf(installed)("an outage through the gateway", () => {
   it.each([["us-east-1"], ["us-west-2"]])(
     "with %s lost, drops its calls (and the control planes it homes) and serves the rest",
     async (region) => {
-      expect(setOutage(repoRoot, { name: moto.name, region })).toEqual([region]);
+      expect(outage(region)).toEqual([region]);
       try {
         const { calls, slowestLostSeconds } = await probe();
         expect(seen(calls)).toEqual(expected([region]));
@@ -105,7 +105,7 @@ describe.runIf(installed)("an outage through the gateway", () => {
         expect(slowestLostSeconds).toBeLessThan(1);
         console.log(JSON.stringify({ lost: region, calls, slowestLostSeconds }, null, 2));
       } finally {
-        expect(setOutage(repoRoot, { name: moto.name, region, restore: true })).toEqual([]);
+        expect(outage(region, true)).toEqual([]);
       }
       expect(seen((await probe()).calls)).toEqual(expected([]));
       expect(dropped.some((line) => line.startsWith("lost region: dropped"))).toBe(true);
@@ -114,8 +114,8 @@ describe.runIf(installed)("an outage through the gateway", () => {
   );
 
   it("is kept in the sandbox's folder, where every process reads it", () => {
-    setOutage(repoRoot, { name: moto.name, region: "us-west-2" });
-    setOutage(repoRoot, { name: moto.name, region: "us-east-1" });
+    outage("us-west-2");
+    outage("us-east-1");
     try {
       const read = execFileSync(
         python,
@@ -125,18 +125,20 @@ describe.runIf(installed)("an outage through the gateway", () => {
       expect(read.trim()).toBe("['us-east-1', 'us-west-2']");
       expect(lostRegions(repoRoot, moto.name)).toEqual(["us-east-1", "us-west-2"]);
     } finally {
-      setOutage(repoRoot, { name: moto.name, region: "us-east-1", restore: true });
-      setOutage(repoRoot, { name: moto.name, region: "us-west-2", restore: true });
+      outage("us-east-1", true);
+      outage("us-west-2", true);
     }
     expect(lostRegions(repoRoot, moto.name)).toEqual([]);
   });
 
-  it("refuses a region that is no region, and a sandbox that does not exist", () => {
-    expect(() => setOutage(repoRoot, { name: moto.name, region: "us-east" })).toThrow(SandboxError);
-    expect(() => setOutage(repoRoot, { name: "no-such-sandbox", region: "us-east-1" })).toThrow(
-      /no sandbox no-such-sandbox/,
-    );
+  it("refuses a region the environment does not have, and a sandbox that does not exist", () => {
+    expect(() => outage("eu-west-1")).toThrow(/not a region of staging \(us-east-1, us-west-2\)/);
+    expect(() =>
+      setOutage(repoRoot, { environment: "staging", name: "no-such-sandbox", region: "us-east-1" }),
+    ).toThrow(/no sandbox no-such-sandbox/);
   });
 
+  const outage = (region: string, restore = false) =>
+    setOutage(repoRoot, { environment: "staging", name: moto.name, region, restore });
   const outageJson = () => join(repoRoot, "dist", "sandbox", moto.name, "outage.json");
 });

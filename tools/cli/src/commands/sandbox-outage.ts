@@ -2,7 +2,8 @@ import { parseCommandArgs } from "../args.ts";
 import { printable, UsageError } from "@tandem/generator";
 import { EXIT, type CommandContext } from "../command.ts";
 
-const USAGE = "tandem sandbox outage --region <region> [--restore] [--name <sandbox>] [--json]";
+const USAGE =
+  "tandem sandbox outage --env <env> --region <region> [--restore] [--name <sandbox>] [--json]";
 const HELP = `Lose a region of the sandbox, as if AWS had lost it: every call to that region's
 endpoints through the sandbox's gateway is dropped (the connection is reset at once), and losing
 us-east-1 also loses the control planes AWS homes there (IAM, STS's global endpoint, Route 53's
@@ -14,6 +15,7 @@ export async function sandboxOutageCommand(argv: string[], io: CommandContext): 
   const { values } = parseCommandArgs(
     argv,
     {
+      env: { type: "string" },
       region: { type: "string" },
       restore: { type: "boolean" },
       name: { type: "string" },
@@ -22,11 +24,13 @@ export async function sandboxOutageCommand(argv: string[], io: CommandContext): 
     USAGE,
     { help: HELP },
   );
+  if (!values.env) throw new UsageError("--env is required", USAGE);
   if (!values.region) throw new UsageError("--region is required", USAGE);
   const sandbox = await import("@tandem/sandbox");
   const name = values.name ?? sandbox.DEFAULT_NAME;
   try {
     const lost = sandbox.setOutage(io.root, {
+      environment: values.env,
       region: values.region,
       restore: values.restore === true,
       name,

@@ -15,7 +15,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MotoServer } from "../moto.ts";
-import { lostBy, lostRegions } from "../outage.ts";
+import { lostBy, lostRegions } from "../lost-regions.ts";
 import { Authorizer, type ErrorAnswer } from "./authorize.ts";
 import { EmulatorReader } from "./emulator.ts";
 import { GITHUB_OIDC_HOST, InvalidToken, verifyToken, type Claims } from "./oidc.ts";

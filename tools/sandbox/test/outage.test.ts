@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "../src/iam/gateway.ts";
+import { ensureGateway } from "../src/iam/process.ts";
 import { startPrivateMoto, type PrivateMoto } from "../src/moto.ts";
 import { lostBy, lostRegions, setOutage } from "../src/outage.ts";
 
@@ -112,6 +113,27 @@ describe.runIf(installed)("an outage through the gateway", () => {
     },
     240_000,
   );
+
+  it("is seen by the gateway's own process, as `tandem sandbox env` and --root start it", async () => {
+    const record = await ensureGateway(repoRoot, moto.name, moto);
+    try {
+      const listTables = (region: string) =>
+        run([
+          "-c",
+          `import boto3, sys; boto3.client("dynamodb", region_name=sys.argv[2], endpoint_url=sys.argv[1], aws_access_key_id="test", aws_secret_access_key="test").list_tables(); print("served")`,
+          record.endpoint,
+          region,
+        ]).catch((error: Error) =>
+          error.message.includes("ConnectionClosedError") ? "lost" : error.message,
+        );
+      outage("us-west-2");
+      expect((await listTables("us-west-2")).trim()).toBe("lost");
+      expect((await listTables("us-east-1")).trim()).toBe("served");
+    } finally {
+      outage("us-west-2", true);
+      process.kill(record.pid, "SIGTERM");
+    }
+  }, 60_000);
 
   it("is kept in the sandbox's folder, where every process reads it", () => {
     outage("us-west-2");

@@ -10,7 +10,7 @@ import {
   sandboxUnavailable,
   type ToolName,
 } from "@tandem/sandbox";
-import { run } from "../src/cli.ts";
+import { tandem as runTandem } from "./e2e/scratch.ts";
 
 /**
  * Staging applied on moto, once with each tool, side by side: the shared sandbox of each tool
@@ -27,18 +27,7 @@ function skipReason(tool: ToolName): string | undefined {
   return sandboxUnavailable(repoRoot);
 }
 
-async function tandem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io = {
-    stdout: (text: string) => void (stdout += text),
-    stderr: (text: string) => void (stderr += text),
-    cwd: repoRoot,
-    env: process.env,
-  };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
+const tandem = (args: string[]) => runTandem(repoRoot, args, process.env);
 
 /**
  * What git sees where the sandbox could write by mistake: beside the modules the roots call, the

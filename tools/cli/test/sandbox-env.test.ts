@@ -1,27 +1,16 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../src/cli.ts";
+import { tandem as runTandem } from "./e2e/scratch.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
 
-async function tandem(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io = {
-    stdout: (text: string) => void (stdout += text),
-    stderr: (text: string) => void (stderr += text),
-    cwd: repoRoot,
-    env: process.env,
-  };
-  const code = await run(["sandbox", "env", ...args], io);
-  return { code, stdout, stderr };
-}
+const tandem = (args: string[]) => runTandem(repoRoot, ["sandbox", "env", ...args], process.env);
 
 /** The command's mistakes; its credentials are tested in tools/sandbox/test/iam-*.test.ts. */
 describe("tandem sandbox env", () => {
   it.each([
     [["--as", "plan"], "--env is required"],
-    [["--env", "staging", "--as", "admin"], "--as must be plan, apply or drill, not \"admin\""],
+    [["--env", "staging", "--as", "admin"], '--as must be plan, apply or drill, not "admin"'],
     [
       ["--env", "staging", "--as", "plan", "--repository", "no-slash"],
       "--repository must be <owner>/<name>",

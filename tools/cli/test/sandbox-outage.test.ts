@@ -1,25 +1,14 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../src/cli.ts";
+import { tandem as runTandem } from "./e2e/scratch.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
 const name = `test-outage-cli-${process.pid}`;
 const folder = join(repoRoot, "dist", "sandbox", name);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-async function tandem(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io = {
-    stdout: (text: string) => void (stdout += text),
-    stderr: (text: string) => void (stderr += text),
-    cwd: repoRoot,
-    env: process.env,
-  };
-  const code = await run(["sandbox", ...args], io);
-  return { code, stdout, stderr };
-}
+const tandem = (args: string[]) => runTandem(repoRoot, ["sandbox", ...args], process.env);
 
 /** The commands' mistakes and the outage's record; what a lost region does is tested in tools/sandbox. */
 describe("tandem sandbox outage and plan|apply --root", () => {

@@ -77,7 +77,7 @@ export interface Result {
 export async function tandem(
   cwd: string,
   argv: string[],
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<Result> {
   const out: string[] = [];
   const err: string[] = [];

@@ -6,19 +6,13 @@ Run by extensions.test.ts with the sandbox's endpoint; prints one JSON object of
 import json
 import sys
 
-import boto3
+from aws_client import sandbox_client
 
 endpoint = sys.argv[1]
 
 
 def client(service, region="us-east-1"):
-    return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return sandbox_client(endpoint, service, region)
 
 
 found = {}

@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-import boto3
+from aws_client import sandbox_client
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
 
@@ -20,14 +20,7 @@ config = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeo
 
 
 def client(service, region):
-    return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=config,
-    )
+    return sandbox_client(endpoint, service, region, config)
 
 
 CALLS = {

@@ -41,7 +41,7 @@ export {
   type ToolName,
 } from "./toolchain.ts";
 export { loadKnownGaps, type KnownGap } from "./gaps.ts";
-export { lostRegions, setOutage } from "./outage.ts";
+export { lostBy, lostRegions, setOutage } from "./outage.ts";
 export {
   runRoot,
   sandboxRoot,

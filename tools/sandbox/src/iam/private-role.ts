@@ -22,6 +22,8 @@ import { assumeAsJob, loadManifest, type RoleKind } from "./session.ts";
 
 export interface PrivateRoleSession {
   readonly role: string;
+  /** The private sandbox its gateway belongs to: an outage recorded for it drops the role's calls. */
+  readonly name: string;
   /** The gateway: the endpoint the role's calls go to. */
   readonly endpoint: string;
   readonly credentials: {
@@ -75,6 +77,7 @@ export async function privateRoleSession(
   const { accessKeyId, secretAccessKey, sessionToken } = session;
   return {
     role: session.role,
+    name,
     endpoint: gateway.endpoint,
     credentials: { accessKeyId, secretAccessKey, sessionToken },
     calls: () => ({ ...(gateway.calls.get(accessKeyId) ?? { allowed: 0, denied: 0, unread: 0 }) }),

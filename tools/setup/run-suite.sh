@@ -64,9 +64,10 @@ if ! wait "$go_pid"; then
   exit 1
 fi
 phase "Go tools built"
-# Their files on the shared sandboxes mostly wait for its apply: a second vitest worker (vitest
-# takes one less than the 2 cores) runs each project's other files meanwhile.
-nx_run sandbox-tests -t test -p "$SANDBOX_PROJECTS" --maxWorkers=2 &
+# Their files on the shared sandboxes mostly wait for its apply: all four start at once (Nx runs
+# three tasks at a time by default), and a second vitest worker (vitest takes one less than the
+# 2 cores) runs each project's other files meanwhile.
+nx_run sandbox-tests -t test -p "$SANDBOX_PROJECTS" --parallel=4 --maxWorkers=2 &
 sandbox_tests_pid=$!
 background+=("$sandbox_tests_pid")
 

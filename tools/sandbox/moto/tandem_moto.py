@@ -7,6 +7,7 @@ gaps left open are listed, with what the sandbox skips, in ../known-gaps.json. U
 """
 
 import argparse
+import io
 import json
 import os
 import re
@@ -293,9 +294,87 @@ class BackupSelections:
         }
 
 
+# --- Service Quotas: GetAWSDefaultServiceQuota and GetServiceQuota of the quotas the roots check
+# at plan time. moto 5.2.5 knows only the vpc service's defaults and has no
+# GetAWSDefaultServiceQuota, so the provider's aws_servicequotas_service_quota fails.
+class ServiceQuotas:
+    """WSGI middleware answering the two calls for the quotas below, as the Service Quotas API
+    reference says: the default, and the applied value only once one is set (otherwise
+    NoSuchResourceException). `PUT /tandem/quotas/<region>/<service code>/<quota code>` with
+    `{"Value": n}` sets the account's applied value, as an approved request (or AWS lowering a
+    new account's) would; sandbox-only, no AWS API lowers a quota."""
+
+    # (service code, quota code): (service name, quota name, default value), from the Service
+    # Quotas console and the services' quota pages (Lambda quotas; Amazon EC2 quotas).
+    DEFAULTS = {
+        ("lambda", "L-B99A9384"): ("AWS Lambda", "Concurrent executions", 1000.0),
+        ("ec2", "L-0263D0A3"): ("Amazon Elastic Compute Cloud (Amazon EC2)", "EC2-VPC Elastic IPs", 5.0),
+    }
+    TARGET = "ServiceQuotasV20190624."
+    CONTROL = re.compile(r"^/tandem/quotas/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/(?P<code>L-[A-F0-9]+)$")
+    SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/servicequotas/")
+
+    def __init__(self, app):
+        self.app = app
+        self.applied = {}  # (account, region, service code, quota code) -> value
+
+    def __call__(self, environ, start_response):
+        account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+        control = self.CONTROL.match(environ.get("PATH_INFO", ""))
+        if control and environ["REQUEST_METHOD"] == "PUT":
+            return self._set(environ, start_response, account, control)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        scope = self.SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        operation = target[len(self.TARGET):] if target.startswith(self.TARGET) else ""
+        if not scope or operation not in ("GetAWSDefaultServiceQuota", "GetServiceQuota"):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length)
+        body = json.loads(raw or b"{}")
+        key = (body.get("ServiceCode"), body.get("QuotaCode"))
+        if key not in self.DEFAULTS:
+            # Not one of ours: moto answers (the vpc service's quotas), from the body read here.
+            environ["wsgi.input"] = io.BytesIO(raw)
+            return self.app(environ, start_response)
+        region = scope["region"]
+        if operation == "GetAWSDefaultServiceQuota":
+            return _json(start_response, 200, {"Quota": self._quota(key, region, "", self.DEFAULTS[key][2])})
+        value = self.applied.get((account, region, *key))
+        if value is None:
+            return _json(start_response, 400, {
+                "__type": "NoSuchResourceException",
+                "Message": f"The quota {key[1]} of {key[0]} has no applied value in this account.",
+            })
+        return _json(start_response, 200, {"Quota": self._quota(key, region, account, value)})
+
+    def _set(self, environ, start_response, account, control):
+        key = (control["service"], control["code"])
+        if key not in self.DEFAULTS:
+            return _json(start_response, 404, {"__type": "NoSuchResourceException", "Message": str(key)})
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        value = float(json.loads(environ["wsgi.input"].read(length) or b"{}")["Value"])
+        self.applied[(account, control["region"], *key)] = value
+        return _json(start_response, 200, {"Value": value})
+
+    def _quota(self, key, region, account, value):
+        service_name, quota_name, _ = self.DEFAULTS[key]
+        return {
+            "ServiceCode": key[0],
+            "ServiceName": service_name,
+            "QuotaArn": f"arn:aws:servicequotas:{region}:{account}:{key[0]}/{key[1]}",
+            "QuotaCode": key[1],
+            "QuotaName": quota_name,
+            "Value": value,
+            "Unit": "None",
+            "Adjustable": True,
+            "GlobalQuota": False,
+            "QuotaAppliedAtLevel": "ACCOUNT",
+        }
+
+
 def _json(start_response, status, body):
     data = json.dumps(body).encode()
-    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}[status]
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}[status]
     start_response(
         f"{status} {reason}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
@@ -345,7 +424,7 @@ def main():
     run_simple(
         args.host,
         args.port,
-        Health(OneRequestAtATime(BackupSelections(app))),
+        Health(OneRequestAtATime(ServiceQuotas(BackupSelections(app)))),
         threaded=True,
         use_reloader=False,
         request_handler=MotoRequestHandler,

@@ -24,6 +24,7 @@ export const SERVICES = [
   "route53",
   "s3",
   "secretsmanager",
+  "servicequotas",
   "sns",
   "sqs",
   "ssm",
@@ -44,7 +45,10 @@ const SERVICE_OF_TYPE: [RegExp, (typeof SERVICES)[number] | undefined][] = [
   ],
   [/^aws_route53_/, "route53"],
   [/^aws_s3_/, "s3"],
-  [/^aws_(acm|apigatewayv2|backup|dynamodb|iam|kms|lambda|secretsmanager|sns|sqs|ssm)_/, undefined],
+  [
+    /^aws_(acm|apigatewayv2|backup|dynamodb|iam|kms|lambda|secretsmanager|servicequotas|sns|sqs|ssm)_/,
+    undefined,
+  ],
 ];
 
 /** The service a type calls, or undefined for a local one; throws for a type it does not know. */

@@ -13,27 +13,22 @@ import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { ModuleStack } from "@tandem/module-kit";
+import { HEALTH_ROUTE_LIMITS, RATE_PER_EXECUTION } from "./handler/contract.ts";
 import type { ComputeInputs } from "./variables.ts";
 
 /**
  * The routes and who may call them: payments need a JWT from the manifest's issuer, which is
  * valid whichever region answers (a SigV4 signature is scoped to one region, so it fails after
- * failover); health is open, because Route 53 health checkers send no credentials.
+ * failover); health is open, for clients and the drill to see which region answers. Route 53
+ * does not read it: its health check follows the scheduled region check's alarm
+ * (region-check.ts), so flooding /health can throttle /health and nothing else.
  */
 export const ROUTES = {
   "POST /payments": { authorization: "JWT", function: "payments" },
   "GET /health": { authorization: "NONE", function: "health" },
 } as const;
 
-/** Requests per second the stage admits for each reserved execution (about 100 ms per request). */
-export const RATE_PER_EXECUTION = 10;
-
-/**
- * /health's own limits, apart from the stage default that payments share: Route 53's checkers
- * send a few requests a second (more in bursts, since they do not coordinate) and the drill
- * polls; far above that, far below what could starve payments.
- */
-export const HEALTH_ROUTE_LIMITS = { burst: 100, ratePerSecond: 50 } as const;
+export { HEALTH_ROUTE_LIMITS, RATE_PER_EXECUTION };
 
 export interface RouteTargets {
   payments: LambdaFunction;

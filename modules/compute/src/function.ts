@@ -18,7 +18,7 @@ import {
   moduleRole,
   type ModuleStack,
 } from "@tandem/module-kit";
-import { ENV } from "./handler/contract.ts";
+import { ENV, HEALTH_METRICS } from "./handler/contract.ts";
 import type { ComputeInputs } from "./variables.ts";
 
 /** The bundle shipped inside the module folder (see `assets`). */
@@ -124,6 +124,65 @@ export function healthFunction(
     },
   });
 }
+
+/**
+ * The region check (`<name>-region-check`): run by an EventBridge schedule in this region,
+ * never by the API, so no public request can reach or starve it. It reads the same dependencies
+ * as /health, reads the peer's verdict from the peer region's CloudWatch, and publishes both
+ * (HEALTH_METRICS); Route 53 follows the alarm on this region's. PutMetricData and
+ * GetMetricStatistics have no resource-level permissions: the namespace condition narrows the write.
+ */
+export function regionCheckFunction(
+  stack: ModuleStack,
+  inputs: ComputeInputs,
+  deps: FunctionDeps,
+): LambdaFunction {
+  const aws = awsContext(stack);
+  return handlerFunction(stack, inputs, deps, {
+    id: "region_check",
+    lambdaId: "region_check",
+    attachmentPrefix: "region_check_",
+    functionName: `${inputs.name}-region-check`,
+    roleName: `${inputs.name}-region-check-${aws.region}`,
+    roleDescription: "Execution role of the scheduled region check.",
+    policyName: "region-check",
+    statements: [
+      { sid: "ProbeItem", actions: ["dynamodb:GetItem"], resources: [inputs.tableArn] },
+      tableKeyThroughDynamoDb(aws, inputs, ["kms:Decrypt", "kms:DescribeKey"]),
+      { sid: "ModuleKey", actions: ["kms:Decrypt"], resources: [deps.key.arn] },
+      { sid: "DrillFlag", actions: ["ssm:GetParameter"], resources: [deps.drill.arn] },
+      {
+        sid: "PublishHealthMetrics",
+        actions: ["cloudwatch:PutMetricData"],
+        resources: ["*"],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: "cloudwatch:namespace",
+            values: [HEALTH_METRICS.namespace],
+          },
+        ],
+      },
+      { sid: "ReadPeerVerdict", actions: ["cloudwatch:GetMetricStatistics"], resources: ["*"] },
+    ],
+    lambda: {
+      description: "Publishes this region's health and its view of the peer's, once a minute.",
+      handler: "index.regionCheck",
+      memorySize: HEALTH_MEMORY_MB,
+      // Dependencies 1 s, the peer's CloudWatch 3 s, then one PutMetricData.
+      timeout: 10,
+      // One run a minute, each a few seconds: never two at once.
+      reservedConcurrentExecutions: REGION_CHECK_CONCURRENCY,
+      environment: { [ENV.peerRegion]: PEER_REGION },
+    },
+  });
+}
+
+/** Reserved for the region check: runs do not overlap, and nothing else may invoke it. */
+export const REGION_CHECK_CONCURRENCY = 1;
+
+/** The peer region, read from the peer bus ARN the composer computes from the manifest. */
+export const PEER_REGION = '${split(":", var.peer_event_bus_arn)[3]}';
 
 /** Enough for two small SDK calls; more memory would only buy CPU the probe does not need. */
 const HEALTH_MEMORY_MB = 256;

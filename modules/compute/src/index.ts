@@ -3,7 +3,8 @@ import { frontDoor } from "./api.ts";
 import { bundleHandler } from "./bundle.ts";
 import { drillParameter } from "./drill.ts";
 import { deadLetterQueue, eventForwarding } from "./events.ts";
-import { HANDLER_ZIP, healthFunction, paymentFunction } from "./function.ts";
+import { HANDLER_ZIP, healthFunction, paymentFunction, regionCheckFunction } from "./function.ts";
+import { regionCheckSchedule } from "./region-check.ts";
 import { computeVariables } from "./variables.ts";
 
 export default defineModule({
@@ -22,8 +23,15 @@ export default defineModule({
     "failover (a SigV4 signature is scoped to one region). `GET /health` is open and runs in a " +
     "function of its own (`health_reserved_concurrency`, route throttling apart from the stage " +
     "default), reads the table and the drill flag (SSM `/<name>/drill/unhealthy`; `true` answers " +
-    "503, taking the region out of DNS without touching Route 53) at most every " +
-    "`health_cache_seconds`, and answers within about a second. Every response carries " +
+    "503) at most every `health_cache_seconds`, and answers within about a second; clients and " +
+    "the drill read it, Route 53 does not. What Route 53 follows is the region check " +
+    "(`<name>-region-check`), run once a minute by an EventBridge schedule and by nothing " +
+    "public: it reads the same table item and drill flag, reads the peer region's own verdict " +
+    "from the peer's CloudWatch, and publishes `Tandem/Health` `RegionHealthy` and " +
+    "`PeerHealthy` (0 or 1, dimension `Region`) in this region. The alarm `<name>-region-health` " +
+    "fires after two minutes of 0 or silence; the dns module's health check follows it, so a " +
+    "flood of `/health` throttles `/health` only, and the drill flag still takes the region out " +
+    "of DNS without touching Route 53. Every response carries " +
     "`x-tandem-region`, the region that answered. The custom domain `api_domain_name` is served in " +
     "both regions with a DNS-validated ACM certificate, so Route 53 failover alias records can move " +
     "one name between them; `health_check_domain_name` adds this region's own custom domain on the " +
@@ -70,6 +78,7 @@ export default defineModule({
     const payments = paymentFunction(stack, inputs, deps);
     const health = healthFunction(stack, inputs, deps);
     frontDoor(stack, inputs, key, { payments, health });
+    regionCheckSchedule(stack, inputs, regionCheckFunction(stack, inputs, deps));
   },
   assets: (moduleDir) => ({ [HANDLER_ZIP]: bundleHandler(moduleDir) }),
 });

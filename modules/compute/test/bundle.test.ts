@@ -63,6 +63,7 @@ describe("handler.zip", () => {
     expect(new Set(imports)).toEqual(
       new Set([
         "node:crypto",
+        "@aws-sdk/client-cloudwatch",
         "@aws-sdk/client-dynamodb",
         "@aws-sdk/client-eventbridge",
         "@aws-sdk/client-ssm",
@@ -89,9 +90,14 @@ describe("handler.zip", () => {
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     try {
-      const { handler } = (await import(pathToFileURL(join(scratch, "index.mjs")).href)) as {
+      const { handler, regionCheck } = (await import(
+        pathToFileURL(join(scratch, "index.mjs")).href
+      )) as {
         handler: (e: unknown) => Promise<{ statusCode: number; body: string }>;
+        regionCheck: () => Promise<unknown>;
       };
+      // Every function loads the same bundle: only the region check's needs PEER_REGION.
+      await expect(regionCheck()).rejects.toThrow("PEER_REGION must be an AWS region, not unset");
       expect((await handler(event("GET /nowhere"))).statusCode).toBe(404);
       const invalid = await handler(post({ ...PAYMENT, amount: -1 }));
       expect(invalid.statusCode).toBe(400);

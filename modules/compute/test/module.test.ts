@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson, synthesizeModule, type TerraformModuleJson } from "@tandem/module-kit";
 import compute from "../src/index.ts";
 import { HEALTH_ROUTE_LIMITS, RATE_PER_EXECUTION } from "../src/api.ts";
-import { ENV, PAYMENT_EVENT } from "../src/handler/contract.ts";
+import { ENV, HEALTH_METRICS, PAYMENT_EVENT } from "../src/handler/contract.ts";
+import { PEER_REGION, REGION_CHECK_CONCURRENCY } from "../src/function.ts";
 import { LOG_RETENTION_DAYS } from "../src/variables.ts";
 import {
   evaluate as evaluateAll,
@@ -98,6 +99,8 @@ describe("compute contract (docs/module-wiring.md)", () => {
         "function_name",
         "health_check_domain_target",
         "health_check_domain_zone_id",
+        "region_check_function_name",
+        "region_health_alarm_name",
       ].sort(),
     );
     for (const output of Object.values(json.output ?? {})) expect(output.description).toBeTruthy();
@@ -144,7 +147,7 @@ describe("the function", () => {
     const variables = (fn.environment as { variables: Record<string, string> }).variables;
     expect(Object.keys(variables).sort()).toEqual(
       Object.values(ENV)
-        .filter((name) => name !== ENV.healthCacheSeconds)
+        .filter((name) => name !== ENV.healthCacheSeconds && name !== ENV.peerRegion)
         .sort(),
     );
     expect(variables[ENV.drillParameterName]).toBe("${aws_ssm_parameter.drill.name}");
@@ -210,12 +213,12 @@ describe("least privilege", () => {
     const attached = Object.values(json.resource?.aws_iam_role_policy_attachment ?? {}).map(
       (a) => (a as { policy_arn: string }).policy_arn,
     );
-    // The same two for the payment and the health function.
+    // The same two for the payment, the health and the region check function.
+    const managed = (path: string) =>
+      `arn:\${data.aws_partition.current.partition}:iam::aws:policy/${path}`;
     expect(attached.sort()).toEqual([
-      "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess",
-      "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess",
-      "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaENIManagementAccess",
-      "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaENIManagementAccess",
+      ...Array<string>(3).fill(managed("AWSXRayDaemonWriteAccess")),
+      ...Array<string>(3).fill(managed("service-role/AWSLambdaENIManagementAccess")),
     ]);
   });
 
@@ -260,11 +263,9 @@ describe("least privilege", () => {
   });
 
   it("gives every role the permissions_boundary input: the applying role may create no role outside its own", () => {
-    expect(resources("aws_iam_role").map((role) => role.permissions_boundary)).toEqual([
-      "${var.permissions_boundary}",
-      "${var.permissions_boundary}",
-      "${var.permissions_boundary}",
-    ]);
+    expect(resources("aws_iam_role").map((role) => role.permissions_boundary)).toEqual(
+      Array<string>(4).fill("${var.permissions_boundary}"),
+    );
   });
 });
 
@@ -396,6 +397,86 @@ describe("events (seed correction: no DynamoDB Stream Record rule)", () => {
   });
 });
 
+describe("the region check (what Route 53 follows; no public request reaches it)", () => {
+  const check = resource("aws_lambda_function", "region_check");
+
+  it("runs the bundle's regionCheck on a one-minute EventBridge schedule, invocable by that rule only", () => {
+    expect(check).toMatchObject({
+      function_name: "${var.name}-region-check",
+      handler: "index.regionCheck",
+      reserved_concurrent_executions: REGION_CHECK_CONCURRENCY,
+      role: "${aws_iam_role.region_check.arn}",
+    });
+    const env = (check.environment as { variables: Record<string, string> }).variables;
+    expect(env[ENV.peerRegion]).toBe(PEER_REGION);
+    expect(resource("aws_cloudwatch_event_rule", "region_check").schedule_expression).toBe(
+      "rate(1 minute)",
+    );
+    expect(resource("aws_cloudwatch_event_target", "region_check")).toMatchObject({
+      rule: "${aws_cloudwatch_event_rule.region_check.name}",
+      arn: "${aws_lambda_function.region_check.arn}",
+    });
+    expect(resource("aws_lambda_permission", "region_check")).toMatchObject({
+      principal: "events.${data.aws_partition.current.dns_suffix}",
+      source_arn: "${aws_cloudwatch_event_rule.region_check.arn}",
+    });
+  });
+
+  it("is no route of the API: the public reaches only the payment and /health functions", () => {
+    const targets = resources("aws_apigatewayv2_integration").map((i) => i.integration_uri);
+    expect(targets).not.toContain("${aws_lambda_function.region_check.invoke_arn}");
+    expect(
+      resources("aws_lambda_permission").filter((p) => p.principal === "apigateway.amazonaws.com"),
+    ).toHaveLength(2);
+  });
+
+  it("may read its dependencies and write metrics only in its own namespace", () => {
+    const grants = statements("region_check");
+    const write = grants.find((s) => s.actions.includes("cloudwatch:PutMetricData"));
+    expect(write?.condition).toEqual([
+      {
+        test: "StringEquals",
+        variable: "cloudwatch:namespace",
+        values: [HEALTH_METRICS.namespace],
+      },
+    ]);
+    const actions = grants.flatMap((s) => s.actions).sort();
+    expect(actions).toEqual(
+      [
+        "cloudwatch:GetMetricStatistics",
+        "cloudwatch:PutMetricData",
+        "dynamodb:GetItem",
+        "kms:Decrypt",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:SendMessage",
+        "ssm:GetParameter",
+      ].sort(),
+    );
+  });
+
+  it("alarms, as Route 53 can read it, when the region published 0 or nothing for two minutes", () => {
+    expect(resource("aws_cloudwatch_metric_alarm", "region_health")).toMatchObject({
+      alarm_name: "${var.name}-region-health",
+      namespace: HEALTH_METRICS.namespace,
+      metric_name: HEALTH_METRICS.region,
+      dimensions: { [HEALTH_METRICS.dimension]: "${data.aws_region.current.id}" },
+      statistic: "Minimum",
+      comparison_operator: "LessThanThreshold",
+      threshold: 1,
+      period: 60,
+      evaluation_periods: 2,
+      datapoints_to_alarm: 2,
+      treat_missing_data: "breaching",
+    });
+    expect(json.output?.region_health_alarm_name?.value).toBe(
+      "${aws_cloudwatch_metric_alarm.region_health.alarm_name}",
+    );
+  });
+});
+
 describe("the drill flag", () => {
   it("is a parameter the drill flips, created false and then left to the drill", () => {
     expect(resource("aws_ssm_parameter", "drill")).toMatchObject({
@@ -434,6 +515,10 @@ describe.runIf(hasTerraform)("expressions, evaluated by Terraform", () => {
       detail: { originRegion: ["us-east-1"] },
     });
     expect(String(pattern)).not.toMatch(/aws\.dynamodb|DynamoDB Stream Record/);
+  });
+
+  it("tells the region check its peer region, read from the peer bus ARN", () => {
+    expect(evaluate(json, values, expr(PEER_REGION))).toBe("us-west-2");
   });
 
   it("outputs the validation records as { name, type, value } and waits on their names", () => {

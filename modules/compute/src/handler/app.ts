@@ -5,6 +5,9 @@ import { createHealth } from "./health.ts";
 import { json, type Response } from "./http.ts";
 import { recordPayment } from "./payments.ts";
 
+export { HEALTH_METRICS, HEALTH_ROUTE_LIMITS, RATE_PER_EXECUTION } from "./contract.ts";
+export { createRegionCheck, type RegionCheckDeps, type RegionCheckResult } from "./region-check.ts";
+
 type Handler = (event: APIGatewayProxyEventV2) => Promise<Response>;
 
 /** The payment handler for the HTTP API's routes (payload format 2.0). */

@@ -36,3 +36,13 @@ function cacheSeconds(value: string | undefined): number {
     throw new Error(`${ENV.healthCacheSeconds} must be a whole number of seconds, not ${value}`);
   return seconds;
 }
+
+/** The peer region the region check reads and reports on (its function's PEER_REGION). */
+export function peerRegionFromEnv(env: Record<string, string | undefined>): string {
+  const value = env[ENV.peerRegion];
+  if (!value || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(value))
+    throw new Error(
+      `environment variable ${ENV.peerRegion} must be an AWS region, not ${value ?? "unset"}`,
+    );
+  return value;
+}

@@ -4,7 +4,7 @@ import type { Deps } from "./deps.ts";
 import { json, type Response } from "./http.ts";
 
 type Check = "ok" | "drill" | "error";
-type Checks = Record<"drill" | "table", Check>;
+export type Checks = Record<"drill" | "table", Check>;
 
 /**
  * Each dependency call gets this long before it counts as an error, so the answer leaves well
@@ -30,7 +30,8 @@ export function createHealth(deps: Deps, cacheSeconds: number): () => Promise<Re
   };
 }
 
-async function readChecks(deps: Deps): Promise<Checks> {
+/** The region's dependencies, read now: the drill flag and one item of the table. */
+export async function readChecks(deps: Deps): Promise<Checks> {
   const { config } = deps;
   const abort = new AbortController();
   const abortSignal = abort.signal;
@@ -62,7 +63,7 @@ async function readChecks(deps: Deps): Promise<Checks> {
 }
 
 /** The call's result, or a rejection once DEPENDENCY_TIMEOUT_MS has passed without one. */
-async function bounded<T>(call: Promise<T>): Promise<T> {
+export async function bounded<T>(call: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -77,8 +78,12 @@ async function bounded<T>(call: Promise<T>): Promise<T> {
   }
 }
 
+export function allOk(checks: Checks): boolean {
+  return Object.values(checks).every((check) => check === "ok");
+}
+
 function answer(deps: Deps, checks: Checks): Response {
-  const healthy = Object.values(checks).every((check) => check === "ok");
+  const healthy = allOk(checks);
   return json(healthy ? 200 : 503, {
     status: healthy ? "ok" : "unhealthy",
     region: deps.config.region,

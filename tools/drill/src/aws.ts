@@ -1,9 +1,11 @@
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
+  DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
+  type DBCluster,
   type GlobalCluster,
 } from "@aws-sdk/client-rds";
 import {
@@ -73,11 +75,13 @@ export async function observations(
   return status.HealthCheckObservations ?? [];
 }
 
+/** The global cluster, asked in `region` (the primary's, unless it is the one lost). */
 export async function describeGlobalCluster(
   world: DrillWorld,
   targets: DrillTargets,
+  region = targets.regions.primary,
 ): Promise<GlobalCluster> {
-  const result = await world.clients(targets.regions.primary).rds.send(
+  const result = await world.clients(region).rds.send(
     new DescribeGlobalClustersCommand({
       GlobalClusterIdentifier: targets.globalClusterIdentifier,
     }),
@@ -85,6 +89,23 @@ export async function describeGlobalCluster(
   const cluster = result.GlobalClusters?.[0];
   if (!cluster) throw new Error(`global cluster ${targets.globalClusterIdentifier} not found`);
   return cluster;
+}
+
+/** The environment's Aurora cluster in `region`, or undefined when there is none. */
+export async function regionalCluster(
+  world: DrillWorld,
+  targets: DrillTargets,
+  region: string,
+): Promise<DBCluster | undefined> {
+  try {
+    const result = await world
+      .clients(region)
+      .rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: targets.clusterIdentifier }));
+    return result.DBClusters?.[0];
+  } catch (error) {
+    if ((error as Error).name === "DBClusterNotFoundFault") return undefined;
+    throw error;
+  }
 }
 
 /** `arn:aws:rds:<region>:<account>:cluster:<id>` */
@@ -108,13 +129,21 @@ export function settledWithWriter(cluster: GlobalCluster, region: string): boole
   );
 }
 
+/** Every member replicates: none left `pending-resync` by a failover. */
+export function inSync(cluster: GlobalCluster): boolean {
+  return (cluster.GlobalClusterMembers ?? []).every(
+    (m) => m.SynchronizationStatus !== "pending-resync",
+  );
+}
+
 export async function moveDatabase(
   world: DrillWorld,
   targets: DrillTargets,
   toArn: string,
   mode: "switchover" | "failover",
 ): Promise<void> {
-  const rds = world.clients(targets.regions.primary).rds;
+  // Asked in the target's region: in a failover the writer's region may answer nothing.
+  const rds = world.clients(arnRegion(toArn)!).rds;
   const ids = {
     GlobalClusterIdentifier: targets.globalClusterIdentifier,
     TargetDbClusterIdentifier: toArn,

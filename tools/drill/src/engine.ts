@@ -1,7 +1,9 @@
 import {
   arnClusterId,
+  arnRegion,
   describeGlobalCluster,
   findHealthChecks,
+  inSync,
   lockHolder,
   member,
   moveDatabase,
@@ -17,9 +19,15 @@ import {
   type FoundCheck,
 } from "./aws.ts";
 import { HealthTracker, healthyByFraction, isSuccess } from "./health.ts";
-import { assess, type DrillReport, type Measured, type StepRecord } from "./report.ts";
+import {
+  assess,
+  type DrillReport,
+  type LostWrites,
+  type Measured,
+  type StepRecord,
+} from "./report.ts";
 import type { DrillMode, DrillOptions, DrillTargets, Role } from "./targets.ts";
-import { Prober, TrafficClient, type Payment } from "./traffic.ts";
+import { answeringRegion, Prober, TrafficClient, type Payment } from "./traffic.ts";
 import type { DrillWorld } from "./world.ts";
 
 /** A step's failure: what went wrong, for the report and the rollback. */
@@ -28,8 +36,16 @@ export class StepFailure extends Error {}
 /** What the drill has changed, so a rollback undoes exactly that. */
 interface Changes {
   flagWritten: boolean;
+  /** The world's outage took the primary's region away (the failover drill on the emulation). */
+  regionLost: boolean;
   databaseMoveRequested: boolean;
   lockHolder?: string;
+}
+
+/** A write the client saw acknowledged: its key and when it was sent. */
+interface Acknowledged {
+  key: string;
+  at: number;
 }
 
 interface Discovery {
@@ -44,10 +60,18 @@ class Drill {
     detectionSeconds: null,
     databaseSwitchoverSeconds: null,
     rpoSeconds: null,
+    recoverySeconds: null,
     failbackSeconds: null,
   };
   readonly notes: string[] = [];
-  readonly changes: Changes = { flagWritten: false, databaseMoveRequested: false };
+  readonly changes: Changes = {
+    flagWritten: false,
+    regionLost: false,
+    databaseMoveRequested: false,
+  };
+  /** The failover drill's writes acknowledged in the lost region and missing in the survivor. */
+  lostWrites?: LostWrites;
+  private missing: Acknowledged[] = [];
   readonly client: TrafficClient;
   readonly prober: Prober;
   readonly pollMs: number;
@@ -68,6 +92,11 @@ class Drill {
 
   get now() {
     return this.world.clock.now();
+  }
+
+  /** Where the drill asks RDS: the primary's region, unless the outage took it. */
+  get askIn(): string {
+    return this.targets.regions[this.changes.regionLost ? "secondary" : "primary"];
   }
 
   /** Runs one step, timed; its detail lines go to the report, a thrown error fails it. */
@@ -206,16 +235,44 @@ class Drill {
     }
   }
 
-  async takePrimaryOut(detail: string[]): Promise<void> {
+  /** The switchover's cut: the drill flag makes the primary's /health fail. */
+  async setFlag(detail: string[]): Promise<void> {
+    const primary = this.targets.regions.primary;
+    this.changes.flagWritten = true;
+    await writeFlag(this.world, this.targets, primary, "true");
+    detail.push(`drill flag set in ${primary}`);
+  }
+
+  /**
+   * The failover's cut, mid-traffic: the client pays for a few rounds first, then the primary's
+   * region is lost (the world's outage) or, on AWS, which cannot lose a region on request, the
+   * flag stands in for it.
+   */
+  async loseRegion(detail: string[]): Promise<void> {
+    const { targets, world } = this;
+    const primary = targets.regions.primary;
+    const rounds = 3;
+    await this.until(`${rounds} payments before the loss`, targets.objectives.rtoSeconds, () =>
+      Promise.resolve(this.prober.samples.length >= rounds),
+    );
+    if (!world.outage) {
+      await this.setFlag(detail);
+      detail.push("AWS cannot lose a region on request: the flag's 503 stands in for the loss");
+      return;
+    }
+    this.changes.regionLost = true;
+    await world.outage.lose(primary);
+    detail.push(`${primary} lost: its endpoints answer nothing`);
+  }
+
+  async takePrimaryOut(detail: string[], cut: (detail: string[]) => Promise<void>): Promise<void> {
     const { targets, world } = this;
     const checks = this.discovery!.checks;
     const tracker = new HealthTracker(targets.healthCheck.failureThreshold);
     this.prober.outageRegion = targets.regions.primary;
     this.prober.start();
-    this.changes.flagWritten = true;
-    await writeFlag(world, targets, targets.regions.primary, "true");
+    await cut(detail);
     const flagAt = (this.flagAt = this.now);
-    detail.push(`drill flag set in ${targets.regions.primary}`);
     let detected: number | undefined;
     let moved: number | undefined;
     await this.until("the primary out of DNS", targets.objectives.rtoSeconds, async () => {
@@ -258,7 +315,7 @@ class Drill {
       `the writer in ${targets.regions[to]}`,
       targets.promotionAllowanceSeconds,
       async () => {
-        const cluster = await describeGlobalCluster(world, targets);
+        const cluster = await describeGlobalCluster(world, targets, this.askIn);
         states.add(cluster.FailoverState?.Status ?? cluster.Status ?? "?");
         return settledWithWriter(cluster, targets.regions[to]);
       },
@@ -322,6 +379,135 @@ class Drill {
     this.measured.failbackSeconds = (this.now - started) / 1000;
   }
 
+  /**
+   * RPO as the client sees it: of the payments acknowledged by the lost region (canaries and the
+   * client's, sent before the loss), those the survivor does not hold; the RPO spans from the
+   * earliest of them to the loss. Then a new payment and a replay, through the failover name.
+   */
+  async verifyFailover(detail: string[]): Promise<void> {
+    const { targets, world } = this;
+    const { primary, secondary } = targets.regions;
+    const acknowledged = this.acknowledgedIn(primary, this.flagAt!);
+    this.missing = [];
+    for (const write of acknowledged)
+      if ((await readPayment(world, targets, secondary, write.key)) === undefined)
+        this.missing.push(write);
+    this.measured.rpoSeconds = this.missing.length
+      ? (this.flagAt! - Math.min(...this.missing.map((w) => w.at))) / 1000
+      : 0;
+    this.lostWrites = {
+      acknowledged: acknowledged.length,
+      missingAtFailover: this.missing.map((w) => w.key),
+      arrivedAfterRecovery: null,
+    };
+    detail.push(
+      `${acknowledged.length} payments acknowledged in ${primary} before the loss; ${this.missing.length} of them missing in ${secondary} (RPO ${this.measured.rpoSeconds} s)`,
+    );
+    const fresh = this.client.newPayment("verify");
+    const payment = await this.client.pay(fresh.key, fresh.body);
+    const where = payment.answer && answeringRegion(payment.answer);
+    if (payment.answer?.status !== 201 || where !== secondary)
+      throw new StepFailure(
+        `a new payment answered ${payment.answer?.status ?? payment.error} from ${where ?? "?"}`,
+      );
+    detail.push(`new payment through ${targets.failoverName}: 201 from ${secondary}`);
+    const kept = this.canaries.find((c) => !this.missing.some((m) => m.key === c.key));
+    if (kept) {
+      const replay = await this.client.pay(kept.key, kept.body);
+      if (replay.answer?.status !== 201 || replay.answer.body !== kept.answer!.body)
+        throw new StepFailure(
+          `replaying ${kept.key} answered ${replay.answer?.status ?? replay.error} with another body: idempotency broke across regions`,
+        );
+      detail.push(`replayed ${kept.key}: the first result, byte for byte`);
+    }
+  }
+
+  /** Payments `region` acknowledged (201 from it) that were sent by `before`. */
+  private acknowledgedIn(region: string, before: number): Acknowledged[] {
+    const canaries = this.canaries
+      .filter((c) => c.answer?.status === 201 && answeringRegion(c.answer) === region)
+      .map((c) => ({ key: c.key, at: c.sentAt }));
+    const probes = this.prober.samples
+      .filter((s) => s.status === 201 && s.region === region && s.at <= before)
+      .map((s) => ({ key: s.key, at: s.at }));
+    return [...canaries, ...probes];
+  }
+
+  /**
+   * The region returns: which region writes now, the old primary rejoining the global cluster as
+   * a secondary (Aurora rebuilds it once it can be reached), its health check healthy again, and
+   * what became of the writes that were missing.
+   */
+  async recover(detail: string[]): Promise<void> {
+    const { targets, world } = this;
+    const { primary, secondary } = targets.regions;
+    await this.prober.stop();
+    const started = this.now;
+    if (this.changes.regionLost && world.outage) {
+      await world.outage.restore(primary);
+      this.changes.regionLost = false;
+      detail.push(`${primary} is back`);
+    } else {
+      await writeFlag(world, targets, primary, "false");
+      this.changes.flagWritten = false;
+      detail.push(`drill flag cleared in ${primary}`);
+    }
+    const writer = writerRegion(await describeGlobalCluster(world, targets, this.askIn));
+    detail.push(
+      `the database writes in ${writer ?? "no region"}; the manifests still name ${primary} primary`,
+    );
+    await this.until(
+      `${primary}'s cluster back in the global cluster as a secondary, in sync`,
+      targets.objectives.rtoSeconds,
+      async () => {
+        const cluster = await describeGlobalCluster(world, targets, this.askIn);
+        const old = member(cluster, primary);
+        return writerRegion(cluster) === secondary && !old?.IsWriter && !!old && inSync(cluster);
+      },
+    );
+    detail.push(
+      `${primary}'s cluster rejoined as a secondary after ${(this.now - started) / 1000} s`,
+    );
+    const tracker = new HealthTracker(targets.healthCheck.failureThreshold, false);
+    await this.until(
+      `${primary}'s health check healthy`,
+      targets.objectives.rtoSeconds,
+      async () => {
+        tracker.observe(await observations(world, this.discovery!.checks.primary));
+        return tracker.healthy;
+      },
+    );
+    this.measured.recoverySeconds = (this.now - started) / 1000;
+    let arrived = 0;
+    for (const write of this.missing)
+      if ((await readPayment(world, targets, secondary, write.key)) !== undefined) arrived += 1;
+    this.lostWrites!.arrivedAfterRecovery = arrived;
+    detail.push(
+      `${arrived} of the ${this.missing.length} payments missing at failover arrived in ${secondary} once ${primary} was back`,
+    );
+  }
+
+  /** After a failover: a switchover back to the primary, then a payment written there. */
+  async failBackAfterFailover(detail: string[]): Promise<void> {
+    const { targets } = this;
+    const { primary } = targets.regions;
+    const started = this.now;
+    await this.moveDatabase(detail, "primary", "switchover");
+    this.changes.databaseMoveRequested = false;
+    await this.until(`the failover name on ${primary}`, targets.objectives.rtoSeconds, async () => {
+      return (await this.client.health()).region === primary;
+    });
+    const fresh = this.client.newPayment("failback");
+    const payment = await this.client.pay(fresh.key, fresh.body);
+    const where = payment.answer && answeringRegion(payment.answer);
+    if (payment.answer?.status !== 201 || where !== primary)
+      throw new StepFailure(
+        `a payment after failing back answered ${payment.answer?.status ?? payment.error} from ${where ?? "?"}`,
+      );
+    detail.push(`new payment through ${targets.failoverName}: 201 from ${primary}`);
+    this.measured.failbackSeconds = (this.now - started) / 1000;
+  }
+
   /** Undoes what moved: the flag always, the database only if it moved; then says what is left. */
   async rollback(): Promise<{ actions: string[]; ok: boolean }> {
     const { targets, world } = this;
@@ -338,14 +524,22 @@ class Drill {
       }
     };
     const primary = targets.regions.primary;
+    if (this.changes.regionLost && world.outage) {
+      const outage = world.outage;
+      await attempt(`give ${primary} back`, async () => {
+        await outage.restore(primary);
+        this.changes.regionLost = false;
+        return `gave ${primary} back (the drill's outage ended)`;
+      });
+    }
     if (this.changes.databaseMoveRequested && this.discovery) {
       await attempt(`switch the database back to ${primary}`, async () => {
         await this.settle();
-        const cluster = await describeGlobalCluster(world, targets);
+        const cluster = await describeGlobalCluster(world, targets, this.askIn);
         if (writerRegion(cluster) === primary) return `the database writer stayed in ${primary}`;
         await moveDatabase(world, targets, this.discovery!.arns.primary, "switchover");
         await this.settle();
-        if (writerRegion(await describeGlobalCluster(world, targets)) !== primary)
+        if (writerRegion(await describeGlobalCluster(world, targets, this.askIn)) !== primary)
           throw new Error("the switchover back did not complete");
         return `switched the database back to ${primary}`;
       });
@@ -358,14 +552,17 @@ class Drill {
     return { actions, ok };
   }
 
-  /** Waits (within the promotion allowance) for a switchover in progress to finish either way. */
+  /**
+   * Waits (within the promotion allowance) for a switchover or failover in progress to finish
+   * either way, and for every member to be in sync (a switchover refuses one that is not).
+   */
   private async settle(): Promise<void> {
     await this.until(
       "the global cluster to settle",
       this.targets.promotionAllowanceSeconds,
       async () => {
-        const cluster = await describeGlobalCluster(this.world, this.targets);
-        return !cluster.FailoverState?.Status && cluster.Status === "available";
+        const cluster = await describeGlobalCluster(this.world, this.targets, this.askIn);
+        return !cluster.FailoverState?.Status && cluster.Status === "available" && inSync(cluster);
       },
     );
   }
@@ -388,15 +585,50 @@ class Drill {
       state[`drill flag in ${region}`] = await readFlag(world, targets, region).catch(
         (e: Error) => `unknown (${e.message})`,
       );
-    state["database writer"] = await describeGlobalCluster(world, targets)
+    state["database writer"] = await describeGlobalCluster(world, targets, this.askIn)
       .then(
         (c) =>
           `${writerRegion(c) ?? "none"} (${c.Status}${c.FailoverState?.Status ? `, FailoverState ${c.FailoverState.Status}` : ""})`,
       )
       .catch((e: Error) => `unknown (${e.message})`);
+    if (this.options.mode === "failover")
+      state["global cluster members"] = await describeGlobalCluster(world, targets, this.askIn)
+        .then((c) =>
+          (c.GlobalClusterMembers ?? [])
+            .map(
+              (m) =>
+                `${arnRegion(m.DBClusterArn)} ${m.IsWriter ? "writer" : "secondary"} (${m.SynchronizationStatus ?? "connected"})`,
+            )
+            .join(", "),
+        )
+        .catch((e: Error) => `unknown (${e.message})`);
     state["failover name answers from"] = (await this.client.health()).region ?? "unknown";
     return state;
   }
+}
+
+async function switchover(drill: Drill): Promise<void> {
+  await drill.step("take the primary out", (d) => drill.takePrimaryOut(d, (x) => drill.setFlag(x)));
+  await drill.step("move the database", async (d) => {
+    drill.measured.databaseSwitchoverSeconds = await drill.moveDatabase(
+      d,
+      "secondary",
+      "switchover",
+    );
+  });
+  await drill.step("verify", (d) => drill.verify(d));
+  await drill.step("fail back", (d) => drill.failBack(d));
+}
+
+/** The unplanned case: the primary's region lost mid-traffic, then recovery and fail back. */
+async function failover(drill: Drill): Promise<void> {
+  await drill.step("lose the primary", (d) => drill.takePrimaryOut(d, (x) => drill.loseRegion(x)));
+  await drill.step("fail the database over", async (d) => {
+    drill.measured.databaseSwitchoverSeconds = await drill.moveDatabase(d, "secondary", "failover");
+  });
+  await drill.step("verify", (d) => drill.verifyFailover(d));
+  await drill.step("recover", (d) => drill.recover(d));
+  await drill.step("fail back", (d) => drill.failBackAfterFailover(d));
 }
 
 /** Runs the drill against `world`: every step timed, any failure rolled back, a report always. */
@@ -413,16 +645,8 @@ export async function runDrill(
     await drill.step("preflight", (d) => drill.preflight(d));
     if (!options.dryRun) {
       await drill.step("canaries", (d) => drill.writeCanaries(d));
-      await drill.step("take the primary out", (d) => drill.takePrimaryOut(d));
-      await drill.step("move the database", async (d) => {
-        drill.measured.databaseSwitchoverSeconds = await drill.moveDatabase(
-          d,
-          "secondary",
-          options.mode,
-        );
-      });
-      await drill.step("verify", (d) => drill.verify(d));
-      await drill.step("fail back", (d) => drill.failBack(d));
+      if (options.mode === "failover") await failover(drill);
+      else await switchover(drill);
     }
   } catch (error) {
     const step = drill.steps.at(-1)?.name ?? "start";
@@ -444,6 +668,7 @@ export async function runDrill(
     steps: drill.steps,
     measured: drill.measured,
     notes: drill.notes,
+    ...(drill.lostWrites ? { lostWrites: drill.lostWrites } : {}),
     ...(failure ? { failure } : {}),
     ...(rollback ? { rollback } : {}),
     ...(finalState ? { finalState } : {}),

@@ -13,7 +13,18 @@ export interface Measured {
   detectionSeconds: number | null;
   databaseSwitchoverSeconds: number | null;
   rpoSeconds: number | null;
+  /** Failover only: the lost region back to its cluster rejoined as a secondary and its check healthy. */
+  recoverySeconds: number | null;
   failbackSeconds: number | null;
+}
+
+/** Failover only: the payments the lost region acknowledged, and what the survivor lacked. */
+export interface LostWrites {
+  acknowledged: number;
+  /** Idempotency-Keys acknowledged in the lost region and missing in the survivor at failover. */
+  missingAtFailover: string[];
+  /** How many of those the survivor held once the region was back (null: not seen yet). */
+  arrivedAfterRecovery: number | null;
 }
 
 export interface Check {
@@ -47,21 +58,37 @@ export interface DrillReport {
   budgetSeconds: number;
   budget: BudgetLine[];
   checks: Check[];
+  lostWrites?: LostWrites;
   failure?: { step: string; message: string };
   rollback?: { actions: string[]; ok: boolean };
   finalState?: Record<string, string>;
   notes: string[];
 }
 
-export const PLANNED_STEPS = [
+const PREFLIGHT_STEPS = [
   "preflight: both /health 200, both health checks healthy, global cluster available, replication lag under the RPO, no other drill",
   "canaries: payments through the failover name",
-  "take the primary out: set the drill flag; wait for the health check and the name to move",
-  "move the database: switch the global cluster over to the secondary",
-  "verify: canaries in the secondary, new payments there, an Idempotency-Key replay",
-  "fail back: switch over again, clear the flag, wait for the primary",
-  "report",
 ];
+
+export const PLANNED_STEPS: Record<DrillMode, string[]> = {
+  switchover: [
+    ...PREFLIGHT_STEPS,
+    "take the primary out: set the drill flag; wait for the health check and the name to move",
+    "move the database: switch the global cluster over to the secondary",
+    "verify: canaries in the secondary, new payments there, an Idempotency-Key replay",
+    "fail back: switch over again, clear the flag, wait for the primary",
+    "report",
+  ],
+  failover: [
+    ...PREFLIGHT_STEPS,
+    "lose the primary: mid-traffic, the primary's region is lost (on AWS the drill flag stands in); wait for the health check and the name to move",
+    "fail the database over: FailoverGlobalCluster with AllowDataLoss to the secondary, asked in the secondary's region",
+    "verify: which acknowledged payments the secondary lacks (RPO), new payments there, an Idempotency-Key replay",
+    "recover: the region returns; the old primary rejoins as a secondary, its health check healthy",
+    "fail back: switch over to the primary, a payment written there",
+    "report",
+  ],
+};
 
 interface Inputs {
   targets: DrillTargets;
@@ -72,12 +99,13 @@ interface Inputs {
   steps: StepRecord[];
   measured: Measured;
   notes: string[];
+  lostWrites?: LostWrites;
   failure?: { step: string; message: string };
   rollback?: { actions: string[]; ok: boolean };
   finalState?: Record<string, string>;
 }
 
-function checks(targets: DrillTargets, measured: Measured): Check[] {
+function checks(targets: DrillTargets, measured: Measured, mode: DrillMode): Check[] {
   const { rtoSeconds, rpoSeconds } = targets.objectives;
   const { budget } = targets;
   const list: Omit<Check, "pass">[] = [
@@ -99,6 +127,18 @@ function checks(targets: DrillTargets, measured: Measured): Check[] {
       against: "objectives.rpo",
       limitSeconds: rpoSeconds,
     },
+    // No manifest key bounds recovery: the environment has no standby until it ends, so the
+    // drill holds it to the RTO, as it does fail back.
+    ...(mode === "failover"
+      ? [
+          {
+            figure: "recoverySeconds" as const,
+            measured: measured.recoverySeconds,
+            against: "objectives.rto",
+            limitSeconds: rtoSeconds,
+          },
+        ]
+      : []),
     {
       figure: "failbackSeconds",
       measured: measured.failbackSeconds,
@@ -163,7 +203,7 @@ function trafficNote(targets: DrillTargets, measured: Measured): string | undefi
 
 export function assess(inputs: Inputs): DrillReport {
   const { targets, options, measured } = inputs;
-  const list = options.dryRun ? [] : checks(targets, measured);
+  const list = options.dryRun ? [] : checks(targets, measured, options.mode);
   const stepsOk = inputs.steps.every((s) => s.ok) && !inputs.failure;
   const note = trafficNote(targets, measured);
   return {
@@ -174,12 +214,13 @@ export function assess(inputs: Inputs): DrillReport {
     passed: stepsOk && list.every((c) => c.pass),
     startedAt: inputs.startedAt,
     steps: inputs.steps,
-    plannedSteps: PLANNED_STEPS,
+    plannedSteps: PLANNED_STEPS[options.mode],
     measured,
     objectives: targets.objectives,
     budgetSeconds: targets.budget.total,
     budget: budgetLines(targets, measured, inputs.nameMovedSeconds),
     checks: list,
+    ...(inputs.lostWrites ? { lostWrites: inputs.lostWrites } : {}),
     ...(inputs.failure ? { failure: inputs.failure } : {}),
     ...(inputs.rollback ? { rollback: inputs.rollback } : {}),
     ...(inputs.finalState ? { finalState: inputs.finalState } : {}),
@@ -240,6 +281,7 @@ export function markdown(report: DrillReport): string {
       `| **total** (least failover time) | **${report.budgetSeconds}** | traffic RTO ${seconds(report.measured.trafficRtoSeconds)} | |`,
     );
   }
+  if (report.lostWrites) lines.push("", ...lostWriteLines(report.lostWrites));
   if (report.finalState) {
     lines.push("", "State left:", "");
     for (const [what, value] of Object.entries(report.finalState))
@@ -247,6 +289,17 @@ export function markdown(report: DrillReport): string {
   }
   if (report.notes.length) lines.push("", ...report.notes.map((n) => `> ${n}`));
   return `${lines.join("\n")}\n`;
+}
+
+function lostWriteLines(lost: LostWrites): string[] {
+  const missing = lost.missingAtFailover;
+  const arrived =
+    lost.arrivedAfterRecovery === null
+      ? "the region did not come back during the drill"
+      : `${lost.arrivedAfterRecovery} of them reached the survivor once the region was back`;
+  return [
+    `Payments acknowledged in the lost region: ${lost.acknowledged}; missing in the survivor at failover: ${missing.length}${missing.length ? ` (${missing.map((k) => `\`${k}\``).join(", ")}); ${arrived}` : ""}.`,
+  ];
 }
 
 function failureLines(report: DrillReport): string[] {

@@ -22,6 +22,8 @@ export interface DrillTargets {
   regions: Record<Role, string>;
   tableName: string;
   globalClusterIdentifier: string;
+  /** Each region's Aurora cluster, a member of the global cluster (same name in both regions). */
+  clusterIdentifier: string;
   eventBusName: string;
   /** SSM parameter (same name in both regions) that makes a region's /health fail. */
   flagParameterName: string;
@@ -50,16 +52,17 @@ export function loadDrillEnvironment(root: string, env: string): Environment {
   return result.environment;
 }
 
-/** The compute and dns modules as this environment pins them: released, or the workspace's. */
+/** The compute, database and dns modules as this environment pins them: released, or the workspace's. */
 async function pinnedModules(root: string, environment: Environment) {
   const versions = environment.modules;
-  const workspace = versions.compute === "workspace" || versions.dns === "workspace";
+  const domains = ["compute", "database", "dns"] as const;
+  const workspace = domains.some((domain) => versions[domain] === "workspace");
   const sources = workspace ? await loadModuleSources(root) : undefined;
-  const read = (domain: "compute" | "dns"): TerraformModuleJson =>
+  const read = (domain: (typeof domains)[number]): TerraformModuleJson =>
     versions[domain] === "workspace"
       ? moduleFiles(sources!, domain).json
       : readReleasedModule(root, `modules/${domain}/releases/${versions[domain]}`).json;
-  return { compute: read("compute"), dns: read("dns") };
+  return { compute: read("compute"), database: read("database"), dns: read("dns") };
 }
 
 type Block = Record<string, unknown>;
@@ -107,6 +110,11 @@ export async function drillTargets(root: string, environment: Environment): Prom
     regions: { primary: manifest.regions.primary, secondary: manifest.regions.secondary },
     tableName: names.tableName,
     globalClusterIdentifier: names.globalClusterIdentifier,
+    clusterIdentifier: fill(
+      block(modules.database, "aws_rds_cluster", "this")?.cluster_identifier,
+      { "var.name": names.name },
+      "the Aurora cluster's identifier",
+    ),
     eventBusName: names.name,
     flagParameterName: fill(flag, { "var.name": names.name }, "the drill flag parameter"),
     healthCheckNames: { primary: checkName("primary"), secondary: checkName("secondary") },

@@ -91,6 +91,8 @@ export class TrafficClient {
 }
 
 export interface Sample {
+  /** The payment's Idempotency-Key. */
+  key: string;
   at: number;
   ok: boolean;
   region?: string;
@@ -141,7 +143,13 @@ export class Prober {
       (payment.answer && payment.answer.headers["x-tandem-region"]) ??
       (await this.client.health()).region;
     const served = status === 201 && region !== this.outageRegion;
-    this.samples.push({ at: payment.sentAt, ok: served, status, ...(region ? { region } : {}) });
+    this.samples.push({
+      key,
+      at: payment.sentAt,
+      ok: served,
+      status,
+      ...(region ? { region } : {}),
+    });
   }
 
   /** First failed after `from`, to the first succeeded from `region` after that, in seconds. */

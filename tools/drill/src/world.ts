@@ -39,6 +39,17 @@ export interface DrillWorld {
   clients(region: string): RegionClients;
   request(request: HttpRequest): Promise<HttpAnswer>;
   token(): Promise<string>;
+  /**
+   * Takes a whole region away and gives it back, where the world can (the emulation: the
+   * sandbox's outage). AWS cannot be asked to lose a region, so there the failover drill stands
+   * in with the drill flag, as the switchover does.
+   */
+  outage?: RegionOutage;
+}
+
+export interface RegionOutage {
+  lose(region: string): Promise<void>;
+  restore(region: string): Promise<void>;
 }
 
 /** Endpoint overrides: each service's URL, or one URL for all (the emulation). */

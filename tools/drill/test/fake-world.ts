@@ -4,7 +4,9 @@
  * (checkers on their schedules, the switchover's states); SSM, DynamoDB, CloudWatch and the
  * payment API are plain maps; a resolver keeps the failover name's answer for the alias TTL.
  * Faults: a command can be made to fail, the name can be held on the primary, a switchover
- * can stall, the token can be missing, payments can be refused or left unreplicated.
+ * can stall, the token can be missing, payments can be refused or left unreplicated. A region
+ * can be lost (`outage`): its API and every call to it fail, Route 53's data plane answers, and
+ * payments left unreplicated reach the other region when it is back, as a global table's do.
  */
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
@@ -14,8 +16,10 @@ import {
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
 import {
+  DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
+  RemoveFromGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
 import {
@@ -30,7 +34,13 @@ import { AuroraGlobalEmulator } from "../src/emulation/aurora.ts";
 import { Route53Emulator } from "../src/emulation/route53.ts";
 import type { DrillTargets, Role } from "../src/targets.ts";
 import { REGION_HEADER } from "../src/traffic.ts";
-import type { DrillWorld, HttpAnswer, HttpRequest, RegionClients } from "../src/world.ts";
+import type {
+  DrillWorld,
+  HttpAnswer,
+  HttpRequest,
+  RegionClients,
+  RegionOutage,
+} from "../src/world.ts";
 
 /**
  * Time that passes only while every party sleeps: `sleep` queues a wake-up, and once the
@@ -67,7 +77,7 @@ type Command = { input: unknown; constructor: unknown };
 type Handler = (input: never, region: string) => unknown;
 
 const clusterArn = (targets: DrillTargets, role: Role) =>
-  `arn:aws:rds:${targets.regions[role]}:${targets.account}:cluster:${targets.globalClusterIdentifier}-${role}`;
+  `arn:aws:rds:${targets.regions[role]}:${targets.account}:cluster:${targets.clusterIdentifier}`;
 
 export class FakeWorld implements DrillWorld {
   readonly clock = virtualClock();
@@ -89,6 +99,24 @@ export class FakeWorld implements DrillWorld {
   /** Payments stored while not replicating: `pk` -> the region that has them. */
   private readonly unreplicated = new Map<string, string>();
   readonly arns: Record<Role, string>;
+  /** Regions lost now. */
+  readonly lost = new Set<string>();
+  /** Each region lost and given back, in order. */
+  readonly outages: string[] = [];
+  /** The region does not come back: giving it back fails. */
+  regionStaysLost = false;
+  outage: RegionOutage | undefined = {
+    lose: async (region) => {
+      this.lost.add(region);
+      this.outages.push(`lost ${region}`);
+    },
+    restore: async (region) => {
+      if (this.regionStaysLost) throw new Error(`${region} is still unreachable`);
+      this.lost.delete(region);
+      this.outages.push(`restored ${region}`);
+      this.unreplicated.clear(); // a global table delivers what the region held once it is back
+    },
+  };
   private readonly failures = new Map<unknown, { message: string; times: number; after: number }>();
   private readonly cache = new Map<string, { region: string; until: number }>();
 
@@ -105,6 +133,8 @@ export class FakeWorld implements DrillWorld {
         { arn: this.arns.secondary, isWriter: false },
       ],
       this.clock,
+      undefined,
+      () => [...this.lost],
     );
     this.route53 = new Route53Emulator({
       clock: this.clock,
@@ -145,6 +175,9 @@ export class FakeWorld implements DrillWorld {
 
   clients(region: string): RegionClients {
     const send = async (command: Command) => {
+      // Route 53's data plane answers from everywhere; anything else in a lost region does not.
+      if (this.lost.has(region) && command.constructor !== GetHealthCheckStatusCommand)
+        throw new Error(`read ECONNRESET (${region} is lost)`);
       const failure = this.failures.get(command.constructor);
       if (failure && failure.after-- <= 0 && failure.times-- > 0) throw new Error(failure.message);
       const handler = this.handlers.get(command.constructor);
@@ -188,6 +221,7 @@ export class FakeWorld implements DrillWorld {
   private async serve(request: HttpRequest): Promise<HttpAnswer> {
     const region = this.resolve(request.host);
     if (!region) throw new Error(`${request.host}: no answer`);
+    if (this.lost.has(region)) throw new Error(`read ECONNRESET (${region} is lost)`);
     const answer = (status: number, body: object) => ({
       status,
       headers: { [REGION_HEADER]: region, "content-type": "application/json" },
@@ -246,6 +280,24 @@ export class FakeWorld implements DrillWorld {
       FailoverGlobalClusterCommand,
       (input: { TargetDbClusterIdentifier: string }) =>
         this.aurora.move(input.TargetDbClusterIdentifier, true),
+    ],
+    [
+      RemoveFromGlobalClusterCommand,
+      (input: { DbClusterIdentifier: string }) => this.aurora.detach(input.DbClusterIdentifier),
+    ],
+    [
+      DescribeDBClustersCommand,
+      (input: { DBClusterIdentifier: string }, region: string) => ({
+        DBClusters: this.aurora
+          .clusters(region)
+          .filter((c) => c.arn.endsWith(`:cluster:${input.DBClusterIdentifier}`))
+          .map((c) => ({
+            DBClusterIdentifier: input.DBClusterIdentifier,
+            DBClusterArn: c.arn,
+            Status: c.status,
+            GlobalClusterIdentifier: c.globalClusterIdentifier,
+          })),
+      }),
     ],
     [
       GetMetricStatisticsCommand,
@@ -316,7 +368,11 @@ function globalCluster(aurora: AuroraGlobalEmulator) {
     GlobalClusterIdentifier: state.identifier,
     GlobalClusterArn: state.arn,
     Status: state.status,
-    GlobalClusterMembers: state.members.map((m) => ({ DBClusterArn: m.arn, IsWriter: m.isWriter })),
+    GlobalClusterMembers: state.members.map((m) => ({
+      DBClusterArn: m.arn,
+      IsWriter: m.isWriter,
+      SynchronizationStatus: m.synchronization,
+    })),
     ...(state.failoverState
       ? {
           FailoverState: {

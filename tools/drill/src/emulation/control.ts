@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { lostBy } from "@tandem/sandbox";
 import type { Clock } from "../clock.ts";
 import { RdsFault, type AuroraGlobalEmulator } from "./aurora.ts";
 import { serve, type Served } from "./http.ts";
@@ -6,24 +7,41 @@ import type { Route53Emulator } from "./route53.ts";
 
 /**
  * The control-plane calls moto cannot answer, served on loopback in each API's own protocol,
- * so the real SDK clients make them: RDS (Query: DescribeGlobalClusters, SwitchoverGlobalCluster,
- * FailoverGlobalCluster), Route 53 (REST-XML: ListHealthChecks, ListTagsForResources,
- * GetHealthCheckStatus) and CloudWatch (JSON 1.0: GetMetricStatistics for the replication lag
- * Aurora publishes in the secondary region).
+ * so the real SDK clients make them: RDS (Query: DescribeGlobalClusters, DescribeDBClusters,
+ * SwitchoverGlobalCluster, FailoverGlobalCluster, RemoveFromGlobalCluster), Route 53 (REST-XML:
+ * ListHealthChecks, ListTagsForResources, GetHealthCheckStatus) and CloudWatch (JSON 1.0:
+ * GetMetricStatistics for the replication lag Aurora publishes in the secondary region). A call
+ * that reaches a region `lost()` names is dropped as the sandbox's gateway drops it (`lostBy`:
+ * by its SigV4 scope, Route 53's control plane with us-east-1, its data plane never).
  */
 export function startControlPlane(parts: {
   clock: Clock;
   aurora: AuroraGlobalEmulator;
   route53: Route53Emulator;
   secondaryClusterId: string;
+  lost?: () => readonly string[];
 }): Promise<Served> {
   return serve(async (request, body, response): Promise<void> => {
+    const scope = signingScope(request);
+    const path = new URL(request.url ?? "/", "http://x").pathname;
+    if (lostBy(parts.lost?.() ?? [], { ...scope, path })) {
+      request.socket.resetAndDestroy();
+      return;
+    }
     const target = request.headers["x-amz-target"];
     if (typeof target === "string" && target.startsWith("GraniteServiceVersion20100801."))
       cloudwatch(parts, target.split(".")[1]!, body, response);
     else if (request.url?.startsWith("/2013-04-01/")) route53(parts.route53, request, response);
-    else rds(parts.aurora, new URLSearchParams(body), response);
+    else rds(parts.aurora, scope.region ?? "", new URLSearchParams(body), response);
   });
+}
+
+/** The service and region a SigV4 signature is scoped to (`Credential=key/date/region/service/...`). */
+function signingScope(request: IncomingMessage): { service?: string; region?: string } {
+  const match = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(
+    request.headers.authorization ?? "",
+  );
+  return match ? { region: match[1]!, service: match[2]! } : {};
 }
 
 const escape = (text: string) =>
@@ -46,7 +64,10 @@ function globalClusterXml(aurora: AuroraGlobalEmulator): string {
     .map((m) =>
       el(
         "GlobalClusterMember",
-        el("DBClusterArn", m.arn) + el("IsWriter", m.isWriter) + el("Readers", ""),
+        el("DBClusterArn", m.arn) +
+          el("IsWriter", m.isWriter) +
+          el("Readers", "") +
+          el("SynchronizationStatus", m.synchronization),
       ),
     )
     .join("");
@@ -69,7 +90,32 @@ function globalClusterXml(aurora: AuroraGlobalEmulator): string {
   );
 }
 
-function rds(aurora: AuroraGlobalEmulator, params: URLSearchParams, response: ServerResponse) {
+function dbClustersXml(aurora: AuroraGlobalEmulator, region: string, id: string | null): string {
+  const clusters = aurora
+    .clusters(region)
+    .filter((c) => id === null || c.arn === id || c.arn.endsWith(`:cluster:${id}`));
+  return clusters
+    .map((c) =>
+      el(
+        "DBCluster",
+        el("DBClusterIdentifier", c.arn.split(":").slice(6).join(":")) +
+          el("DBClusterArn", c.arn) +
+          el("Status", c.status) +
+          el("Engine", "aurora-mysql") +
+          (c.globalClusterIdentifier
+            ? el("GlobalClusterIdentifier", c.globalClusterIdentifier)
+            : ""),
+      ),
+    )
+    .join("");
+}
+
+function rds(
+  aurora: AuroraGlobalEmulator,
+  region: string,
+  params: URLSearchParams,
+  response: ServerResponse,
+) {
   const action = params.get("Action") ?? "";
   const wrap = (result: string) =>
     xml(
@@ -90,6 +136,19 @@ function rds(aurora: AuroraGlobalEmulator, params: URLSearchParams, response: Se
     switch (action) {
       case "DescribeGlobalClusters":
         return wrap(el("GlobalClusters", el("GlobalClusterMember", globalClusterXml(aurora))));
+      case "DescribeDBClusters": {
+        const clusters = dbClustersXml(aurora, region, params.get("DBClusterIdentifier"));
+        if (!clusters && params.get("DBClusterIdentifier") !== null)
+          return fault(
+            404,
+            "DBClusterNotFoundFault",
+            `DBCluster ${params.get("DBClusterIdentifier")} not found`,
+          );
+        return wrap(el("DBClusters", clusters));
+      }
+      case "RemoveFromGlobalCluster":
+        aurora.detach(params.get("DbClusterIdentifier") ?? "");
+        return wrap(el("GlobalCluster", globalClusterXml(aurora)));
       case "SwitchoverGlobalCluster":
       case "FailoverGlobalCluster":
         aurora.move(

@@ -7,7 +7,13 @@ import {
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ALIAS_ANSWER_TTL_SECONDS } from "@tandem/module-kit/route53";
-import { privateRoleSession, startPrivateMoto, type PrivateRoleSession } from "@tandem/sandbox";
+import {
+  lostRegions,
+  privateRoleSession,
+  setOutage,
+  startPrivateMoto,
+  type PrivateRoleSession,
+} from "@tandem/sandbox";
 import { fastClock, type Clock } from "../clock.ts";
 import { runDrill } from "../engine.ts";
 import type { DrillReport } from "../report.ts";
@@ -18,7 +24,7 @@ import {
   type DrillTargets,
   type Role,
 } from "../targets.ts";
-import { clientsFactory, type DrillWorld, type HttpRequest } from "../world.ts";
+import { clientsFactory, type DrillWorld, type HttpRequest, type RegionOutage } from "../world.ts";
 import { AuroraGlobalEmulator } from "./aurora.ts";
 import { startControlPlane } from "./control.ts";
 import { startRegionApi } from "./gateway.ts";
@@ -32,7 +38,8 @@ export type SandboxFault =
   | "secondary-unhealthy"
   | "lag-over-rpo"
   | "flag-write-fails"
-  | "failback-fails";
+  | "failback-fails"
+  | "writes-unreplicated";
 
 export const SANDBOX_FAULTS: readonly SandboxFault[] = [
   "switchover-stalls",
@@ -40,6 +47,7 @@ export const SANDBOX_FAULTS: readonly SandboxFault[] = [
   "lag-over-rpo",
   "flag-write-fails",
   "failback-fails",
+  "writes-unreplicated",
 ];
 
 export interface SandboxDrillOptions {
@@ -79,7 +87,8 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
     await provision(targets, awsEndpoint);
     const role = await privateRoleSession(options.root, options.env, "drill", awsEndpoint);
     stops.push(role.close);
-    const emulation = await emulate(targets, clock, { awsEndpoint, role }, faults, stops);
+    const outage = sandboxOutage(options.root, options.env, role.name);
+    const emulation = await emulate(targets, clock, { awsEndpoint, role, outage }, faults, stops);
     const report = await runDrill(emulation.world, targets, {
       mode: options.mode ?? targets.manifestMode,
       dryRun: options.dryRun ?? false,
@@ -90,8 +99,12 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
       `the drill's DynamoDB and SSM calls ran as ${role.role} through the sandbox's IAM gateway (${calls.allowed} allowed, ${calls.denied} denied); the payment handler, the table replication and the emulated Route 53, Aurora and CloudWatch take the admin test credentials`,
     );
     report.notes.push(
-      `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_ANSWER_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
+      `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_ANSWER_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s, an old primary rebuilt as a secondary 120 s after its region is back, the table replicated every 100 ms of real time; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
     );
+    if ((options.mode ?? targets.manifestMode) === "failover")
+      report.notes.push(
+        `the region was lost as \`tandem sandbox outage\` loses it, recorded for the drill's private sandbox ${role.name}: its IAM gateway dropped the drill role's calls there, and the emulated API, Route 53 checkers, Aurora control plane and table replication read the same record`,
+      );
     return report;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -137,14 +150,43 @@ async function provision(targets: DrillTargets, endpoint: string): Promise<void>
   }
 }
 
+/** The sandbox's outage record for the drill's private sandbox: what `tandem sandbox outage` writes. */
+function sandboxOutage(root: string, env: string, name: string) {
+  const lost = () => lostRegions(root, name);
+  const set = (region: string, restore: boolean) => {
+    setOutage(root, { environment: env, region, name, restore });
+    return Promise.resolve();
+  };
+  const outage: RegionOutage = {
+    lose: (region) => set(region, false),
+    restore: (region) => set(region, true),
+  };
+  return { lost, outage };
+}
+
+/** A lost region answers nothing: its connections are reset, as the sandbox's gateway resets them. */
+function unreachable(region: string): Error {
+  return Object.assign(new Error(`read ECONNRESET (${region} is lost)`), { code: "ECONNRESET" });
+}
+
 async function emulate(
   targets: DrillTargets,
   clock: Clock,
-  aws: { awsEndpoint: string; role: PrivateRoleSession },
+  aws: {
+    awsEndpoint: string;
+    role: PrivateRoleSession;
+    outage: { lost: () => string[]; outage: RegionOutage };
+  },
   faults: Set<SandboxFault>,
   stops: (() => Promise<void>)[],
 ) {
   const { awsEndpoint, role } = aws;
+  const { lost } = aws.outage;
+  /** The region API of `region`, unless the outage took it. */
+  const reach = (region: string) => {
+    if (lost().includes(region)) throw unreachable(region);
+    return apis[region]!.port;
+  };
   const auth = targets.auth ?? {
     issuer: SANDBOX_ISSUER,
     audiences: [`${targets.environment}-payments`],
@@ -165,8 +207,7 @@ async function emulate(
     failureThreshold: targets.healthCheck.failureThreshold,
     checkerRegions: targets.healthCheck.regions,
     probe: async (host, path) =>
-      (await loopbackRequest(apis[hosts[host]!]!.port, host, "GET", path, {}, undefined, 4_000))
-        .status,
+      (await loopbackRequest(reach(hosts[host]!), host, "GET", path, {}, undefined, 4_000)).status,
   });
   for (const role of ["primary", "secondary"] as const) {
     const region = targets.regions[role];
@@ -179,7 +220,7 @@ async function emulate(
     });
   }
   const arn = (region: string) =>
-    `arn:aws:rds:${region}:${targets.account}:cluster:${targets.globalClusterIdentifier}-${region}`;
+    `arn:aws:rds:${region}:${targets.account}:cluster:${targets.clusterIdentifier}`;
   const aurora = new AuroraGlobalEmulator(
     targets.globalClusterIdentifier,
     `arn:aws:rds::${targets.account}:global-cluster:${targets.globalClusterIdentifier}`,
@@ -188,23 +229,30 @@ async function emulate(
       { arn: arn(targets.regions.secondary), isWriter: false },
     ],
     clock,
+    undefined,
+    lost,
   );
   await applyFaults(faults, { targets, aurora, awsEndpoint, arn });
   const control = await startControlPlane({
     clock,
     aurora,
     route53,
-    secondaryClusterId: `${targets.globalClusterIdentifier}-${targets.regions.secondary}`,
+    secondaryClusterId: targets.clusterIdentifier,
+    lost,
   });
   stops.push(control.close);
   await route53.start();
   stops.push(() => route53.stop());
   const replication = new TableReplication(
-    Object.values(targets.regions).map((r) => new DynamoDBClient(regional(r, awsEndpoint))),
+    Object.values(targets.regions).map((r) =>
+      offWhenLost(new DynamoDBClient(regional(r, awsEndpoint)), r, lost),
+    ),
     targets.tableName,
   );
   await replication.start();
   stops.push(() => replication.stop());
+  // The lost region's last writes never left it: they reach the survivor once it is back.
+  replication.paused = faults.has("writes-unreplicated");
   const resolver = new CachingResolver(clock, (name) =>
     name === targets.failoverName ? targets.regions[route53.failoverAnswer() as Role] : hosts[name],
   );
@@ -227,11 +275,18 @@ async function emulate(
         denyFlagWrites(clients.ssm, targets);
       return clients;
     },
+    outage: {
+      lose: aws.outage.outage.lose,
+      restore: async (region) => {
+        await aws.outage.outage.restore(region);
+        replication.paused = false;
+      },
+    },
     request: async (request: HttpRequest) => {
       const region = resolver.resolve(request.host);
       if (!region) throw new Error(`getaddrinfo ENOTFOUND ${request.host}`);
       return loopbackRequest(
-        apis[region]!.port,
+        reach(region),
         request.host,
         request.method,
         request.path,
@@ -263,6 +318,18 @@ async function applyFaults(
     await new DynamoDBClient(regional(targets.regions.secondary, parts.awsEndpoint)).send(
       new DeleteTableCommand({ TableName: targets.tableName }),
     );
+}
+
+/** A client whose calls fail while `region` is lost: the table replication stops with it. */
+function offWhenLost(client: DynamoDBClient, region: string, lost: () => string[]): DynamoDBClient {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (lost().includes(region)) throw unreachable(region);
+      return next(args);
+    },
+    { step: "initialize", name: "sandboxLostRegion" },
+  );
+  return client;
 }
 
 const denied = new WeakSet<object>();

@@ -3,13 +3,25 @@ import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
 import type { ModuleStack } from "@tandem/module-kit";
 
-/** What the handler serves for Route 53: 2xx when the region can take traffic. */
-export const HEALTH_PATH = "/health";
+/**
+ * The alarm each region's compute module (2.2.0 and later) keeps on its scheduled region check,
+ * `<name>-region-health` in that region: the same `var.name` in both regions and here.
+ */
+export const REGION_HEALTH_ALARM = "${var.name}-region-health";
 
 /**
- * One HTTPS health check per region on its regional API endpoint, and failover alias records
- * (A and AAAA) from `record_name` to each region's API Gateway custom domain. No CNAME to a
- * Lambda function URL: a function URL only answers to its own host name.
+ * A lost region's alarm cannot be read; Route 53 then has insufficient data, which must fail the
+ * region over, not keep it (Healthy) or freeze it (LastKnownStatus).
+ */
+export const INSUFFICIENT_DATA_HEALTH_STATUS = "Unhealthy";
+
+/**
+ * One health check per region that follows that region's `<name>-region-health` alarm, and
+ * failover alias records (A and AAAA) from `record_name` to each region's API Gateway custom
+ * domain. Route 53 never requests anything of the API: an endpoint check would probe the public
+ * `/health`, which anyone can flood until its route limit fails the probes and the primary over.
+ * The alarm is fed by a function only an EventBridge schedule invokes. No CNAME to a Lambda
+ * function URL: a function URL only answers to its own host name.
  */
 export function failover(stack: ModuleStack, zoneId: string): void {
   const endpoints = new TerraformLocal(stack, "local.endpoints", {
@@ -19,16 +31,10 @@ export function failover(stack: ModuleStack, zoneId: string): void {
   const checks = TerraformIterator.fromMap(endpoints.asAnyMap);
   new Route53HealthCheck(stack, "aws_route53_health_check.this", {
     forEach: checks,
-    type: "HTTPS",
-    // A host name: Route 53 resolves it and sends it as SNI and Host, which API Gateway routes on.
-    fqdn: checks.getString("health_check_fqdn"),
-    port: 443,
-    enableSni: true,
-    resourcePath: HEALTH_PATH,
-    requestInterval: Token.asNumber("${var.health_check_interval}"),
-    failureThreshold: Token.asNumber("${var.health_check_failure_threshold}"),
-    regions: Token.asList("${var.health_check_regions}"),
-    measureLatency: true,
+    type: "CLOUDWATCH_METRIC",
+    cloudwatchAlarmName: REGION_HEALTH_ALARM,
+    cloudwatchAlarmRegion: checks.getString("region"),
+    insufficientDataHealthStatus: INSUFFICIENT_DATA_HEALTH_STATUS,
     tags: { Name: `\${var.name}-${checks.key}` },
   });
   // API Gateway regional custom domains serve IPv6 when their endpoint is dualstack, so AAAA
@@ -39,9 +45,9 @@ export function failover(stack: ModuleStack, zoneId: string): void {
 }
 
 /**
- * Each region's own health-check name (compute's `health_check_domain_name`) as a plain alias
- * to that region's custom domain, so the health check reaches the API through a custom domain
- * and API mapping, as clients do, rather than the default execute-api host.
+ * Each region's own name (compute's `health_check_domain_name`, `<region>.<record>`) as a plain
+ * alias to that region's custom domain, so the drill and on-call can reach one region by name
+ * (its `/health` says what that region sees). Route 53's health checks no longer request it.
  */
 function healthCheckRecords(stack: ModuleStack, type: string, zoneId: string): void {
   const each = TerraformIterator.fromMap(Token.asAnyMap("${var.health_check_records}"));

@@ -9,21 +9,20 @@ export default defineModule({
   description:
     "Route 53 for the payments API, applied once in the `global` root (provider in us-east-1). " +
     "It creates the public hosted zone (with KMS-encrypted query logging) or uses an existing one, " +
-    "writes the ACM DNS validation records of both regions' certificates, health-checks each " +
-    "region's `/health` over HTTPS from at least three checker regions, and points `record_name` " +
-    "at the regional API Gateway custom domains with PRIMARY/SECONDARY failover alias records " +
-    "(A and AAAA) that evaluate target health. Failing over needs no apply: when the primary's " +
-    "health check fails (or the drill flag makes `/health` fail), Route 53 answers with the " +
-    "secondary. Health checkers send the endpoint's host name as SNI and Host header, so " +
-    "`health_check_fqdn` is a host name, never a URL: preferably the region's own custom domain " +
-    "(for example `us-east-1.api.pay.acme-payments.com`, compute's `health_check_domain_name`), " +
-    "which `health_check_records` aliases to that region's API Gateway domain so the check goes " +
-    "through a custom domain, API mapping, stage and function as a client's request does; " +
-    "otherwise the default `execute-api` host, which must then stay enabled. Route 53 cannot " +
-    "probe the failover name itself per region (it resolves to whichever region is healthy), " +
-    "and HTTPS health checks do not validate certificates, so the certificate is renewed by ACM " +
-    "and watched by its DNS validation record, not by the check. The AAAA records answer with " +
-    "IPv6 addresses when the custom domains are dualstack.",
+    "writes the ACM DNS validation records of both regions' certificates, and points " +
+    "`record_name` at the regional API Gateway custom domains with PRIMARY/SECONDARY failover " +
+    "alias records (A and AAAA) that evaluate target health. Each region's health check is a " +
+    "CloudWatch alarm health check: it follows the alarm `<name>-region-health` in that region " +
+    "(compute 2.2.0 and later), which a function run by an EventBridge schedule feeds once a " +
+    "minute, so no public request can move it (an HTTPS check would probe the public `/health`, " +
+    "which a flood at its route limit fails). Insufficient data, which is what Route 53 sees " +
+    "when it cannot read a lost region's alarm, counts as unhealthy. Failing over needs no " +
+    "apply: when the primary's alarm fires (its table, the drill flag, or its region check " +
+    "failing for two minutes), Route 53 answers with the secondary. `health_check_records` " +
+    "aliases each region's own name (`health_check_fqdn`, e.g. " +
+    "`us-east-1.api.pay.acme-payments.com`) to that region's API Gateway domain, so the drill " +
+    "and on-call can reach one region by name. The AAAA records answer with IPv6 addresses when " +
+    "the custom domains are dualstack.",
   example: `module "dns" {
   source = "./modules/dns"
 
@@ -49,10 +48,6 @@ export default defineModule({
     module.compute_us_east_1.certificate_validation_records,
     module.compute_us_west_2.certificate_validation_records,
   )
-
-  health_check_interval          = 10
-  health_check_failure_threshold = 3
-  health_check_regions           = ["us-east-1", "us-west-2", "eu-west-1"]
 }`,
   build(stack) {
     dnsVariables(stack);

@@ -1,17 +1,11 @@
 import {
   AWS_REGION_PATTERN,
   DNS_NAME_PATTERN,
-  HEALTH_CHECK_FAILURE_THRESHOLD,
-  HEALTH_CHECK_INTERVALS,
   HOSTED_ZONE_ID_PATTERN,
-  MIN_HEALTH_CHECK_REGIONS,
   nameVariable,
-  ROUTE53_HEALTH_CHECK_REGIONS,
   variable,
   type ModuleStack,
 } from "@tandem/module-kit";
-
-const THRESHOLD = HEALTH_CHECK_FAILURE_THRESHOLD;
 
 const ENDPOINT_TYPE =
   "object({ region = string, target_domain_name = string, target_zone_id = string, health_check_fqdn = string })";
@@ -72,7 +66,7 @@ export function dnsVariables(stack: ModuleStack): void {
   variable(stack, "health_check_records", {
     type: "map(object({ name = string, target_domain_name = string, target_zone_id = string }))",
     description:
-      "By role (`primary`, `secondary`): each region's health-check name (the endpoint's `health_check_fqdn`) and its custom domain target, written as alias A/AAAA records so the checks go through a custom domain. `{}` when the health checks probe execute-api host names.",
+      "By role (`primary`, `secondary`): each region's own name (the endpoint's `health_check_fqdn`) and its custom domain target, written as alias A/AAAA records so one region can be reached by name. `{}` writes none.",
     default: {},
     rules: [
       [
@@ -86,52 +80,13 @@ export function dnsVariables(stack: ModuleStack): void {
       ],
     ],
   });
-  variable(stack, "health_check_interval", {
-    type: "number",
-    description:
-      "Seconds between checks from each checker: 10 (fast, costs more) or 30. Route 53 cannot change it after creation.",
-    default: 30,
-    rules: [
-      [
-        `contains([${HEALTH_CHECK_INTERVALS.join(", ")}], var.health_check_interval)`,
-        `health_check_interval must be ${HEALTH_CHECK_INTERVALS.join(" or ")}.`,
-      ],
-    ],
-  });
-  variable(stack, "health_check_failure_threshold", {
-    type: "number",
-    description: `Consecutive failed checks before an endpoint is unhealthy (${THRESHOLD.min}-${THRESHOLD.max}).`,
-    default: 3,
-    rules: [
-      [
-        `var.health_check_failure_threshold >= ${THRESHOLD.min} && var.health_check_failure_threshold <= ${THRESHOLD.max} && floor(var.health_check_failure_threshold) == var.health_check_failure_threshold`,
-        `health_check_failure_threshold must be a whole number from ${THRESHOLD.min} to ${THRESHOLD.max}.`,
-      ],
-    ],
-  });
-  variable(stack, "health_check_regions", {
-    type: "list(string)",
-    description:
-      "Regions the Route 53 health checkers run from; at least 3, so one checker region's trouble cannot fail a healthy endpoint.",
-    default: ["us-east-1", "us-west-2", "eu-west-1"],
-    rules: [
-      [
-        `length(distinct(var.health_check_regions)) >= ${MIN_HEALTH_CHECK_REGIONS}`,
-        `health_check_regions needs at least ${MIN_HEALTH_CHECK_REGIONS} distinct regions.`,
-      ],
-      [
-        `alltrue([for r in var.health_check_regions : contains(${JSON.stringify(ROUTE53_HEALTH_CHECK_REGIONS)}, r)])`,
-        `health_check_regions must be among ${ROUTE53_HEALTH_CHECK_REGIONS.join(", ")}.`,
-      ],
-    ],
-  });
 }
 
 function endpointVariable(stack: ModuleStack, role: string): void {
   const v = `var.${role}`;
   variable(stack, role, {
     type: ENDPOINT_TYPE,
-    description: `The ${role} region's API: its region, the regional custom domain target (\`target_domain_name\`, \`target_zone_id\`) and the host name of its regional endpoint to health-check (a host name, not a URL).`,
+    description: `The ${role} region's API: its region (whose \`<name>-region-health\` alarm the health check follows), the regional custom domain target (\`target_domain_name\`, \`target_zone_id\`) and the region's own host name (\`health_check_fqdn\`, a host name, not a URL; \`health_check_records\` names it).`,
     rules: [
       [
         `can(regex("${AWS_REGION_PATTERN}", ${v}.region))`,

@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ROUTE53_HEALTH_CHECK_REGIONS as CHECKER_REGIONS,
-  synthesizeModule,
-} from "@tandem/module-kit";
+import { synthesizeModule } from "@tandem/module-kit";
 import dns from "../src/index.ts";
 import { QUERY_LOG_RETENTION_DAYS } from "../src/zone.ts";
 import {
@@ -37,10 +34,7 @@ describe("dns contract", () => {
     expect(Object.keys(json.variable ?? {}).sort()).toEqual(
       [
         "certificate_validation_records",
-        "health_check_failure_threshold",
-        "health_check_interval",
         "health_check_records",
-        "health_check_regions",
         "name",
         "primary",
         "record_name",
@@ -57,15 +51,14 @@ describe("dns contract", () => {
     ]);
   });
 
-  it("defaults to creating the zone, a 30 s interval, 3 failures and 3 checker regions", () => {
+  it("defaults to creating the zone; the health checks have no interval, threshold or checker regions to set", () => {
     expect(variable("zone_id")?.default).toBe("");
-    expect(variable("health_check_interval")?.default).toBe(30);
-    expect(variable("health_check_failure_threshold")?.default).toBe(3);
-    expect(variable("health_check_regions")?.default).toEqual([
-      "us-east-1",
-      "us-west-2",
-      "eu-west-1",
-    ]);
+    for (const gone of [
+      "health_check_interval",
+      "health_check_failure_threshold",
+      "health_check_regions",
+    ])
+      expect(variable(gone)).toBeUndefined();
     expect(variable("certificate_validation_records")?.default).toEqual([]);
     for (const required of ["name", "zone_name", "record_name", "primary", "secondary"]) {
       expect(variable(required)).not.toHaveProperty("default");
@@ -106,18 +99,16 @@ describe("failover records (seed correction: no CNAME to a function URL)", () =>
     });
   });
 
-  it("health-check each region's /health over HTTPS with SNI, latency and the configured checkers", () => {
-    expect(resource("aws_route53_health_check", "this")).toMatchObject({
+  it("health-check each region by its region-health alarm, never by a request the public can flood", () => {
+    const check = resource("aws_route53_health_check", "this");
+    expect(check).toEqual({
       for_each: "${local.endpoints}",
-      type: "HTTPS",
-      fqdn: "${each.value.health_check_fqdn}",
-      port: 443,
-      resource_path: "/health",
-      enable_sni: true,
-      measure_latency: true,
-      request_interval: "${var.health_check_interval}",
-      failure_threshold: "${var.health_check_failure_threshold}",
-      regions: "${var.health_check_regions}",
+      type: "CLOUDWATCH_METRIC",
+      cloudwatch_alarm_name: "${var.name}-region-health",
+      cloudwatch_alarm_region: "${each.value.region}",
+      // A lost region's alarm cannot be read: that is a failure, not the last known status.
+      insufficient_data_health_status: "Unhealthy",
+      tags: { Name: "${var.name}-${each.key}" },
     });
   });
 
@@ -179,7 +170,7 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
     planErrors(json, { ...valid, ...overrides });
 
   it("accepts a realistic configuration", () => {
-    expect(planOf({ health_check_interval: 10, zone_id: "Z0123456789ABCDEFGHIJ" })).toBe("");
+    expect(planOf({ zone_id: "Z0123456789ABCDEFGHIJ" })).toBe("");
   });
 
   it.each([
@@ -204,27 +195,6 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
     [
       { primary: { ...valid.primary, target_zone_id: "" } },
       "primary.target_zone_id must be a Route 53 hosted zone id.",
-    ],
-    [{ health_check_interval: 20 }, "health_check_interval must be 10 or 30."],
-    [
-      { health_check_failure_threshold: 0 },
-      "health_check_failure_threshold must be a whole number from 1 to 10.",
-    ],
-    [
-      { health_check_failure_threshold: 11 },
-      "health_check_failure_threshold must be a whole number from 1 to 10.",
-    ],
-    [
-      { health_check_failure_threshold: 2.5 },
-      "health_check_failure_threshold must be a whole number from 1 to 10.",
-    ],
-    [
-      { health_check_regions: ["us-east-1", "us-west-2", "us-west-2"] },
-      "health_check_regions needs at least 3 distinct regions.",
-    ],
-    [
-      { health_check_regions: ["us-east-1", "us-west-2", "eu-central-1"] },
-      "health_check_regions must be among",
     ],
     [{ zone_id: "abc" }, "zone_id must be a Route 53 hosted zone id (Z...) or empty."],
     [
@@ -291,9 +261,15 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
     expect(withId).toEqual([0, 1]);
   });
 
-  it("offers only regions Route 53 runs checkers in", () => {
-    expect(CHECKER_REGIONS).toHaveLength(8);
-    expect(planOf({ health_check_regions: CHECKER_REGIONS })).toBe("");
+  it("follows, for each role, the alarm <name>-region-health in that role's region", () => {
+    const check = resource("aws_route53_health_check", "this");
+    const [followed] = evaluate(json, valid, [
+      `{ for role, e in { primary = var.primary, secondary = var.secondary } : role => { name = "${String(check.cloudwatch_alarm_name)}", region = ${expr(check.cloudwatch_alarm_region).replace("each.value", "e")} } }`,
+    ]);
+    expect(followed).toEqual({
+      primary: { name: "payments-prod-region-health", region: "us-east-1" },
+      secondary: { name: "payments-prod-region-health", region: "us-west-2" },
+    });
   });
 });
 
@@ -316,7 +292,7 @@ describe.skipIf(!hasTerraform)("health checks through a custom domain (real terr
     },
   };
 
-  it("aliases each region's health-check name to that region's custom domain, A and AAAA", () => {
+  it("aliases each region's own name to that region's custom domain, A and AAAA", () => {
     for (const type of ["a", "aaaa"]) {
       const record = resource("aws_route53_record", `health_check_${type}`);
       expect(record.for_each).toBe("${var.health_check_records}");
@@ -326,10 +302,6 @@ describe.skipIf(!hasTerraform)("health checks through a custom domain (real terr
       });
       expect(record.name).toBe("${each.value.name}");
     }
-    // The health check probes the endpoint's host name: now the regional custom domain.
-    expect(resource("aws_route53_health_check", "this").fqdn).toBe(
-      "${each.value.health_check_fqdn}",
-    );
     expect(planErrors(json, regional)).toBe("");
   });
 

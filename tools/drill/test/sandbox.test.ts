@@ -51,6 +51,51 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
     });
   }, 240_000);
 
+  it("fails dev over with us-east-2 lost mid-traffic, recovers and fails back", async () => {
+    const report = await run({ env: "dev", mode: "failover", speed: 10 });
+    console.log(markdown(report));
+    expect(report.failure).toBeUndefined();
+    expect(report.passed).toBe(true);
+    expect(report.steps.map((s) => s.name)).toEqual([
+      "preflight",
+      "canaries",
+      "lose the primary",
+      "fail the database over",
+      "verify",
+      "recover",
+      "fail back",
+    ]);
+    const { measured } = report;
+    expect(measured.trafficRtoSeconds).toBeGreaterThan(measured.detectionSeconds!);
+    expect(measured.recoverySeconds).toBeGreaterThanOrEqual(120);
+    expect(report.lostWrites!.acknowledged).toBeGreaterThanOrEqual(6);
+    // Whatever the lost region had not replicated reaches us-west-2 once it is back.
+    expect(report.lostWrites!.arrivedAfterRecovery).toBe(
+      report.lostWrites!.missingAtFailover.length,
+    );
+    expect(report.finalState).toMatchObject({
+      "database writer": "us-east-2 (available)",
+      "global cluster members": "us-east-2 writer (connected), us-west-2 secondary (connected)",
+      "failover name answers from": "us-east-2",
+    });
+    // The drill role's calls to the lost region were dropped by its gateway, not denied.
+    expect(report.notes.join("\n")).toMatch(/\(\d+ allowed, 0 denied\)/);
+  }, 240_000);
+
+  it("measures the RPO of writes the lost region never replicated", async () => {
+    const report = await run({
+      env: "dev",
+      mode: "failover",
+      speed: 20,
+      faults: ["writes-unreplicated"],
+    });
+    expect(report.failure).toBeUndefined();
+    const lost = report.lostWrites!;
+    expect(lost.missingAtFailover.length).toBe(lost.acknowledged);
+    expect(lost.arrivedAfterRecovery).toBe(lost.acknowledged);
+    expect(report.measured.rpoSeconds).toBeGreaterThan(0);
+  }, 240_000);
+
   it("a dry run checks the preconditions and changes nothing", async () => {
     const report = await run({ env: "staging", dryRun: true, speed: 200 });
     expect(report.failure?.message).toBeUndefined();

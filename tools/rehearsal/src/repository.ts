@@ -60,6 +60,7 @@ export class RehearsalRepository {
       "-m",
       "The project as rehearsed",
     );
+    repository.publish();
     return repository;
   }
 
@@ -82,6 +83,7 @@ export class RehearsalRepository {
     edit(this.dir);
     this.git("add", "--all");
     this.git(...IDENTITY, "commit", "--quiet", "--no-verify", "-m", message);
+    this.publish();
     return this.sha("HEAD");
   }
 
@@ -96,6 +98,18 @@ export class RehearsalRepository {
   merge(branch: string, message: string): string {
     this.git("checkout", "--quiet", "main");
     this.git(...IDENTITY, "merge", "--quiet", "--no-ff", "-m", message, branch);
+    this.publish();
     return this.sha("HEAD");
+  }
+
+  /**
+   * Every branch as `origin/<branch>` too: what actions/checkout with fetch-depth 0 leaves in a
+   * job's checkout, and what a workflow compares against (apply.yml: a commit of origin/main).
+   */
+  private publish(): void {
+    for (const branch of this.git("for-each-ref", "--format=%(refname:short)", "refs/heads").split(
+      "\n",
+    ))
+      if (branch) this.git("update-ref", `refs/remotes/origin/${branch}`, `refs/heads/${branch}`);
   }
 }

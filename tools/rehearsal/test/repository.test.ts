@@ -56,14 +56,24 @@ describe("the throw-away repository", () => {
       head,
     ]);
     expect(repository.sha("main")).toBe(base);
+    // As actions/checkout with fetch-depth 0 leaves it: every branch as origin/<branch>.
+    expect(repository.sha("origin/topic")).toBe(head);
+
+    const merged = repository.merge("topic", "Merge pull request #1");
+    expect(repository.sha("HEAD")).toBe(merged);
+    expect(repository.sha("origin/main")).toBe(merged);
+    expect(repository.git("rev-list", "--parents", "-n", "1", merged).split(" ").slice(1)).toEqual([
+      base,
+      head,
+    ]);
   });
 });
 
 describe("the manifest a rehearsal reads", () => {
-  it("gives the secondary region, its CIDR and the repository the roles trust", () => {
+  it("gives the regions, the alarm emails and the repository the roles trust", () => {
     const manifest = readManifest(REPO_ROOT, "staging");
-    expect(manifest.secondary).toBe("us-west-2");
-    expect(manifest.cidrs[manifest.secondary]).toMatch(/^10\.\d+\.0\.0\/16$/);
+    expect([manifest.primary, manifest.secondary]).toEqual(["us-east-1", "us-west-2"]);
+    expect(manifest.alarmEmails.length).toBeGreaterThan(0);
     expect(manifest.github.repository).toBe("acme-payments/payments-infra");
   });
 

@@ -180,6 +180,29 @@ export class GitHubDouble {
     return issue;
   }
 
+  /** Merges the pull request: its merge commit, closed (as GitHub's merge button leaves it). */
+  mergePull(number: number, mergeCommitSha: string): void {
+    const issue = this.issues.get(number);
+    if (!issue?.pull) throw new Error(`#${number} is not a pull request`);
+    issue.pull.mergeCommitSha = mergeCommitSha;
+    issue.pull.mergedAt = new Date().toISOString();
+    issue.state = "closed";
+  }
+
+  /** A deployment recorded before the rehearsal (what the environment already runs). */
+  recordDeployment(environment: string, sha: string, task: string, state: string): Deployment {
+    const deployment: Deployment = {
+      id: this.nextId++,
+      sha,
+      ref: sha,
+      environment,
+      task,
+      statuses: [{ state, description: "before the rehearsal" }],
+    };
+    this.deployments.push(deployment);
+    return deployment;
+  }
+
   /**
    * Starts a workflow run: its id, the request token its jobs present for OIDC, and its
    * ACTIONS_RUNTIME_TOKEN, whose `scp` names the run as the artifact service's backend ids.

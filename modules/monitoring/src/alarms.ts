@@ -26,6 +26,8 @@ export interface AlarmSpec {
     "namespace" | "metricName" | "dimensions" | "statistic" | "extendedStatistic"
   >;
   threshold: number;
+  /** Fires above the threshold unless said otherwise. */
+  comparison?: "GreaterThanThreshold" | "LessThanThreshold";
   period: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
@@ -34,6 +36,16 @@ export interface AlarmSpec {
 
 /** Sustained, not a blip: 3 of the last 5 one-minute periods. */
 const SUSTAINED = { period: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
+
+/**
+ * What compute's region check (2.2.0 and later) publishes once a minute in each region; the
+ * compute module's handler contract says the same (HEALTH_METRICS).
+ */
+export const HEALTH_METRICS = {
+  namespace: "Tandem/Health",
+  peer: "PeerHealthy",
+  dimension: "Region",
+} as const;
 
 export const REGIONAL_ALARMS: AlarmSpec[] = [
   {
@@ -114,6 +126,26 @@ export const REGIONAL_ALARMS: AlarmSpec[] = [
     treatMissingData: QUIET_IS_OK,
   },
   {
+    id: "peer_health",
+    roles: BOTH,
+    requires: ["peer_region"],
+    description:
+      "Seen from this region, the peer region is unhealthy or unreachable (its own region check said so, said nothing, or its CloudWatch could not be read), for two minutes. This pages from the surviving region when the other one, us-east-1 included, is lost.",
+    metric: {
+      namespace: HEALTH_METRICS.namespace,
+      metricName: HEALTH_METRICS.peer,
+      dimensions: { [HEALTH_METRICS.dimension]: "${var.peer_region}" },
+      statistic: "Minimum",
+    },
+    threshold: 1,
+    comparison: "LessThanThreshold",
+    period: 60,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    // This region's check publishes every minute: its silence is a failure too.
+    treatMissingData: SILENCE_IS_FAILURE,
+  },
+  {
     id: "dynamodb_replication_latency",
     roles: BOTH,
     requires: ["table_name", "peer_region"],
@@ -158,7 +190,7 @@ export function regionalAlarms(stack: ModuleStack, topicArn: string): string[] {
       ...common(spec.id, topicArn, spec.roles, spec.requires),
       alarmDescription: spec.description,
       ...spec.metric,
-      comparisonOperator: "GreaterThanThreshold",
+      comparisonOperator: spec.comparison ?? "GreaterThanThreshold",
       threshold: spec.threshold,
       period: spec.period,
       evaluationPeriods: spec.evaluationPeriods,

@@ -17,12 +17,16 @@ export default defineModule({
     "run in both regions), and `AuroraGlobalDBReplicationLag` of the region's own cluster (the " +
     "metric is published by whichever cluster is the secondary, in its own region; after a drill " +
     "or a failover the roles swap, so both regions carry the alarm and the writer's silence is " +
-    "not an incident); a dashboard " +
+    "not an incident), and the peer region's health as this region sees it (`Tandem/Health` " +
+    "`PeerHealthy`, published once a minute by compute 2.2.0's region check, which reads the " +
+    "peer's own verdict from the peer's CloudWatch; 0, or silence, for two minutes pages), so " +
+    "on-call is paged through the surviving region's own topic when the other region, " +
+    "us-east-1 included, is lost; a dashboard " +
     "per region graphs each alarm's metric against its threshold. The `global` role, applied in " +
     "us-east-1 where Route 53 publishes health-check metrics, alarms when a region's health " +
     "check fails. Traffic metrics treat missing data as OK (no traffic is not an incident: a dead " +
-    "region is caught by its health check, and the writer publishes no lag); health-check status " +
-    "treats silence as failing.",
+    "region is caught by its health check and by the peer's alarm, and the writer publishes no " +
+    "lag); health-check status and the peer's health treat silence as failing.",
   example: `module "monitoring" {
   source = "./modules/monitoring"
 

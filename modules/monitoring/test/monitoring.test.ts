@@ -200,6 +200,27 @@ describe("alarms", () => {
       expect(returned[0]?.expression).toContain(`FILL(${id}, 0)`);
   });
 
+  it("in both regional roles, page through this region's own topic when the peer region is unhealthy or silent for two minutes", () => {
+    expect(alarm("peer_health")).toMatchObject({
+      count: '${var.role == "global" ? 0 : 1}',
+      alarm_name: "${var.name}-${var.role}-peer-health",
+      namespace: "Tandem/Health",
+      metric_name: "PeerHealthy",
+      dimensions: { Region: "${var.peer_region}" },
+      statistic: "Minimum",
+      comparison_operator: "LessThanThreshold",
+      threshold: 1,
+      period: 60,
+      evaluation_periods: 2,
+      datapoints_to_alarm: 2,
+      treat_missing_data: "breaching",
+      alarm_actions: ["${aws_sns_topic.alarms.arn}"],
+    });
+    // Every other regional alarm still fires above its threshold.
+    for (const spec of REGIONAL_ALARMS.filter((a) => a.id !== "peer_health"))
+      expect(alarm(spec.id).comparison_operator, spec.id).toBe("GreaterThanThreshold");
+  });
+
   it("in the global role, fire when a Route 53 health check reports unhealthy, and on silence", () => {
     expect(alarm("health_check")).toMatchObject({
       for_each: '${var.role == "global" ? var.health_check_ids : {}}',
@@ -324,6 +345,9 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
     expect(
       check("backup_jobs_failed", { ...regional, role: "secondary", backup_vault_name: "" }),
     ).toContain("backup_vault_name is required");
+    expect(check("peer_health", { ...regional, role: "secondary", peer_region: "" })).toContain(
+      "peer_region is required in the primary and secondary roles.",
+    );
 
     const topic = (
       json.resource?.aws_sns_topic?.alarms as { lifecycle: { precondition: Condition[] } }

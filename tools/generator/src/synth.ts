@@ -88,7 +88,12 @@ function synthesizeEnvironments(
       files.set(`modules/${domain}/${name}`, bytes);
   }
   const synthesized = environments.map((environment) => {
-    const deployments = composeEnvironment(environment, resolve, toolchain);
+    const deployments = composeEnvironment(
+      environment,
+      resolve,
+      toolchain,
+      accounts.map((e) => e.manifest),
+    );
     addEnvironmentFiles(files, environment, deployments);
     return { name: environment.manifest.name, manifest: environment.manifest, deployments };
   });

@@ -14,6 +14,8 @@ import {
 } from "./inputs.ts";
 import type { Toolchain } from "../toolchain.ts";
 import { crossRegionNames, STATE_KEY_ALIAS, type CrossRegionNames } from "./names.ts";
+import { quotaChecks } from "./quotas.ts";
+import type { Manifest } from "../manifest/schema.ts";
 
 /** Route 53's control plane and its health-check metrics live in us-east-1. */
 export const GLOBAL_REGION = "us-east-1";
@@ -45,16 +47,21 @@ export interface ResolvedModule {
 
 export type ModuleResolver = (domain: Domain, version: string) => ResolvedModule;
 
-/** Composes an environment into its three roots, in apply order: primary, secondary, global. */
+/**
+ * Composes an environment into its three roots, in apply order: primary, secondary, global.
+ * `account` holds the manifests sharing its account, whose needs its quota checks add up.
+ */
 export function composeEnvironment(
   environment: Environment,
   resolve: ModuleResolver,
   toolchain: Toolchain,
+  account: readonly Manifest[] = [environment.manifest],
 ): Deployment[] {
   const { manifest } = environment;
   const names = crossRegionNames(manifest);
   const { primary, secondary } = manifest.regions;
-  const build = (spec: RootSpec) => deployment(environment, names, resolve, toolchain, spec);
+  const build = (spec: RootSpec) =>
+    deployment(environment, names, resolve, toolchain, { ...spec, account });
   const regional = {
     primary: build({
       name: primary,
@@ -110,6 +117,7 @@ interface RootSpec {
   role: Role | "global";
   dependsOn: string[];
   calls: Record<string, ModuleInputs>;
+  account?: readonly Manifest[];
 }
 
 function deployment(
@@ -166,6 +174,8 @@ function deployment(
   };
   if (spec.role === "global") root.data = { terraform_remote_state: remoteStates(manifest, names) };
   else root.output = regionalOutputs(resolved);
+  if (spec.role === "primary" || spec.role === "secondary")
+    root.data = quotaChecks(manifest, spec.region, spec.account ?? []);
   const moduleHashes = Object.fromEntries(
     domains.map((d) => [d, resolved[d].files.terraformSha256]),
   );

@@ -39,7 +39,7 @@ describe("composeEnvironment", () => {
       expect(root.terraform.backend.s3.bucket).toBe(
         `tandem-tfstate-210987654321-${deployment.region}`,
       );
-      expect(root.data).toBeUndefined();
+      expect(root.data?.terraform_remote_state).toBeUndefined();
       expect(text).not.toContain("terraform_remote_state");
       // The other region appears only inside ARNs and region names computed from the manifest.
       for (const match of text.matchAll(new RegExp(`[^"]*${other}[^"]*`, "g"))) {

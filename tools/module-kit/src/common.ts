@@ -30,35 +30,47 @@ export function commonVariables(stack: ModuleStack): { name: string; role: strin
   return { name: name.stringValue, role: role.stringValue };
 }
 
-/** The account, region and partition the module is applied in, read once per stack. */
-export interface AwsContext {
+/** The account and partition, without the region (an identity part serves both regions). */
+export interface AccountContext {
   accountId: string;
-  region: string;
   partition: string;
   dnsSuffix: string;
 }
 
-export function awsContext(stack: ModuleStack): AwsContext {
-  const find = <T>(id: string, create: () => T): T =>
-    (stack.node.tryFindChild(id) as T | undefined) ?? create();
-  const caller = find(
+/** The account, region and partition the module is applied in, read once per stack. */
+export interface AwsContext extends AccountContext {
+  region: string;
+}
+
+const once = <T>(stack: ModuleStack, id: string, create: () => T): T =>
+  (stack.node.tryFindChild(id) as T | undefined) ?? create();
+
+export function accountContext(stack: ModuleStack): AccountContext {
+  const caller = once(
+    stack,
     "data.aws_caller_identity.current",
     () => new DataAwsCallerIdentity(stack, "data.aws_caller_identity.current"),
   );
-  const region = find(
-    "data.aws_region.current",
-    () => new DataAwsRegion(stack, "data.aws_region.current"),
-  );
-  const partition = find(
+  const partition = once(
+    stack,
     "data.aws_partition.current",
     () => new DataAwsPartition(stack, "data.aws_partition.current"),
   );
   return {
     accountId: caller.accountId,
-    // `id` is the region's name in provider 5.x and 6.x alike (`region` exists only in 6.x,
-    // `name` is deprecated there).
-    region: region.id,
     partition: partition.partition,
     dnsSuffix: partition.dnsSuffix,
   };
+}
+
+export function awsContext(stack: ModuleStack): AwsContext {
+  const account = accountContext(stack);
+  const region = once(
+    stack,
+    "data.aws_region.current",
+    () => new DataAwsRegion(stack, "data.aws_region.current"),
+  );
+  // `id` is the region's name in provider 5.x and 6.x alike (`region` exists only in 6.x,
+  // `name` is deprecated there).
+  return { ...account, region: region.id };
 }

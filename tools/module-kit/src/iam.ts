@@ -1,7 +1,7 @@
 import type { TerraformVariable } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { IamRole, type IamRoleConfig } from "@cdktf/provider-aws/lib/iam-role/index.js";
-import { awsContext } from "./common.ts";
+import { accountContext } from "./common.ts";
 import type { ModuleStack } from "./module-stack.ts";
 import { variable } from "./variable.ts";
 
@@ -68,7 +68,7 @@ export function assumeRolePolicy(
           {
             test: "StringEquals",
             variable: "aws:SourceAccount",
-            values: [awsContext(stack).accountId],
+            values: [accountContext(stack).accountId],
           },
         ]
       : []),

@@ -5,6 +5,7 @@ export {
   REQUIRED_TERRAFORM_VERSION,
   defineModule,
   synthesizeModule,
+  type IdentityDefinition,
   type ModuleArtifact,
   type ModuleDefinition,
   type ProviderRequirement,
@@ -12,7 +13,14 @@ export {
   type TerraformOutputJson,
   type TerraformVariableJson,
 } from "./module.ts";
-export { awsContext, commonVariables, nameVariable, type AwsContext } from "./common.ts";
+export {
+  accountContext,
+  awsContext,
+  commonVariables,
+  nameVariable,
+  type AccountContext,
+  type AwsContext,
+} from "./common.ts";
 export {
   assumeRolePolicy,
   moduleRole,
@@ -20,6 +28,17 @@ export {
   PERMISSIONS_BOUNDARY,
   type AssumeRolePolicyOptions,
 } from "./iam.ts";
+export {
+  identityDocument,
+  identityPolicyAttachment,
+  identityRole,
+  identityRolePolicy,
+  identityVariables,
+  roleArn,
+  type IdentityRole,
+  type IdentityRoleOptions,
+} from "./identity.ts";
+export { IMPORT_IDS_OUTPUT } from "./identity-names.ts";
 export { kmsKey, type KmsKeyOptions } from "./kms.ts";
 export { AWS_REGION_PATTERN, DNS_NAME_PATTERN } from "./patterns.ts";
 export { renderReadme } from "./readme.ts";

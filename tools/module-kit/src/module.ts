@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { importIdsOutput } from "./identity.ts";
 import { ModuleStack } from "./module-stack.ts";
 
 /** The JSON form of a Terraform module, as written to `main.tf.json`. */
@@ -11,6 +12,8 @@ export interface TerraformModuleJson {
   /** Ephemeral resources (Terraform 1.10+): opened during plan and apply, never stored in state. */
   ephemeral?: Record<string, Record<string, Record<string, unknown>>>;
   output?: Record<string, TerraformOutputJson>;
+  /** Resources the module no longer manages, forgotten from state without being destroyed. */
+  removed?: { from: string; lifecycle: { destroy: false } }[];
 }
 
 export interface ProviderRequirement {
@@ -48,6 +51,22 @@ export interface ModuleDefinition {
    * `moduleDir` is the domain's source folder (`modules/<domain>`) in the tree being synthesized.
    */
   assets?(moduleDir: string): Record<string, Uint8Array>;
+  /**
+   * The module's IAM, a module of its own shipped in `identity/` and called by the environment's
+   * identity root for both regions (see identity.ts).
+   */
+  readonly identity?: IdentityDefinition;
+  /**
+   * Addresses an earlier version managed and this one no longer does (its roles moved to the
+   * identity part): a plan forgets them from the regional state and destroys nothing.
+   */
+  readonly removed?: readonly string[];
+}
+
+export interface IdentityDefinition {
+  readonly description: string;
+  readonly example: string;
+  build(stack: ModuleStack): void;
 }
 
 /** A synthesized module: `main.tf.json` plus its assets, by file name. */
@@ -55,6 +74,8 @@ export interface ModuleArtifact {
   readonly domain: string;
   readonly json: TerraformModuleJson;
   readonly assets: Record<string, Uint8Array>;
+  /** The identity part's module JSON, when the module has one. */
+  readonly identity?: TerraformModuleJson;
 }
 
 /**
@@ -86,18 +107,32 @@ export function synthesizeModule(
   definition: ModuleDefinition,
   moduleDir = `modules/${definition.domain}`,
 ): ModuleArtifact {
-  const stack = new ModuleStack(definition.domain);
-  definition.build(stack);
+  const json = moduleJson(definition.domain, definition.build);
+  if (definition.removed?.length) {
+    json.removed = definition.removed.map((from) => ({ from, lifecycle: { destroy: false } }));
+  }
+  const assets = definition.assets?.(moduleDir) ?? {};
+  const { identity } = definition;
+  if (!identity) return { domain: definition.domain, json, assets };
+  const identityJson = moduleJson(`${definition.domain}-identity`, (stack) => {
+    identity.build(stack);
+    importIdsOutput(stack);
+  });
+  return { domain: definition.domain, json, assets, identity: identityJson };
+}
+
+function moduleJson(name: string, build: (stack: ModuleStack) => void): TerraformModuleJson {
+  const stack = new ModuleStack(name);
+  build(stack);
   const raw = stripMetadata(stack.toTerraform()) as Omit<TerraformModuleJson, "terraform">;
   const { provider: _provider, terraform: _terraform, ...blocks } = raw as Record<string, unknown>;
-  const json = {
+  return {
     ...blocks,
     terraform: {
       required_version: REQUIRED_TERRAFORM_VERSION,
       required_providers: { aws: AWS_PROVIDER },
     },
   } as TerraformModuleJson;
-  return { domain: definition.domain, json, assets: definition.assets?.(moduleDir) ?? {} };
 }
 
 /** Drops CDKTF's `//` metadata (construct paths, versions) so the JSON is plain Terraform. */

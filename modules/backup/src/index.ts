@@ -1,6 +1,8 @@
 import { TerraformOutput } from "cdktf";
 import { commonVariables, defineModule } from "@tandem/module-kit";
+import { backupIdentity } from "./identity.ts";
 import { backupPlan } from "./plan.ts";
+import { MOVED_TO_IDENTITY } from "./roles.ts";
 import { backupVariables } from "./variables.ts";
 import { vault } from "./vault.ts";
 
@@ -14,8 +16,9 @@ export default defineModule({
     "in the region that survives an outage) adds the backup plan (`schedule`, kept `retention_days`) " +
     "whose copy action sends every recovery point to `destination_vault_arn` in the other region " +
     "with its own lifecycle (`copy_retention_days`), the selection of `resource_arns` (that region's " +
-    "Aurora cluster and DynamoDB table), and the IAM role AWS Backup assumes, with AWS's managed " +
-    "backup and restore policies. While the other region is down its copy jobs fail and alarm; the " +
+    "Aurora cluster and DynamoDB table), run with the role AWS Backup assumes in this region " +
+    "(`<name>-backup-<region>`, created by the identity part with AWS's managed backup and restore " +
+    "policies, referred to here by its computed ARN). While the other region is down its copy jobs fail and alarm; the " +
     "local recovery points are still made. " +
     "DynamoDB cross-region copies need AWS Backup's advanced DynamoDB features, a setting per account " +
     "and region. AWS turns them on for accounts that had no backup vault before 21 November 2021; for " +
@@ -41,6 +44,8 @@ export default defineModule({
     changeable_for_days = 3
   }
 }`,
+  identity: backupIdentity,
+  removed: MOVED_TO_IDENTITY,
   build(stack) {
     const { name } = commonVariables(stack);
     backupVariables(stack);
@@ -62,7 +67,7 @@ export default defineModule({
     );
     output(
       "role_arn",
-      "${one(aws_iam_role.this[*].arn)}",
+      "${one(aws_backup_selection.this[*].iam_role_arn)}",
       "ARN of the role AWS Backup assumes (also for restores); null where `resource_arns` is empty.",
     );
   },

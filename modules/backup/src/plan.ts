@@ -2,41 +2,22 @@ import { Token } from "cdktf";
 import { BackupPlan } from "@cdktf/provider-aws/lib/backup-plan/index.js";
 import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection/index.js";
 import type { BackupVault } from "@cdktf/provider-aws/lib/backup-vault/index.js";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
-import { assumeRolePolicy, awsContext, moduleRole, type ModuleStack } from "@tandem/module-kit";
+import { awsContext, roleArn, type ModuleStack } from "@tandem/module-kit";
+import { backupRoleName } from "./roles.ts";
 
 /** A plan wherever there is something to back up: the primary always, the secondary when given. */
 const withResources = () => Token.asNumber("${length(var.resource_arns) > 0 ? 1 : 0}");
 
 /**
- * The plan with its cross-Region copy, the selection and the role AWS Backup assumes to run
- * them, in every role given `resource_arns`: each region backs up its own cluster and table
- * and copies to the other, so backups go on in the region that survives a regional outage (its
- * copies to the lost region fail, and alarm, until that region returns). The seed had a plan
- * with neither selection nor role, so it backed up nothing.
+ * The plan with its cross-Region copy and the selection, in every role given `resource_arns`:
+ * each region backs up its own cluster and table and copies to the other, so backups go on in
+ * the region that survives a regional outage (its copies to the lost region fail, and alarm,
+ * until that region returns). AWS Backup runs them with the identity part's role for this
+ * region, referred to by its computed ARN. The seed had a plan with neither selection nor role,
+ * so it backed up nothing.
  */
 export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault): void {
   const aws = awsContext(stack);
-  const assume = assumeRolePolicy(stack, { id: "assume", service: "backup.amazonaws.com" });
-  moduleRole(stack, "this", {
-    count: withResources(),
-    // IAM names are account-wide; the region keeps a later swap of the roles from colliding.
-    name: `${name}-backup-${aws.region}`,
-    description: `AWS Backup runs the ${name} plan (backups, cross-Region copies, restores) with this role.`,
-    assumeRolePolicy: assume.json,
-  });
-  const policies = {
-    backup: "AWSBackupServiceRolePolicyForBackup",
-    restores: "AWSBackupServiceRolePolicyForRestores",
-  };
-  const attachments = Object.entries(policies).map(
-    ([id, policy]) =>
-      new IamRolePolicyAttachment(stack, `aws_iam_role_policy_attachment.${id}`, {
-        count: withResources(),
-        role: "${aws_iam_role.this[0].name}",
-        policyArn: `arn:${aws.partition}:iam::aws:policy/service-role/${policy}`,
-      }),
-  );
   new BackupPlan(stack, "aws_backup_plan.this", {
     count: withResources(),
     name,
@@ -70,8 +51,7 @@ export function backupPlan(stack: ModuleStack, name: string, vault: BackupVault)
     count: withResources(),
     name,
     planId: "${aws_backup_plan.this[0].id}",
-    iamRoleArn: "${aws_iam_role.this[0].arn}",
+    iamRoleArn: roleArn(stack, backupRoleName(name, aws.region)),
     resources: Token.asList("${var.resource_arns}"),
-    dependsOn: attachments,
   });
 }

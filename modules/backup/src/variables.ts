@@ -1,6 +1,5 @@
 import {
   BACKUP_RETENTION_DAYS,
-  permissionsBoundaryVariable,
   VAULT_LOCK_MIN_CHANGEABLE_DAYS,
   variable,
   type ModuleStack,
@@ -93,5 +92,4 @@ export function backupVariables(stack: ModuleStack): void {
       ],
     ],
   });
-  permissionsBoundaryVariable(stack);
 }

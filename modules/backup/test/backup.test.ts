@@ -9,15 +9,12 @@ import {
 } from "@tandem/module-kit/testing";
 import backup from "../src/index.ts";
 
-const { json } = synthesizeModule(backup);
+const { json, identity } = synthesizeModule(backup);
 type Block = Record<string, unknown>;
 const resource = (type: string, name = "this") => json.resource?.[type]?.[name] as Block;
 const primaryOnly = [
   ["aws_backup_plan", "this"],
   ["aws_backup_selection", "this"],
-  ["aws_iam_role", "this"],
-  ["aws_iam_role_policy_attachment", "backup"],
-  ["aws_iam_role_policy_attachment", "restores"],
 ] as const;
 
 describe("backup module", () => {
@@ -34,7 +31,6 @@ describe("backup module", () => {
       destination_vault_arn: "",
       resource_arns: [],
       vault_lock: null,
-      permissions_boundary: null,
     });
   });
 
@@ -46,7 +42,7 @@ describe("backup module", () => {
       "vault_name",
     ]);
     expect(json.output?.plan_id?.value).toBe("${one(aws_backup_plan.this[*].id)}");
-    expect(json.output?.role_arn?.value).toBe("${one(aws_iam_role.this[*].arn)}");
+    expect(json.output?.role_arn?.value).toBe("${one(aws_backup_selection.this[*].iam_role_arn)}");
   });
 
   it("names the vault exactly var.name (the other region computes its ARN) and encrypts it with a rotating key", () => {
@@ -74,26 +70,43 @@ describe("backup module", () => {
     });
   });
 
-  it("selects the given resources with a role, so the plan backs something up (the seed had neither)", () => {
+  it("selects the given resources with the identity root's role of this region, so the plan backs something up (the seed had neither)", () => {
     expect(resource("aws_backup_selection")).toMatchObject({
       plan_id: "${aws_backup_plan.this[0].id}",
-      iam_role_arn: "${aws_iam_role.this[0].arn}",
+      // By its computed ARN: no IAM call at plan time.
+      iam_role_arn:
+        "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.name}-backup-${data.aws_region.current.id}",
       resources: "${var.resource_arns}",
     });
-    expect(JSON.stringify(json.data?.aws_iam_policy_document?.assume)).toContain(
+    expect(Object.keys(json.resource ?? {}).filter((t) => t.startsWith("aws_iam_"))).toEqual([]);
+    expect(json.removed?.map((r) => r.from)).toEqual([
+      "aws_iam_role.this",
+      "aws_iam_role_policy_attachment.backup",
+      "aws_iam_role_policy_attachment.restores",
+    ]);
+  });
+
+  it("has an identity part: each region's AWS Backup role with AWS's backup and restore policies, inside the boundary", () => {
+    const role = identity?.resource?.aws_iam_role?.this as Block;
+    expect(role).toMatchObject({
+      for_each: "${local.this_role_names}",
+      name: "${each.value}",
+      permissions_boundary: "${var.permissions_boundary}",
+    });
+    expect(identity?.locals?.this_role_names).toBe(
+      '${{ for region in var.regions : region => "${var.name}-backup-${region}" }}',
+    );
+    expect(JSON.stringify(identity?.data?.aws_iam_policy_document?.assume)).toContain(
       "backup.amazonaws.com",
     );
-    const policies = ["backup", "restores"].map((name) =>
-      resource("aws_iam_role_policy_attachment", name),
+    const policies = ["backup", "restores"].map(
+      (name) => identity?.resource?.aws_iam_role_policy_attachment?.[name] as Block,
     );
     expect(policies.map((p) => p.policy_arn)).toEqual([
       "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
       "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
     ]);
-    for (const policy of policies) expect(policy.role).toBe("${aws_iam_role.this[0].name}");
-    expect(resource("aws_iam_role").name).toContain("${data.aws_region.current.id}");
-    // The role that applies the module may create roles only inside its own boundary.
-    expect(resource("aws_iam_role").permissions_boundary).toBe("${var.permissions_boundary}");
+    for (const policy of policies) expect(policy.role).toBe("${aws_iam_role.this[each.key].name}");
   });
 
   it("locks the vault in compliance mode (changeable_for_days set) when vault_lock is given", () => {
@@ -138,12 +151,12 @@ describe.skipIf(!hasTerraform)("backup expressions, evaluated by Terraform", () 
   };
   const lock = { min_retention_days: 7, max_retention_days: 365 };
 
-  it("creates the plan, selection, role and policy attachments wherever there is something to back up", () => {
+  it("creates the plan and selection wherever there is something to back up", () => {
     const counts = primaryOnly.map(([type, name]) => expr(resource(type, name).count));
-    expect(evaluate(json, primary, counts)).toEqual([1, 1, 1, 1, 1]);
+    expect(evaluate(json, primary, counts)).toEqual([1, 1]);
     // The secondary keeps backing up when the primary region is lost (before: nothing there).
-    expect(evaluate(json, secondaryWithBackups, counts)).toEqual([1, 1, 1, 1, 1]);
-    expect(evaluate(json, secondary, counts)).toEqual([0, 0, 0, 0, 0]);
+    expect(evaluate(json, secondaryWithBackups, counts)).toEqual([1, 1]);
+    expect(evaluate(json, secondary, counts)).toEqual([0, 0]);
   });
 
   it("needs a copy destination in the secondary once it backs something up", () => {

@@ -2,14 +2,14 @@ import { Fn, TerraformCount, TerraformIterator, TerraformLocal, Token } from "cd
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group/index.js";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group/index.js";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance/index.js";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
-import { assumeRolePolicy, awsContext, moduleRole, type ModuleStack } from "@tandem/module-kit";
+import { awsContext, roleArn, type ModuleStack } from "@tandem/module-kit";
 import { inPrimary, onlyIn } from "./expressions.ts";
+import { monitoringRoleName } from "./roles.ts";
 import type { DatabaseInputs } from "./variables.ts";
 
 export const ENGINE = "aurora-mysql";
@@ -133,7 +133,7 @@ function instances(
   subnetGroup: DbSubnetGroup,
 ): void {
   const count = TerraformCount.of(inputs.instanceCount);
-  const monitoring = monitoringRole(stack, inputs);
+  const aws = awsContext(stack);
   new RdsClusterInstance(stack, "aws_rds_cluster_instance.this", {
     count,
     identifier: `${inputs.name}-${Token.asString(count.index)}`,
@@ -148,32 +148,8 @@ function instances(
     performanceInsightsKmsKeyId: key.arn,
     performanceInsightsRetentionPeriod: 7,
     monitoringInterval: 60,
-    monitoringRoleArn: monitoring.role.arn,
+    // The identity root's enhanced monitoring role of this region, by its computed ARN.
+    monitoringRoleArn: roleArn(stack, monitoringRoleName(inputs.name, aws.region)),
     copyTagsToSnapshot: true,
-    dependsOn: [monitoring.attachment],
   });
-}
-
-/** Enhanced monitoring: RDS publishes OS metrics through this role. IAM is global, so the name carries the region. */
-function monitoringRole(stack: ModuleStack, inputs: DatabaseInputs) {
-  const aws = awsContext(stack);
-  const assume = assumeRolePolicy(stack, {
-    id: "monitoring_assume",
-    service: `monitoring.rds.${aws.dnsSuffix}`,
-    sourceAccount: true,
-  });
-  const role = moduleRole(stack, "monitoring", {
-    name: `${inputs.name}-rdsmon-${aws.region}`,
-    description: `Aurora enhanced monitoring of ${inputs.name} in ${aws.region}`,
-    assumeRolePolicy: assume.json,
-  });
-  const attachment = new IamRolePolicyAttachment(
-    stack,
-    "aws_iam_role_policy_attachment.monitoring",
-    {
-      role: role.name,
-      policyArn: `arn:${aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-    },
-  );
-  return { role, attachment };
 }

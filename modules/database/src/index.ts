@@ -4,6 +4,8 @@ import type { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
 import { awsContext, defineModule, kmsKey, type ModuleStack } from "@tandem/module-kit";
 import { aurora } from "./aurora.ts";
 import { generatedMasterPassword } from "./credentials.ts";
+import { databaseIdentity } from "./identity.ts";
+import { MOVED_TO_IDENTITY } from "./roles.ts";
 import { single } from "./expressions.ts";
 import { sessionsTable } from "./table.ts";
 import { declareInputs, type DatabaseInputs } from "./variables.ts";
@@ -12,7 +14,7 @@ const description = `Aurora MySQL global database and the DynamoDB sessions tabl
 
 - **Primary role** creates the Aurora global cluster (\`global_cluster_identifier\`, storage encrypted, deletion protection) and the writer cluster joined to it, and the sessions table.
 - **Secondary role** creates a cluster that joins the global cluster by identifier, encrypted with the secondary region's key (no multi-region key), and adds this region's replica of the sessions table with \`aws_dynamodb_table_replica\`. It never refers to the other region's resources.
-- **Both roles**: \`instance_count\` instances of \`instance_class\` (memory-optimized, as global databases require), a DB subnet group, cluster and instance parameter groups (\`require_secure_transport = ON\`, audit logging of connections, DCL and DDL, slow query log), IAM database authentication, Performance Insights and enhanced monitoring, log exports (audit, error, general, slowquery) into KMS-encrypted log groups with a retention (the general log itself stays off: it would record every statement, payment data included; turn \`general_log\` on only to investigate), \`backup_retention_days\` of automated backups kept after deletion, tags copied to snapshots, a final snapshot on delete, deletion protection on by default. No \`backtrack_window\`: Aurora global databases do not support backtracking. Each cluster ignores drift of \`global_cluster_identifier\`, \`replication_source_identifier\` and \`engine_version\`, as the AWS provider documents for global-cluster members (engine upgrades go through the global cluster).
+- **Both roles**: \`instance_count\` instances of \`instance_class\` (memory-optimized, as global databases require), a DB subnet group, cluster and instance parameter groups (\`require_secure_transport = ON\`, audit logging of connections, DCL and DDL, slow query log), IAM database authentication, Performance Insights and enhanced monitoring (through the role the identity part creates for the region, \`<name>-rdsmon-<region>\`, referred to by its computed ARN), log exports (audit, error, general, slowquery) into KMS-encrypted log groups with a retention (the general log itself stays off: it would record every statement, payment data included; turn \`general_log\` on only to investigate), \`backup_retention_days\` of automated backups kept after deletion, tags copied to snapshots, a final snapshot on delete, deletion protection on by default. No \`backtrack_window\`: Aurora global databases do not support backtracking. Each cluster ignores drift of \`global_cluster_identifier\`, \`replication_source_identifier\` and \`engine_version\`, as the AWS provider documents for global-cluster members (engine upgrades go through the global cluster).
 
 **Master password.** AWS does not support the RDS-managed master user secret (\`manage_master_user_password\`) for DB clusters that are part of an Aurora global database (Aurora User Guide, "Limitations for Secrets Manager integration"). So the primary role generates the password at apply time with the ephemeral \`aws_secretsmanager_random_password\` and passes it only through the write-only \`master_password_wo\`: it never appears in code, configuration, plan or state, and it is stored nowhere. A stored copy (a Secrets Manager secret version) would be refreshed with \`GetSecretValue\` by every plan, and the plan role reads no data, so no plan of the primary root could run. Applications use IAM database authentication, never the master user. When an operator needs the master user (break glass), they set a password of their own with \`aws rds modify-db-cluster --db-cluster-identifier <cluster> --master-user-password ... --apply-immediately\` on the global primary; bumping \`master_password_version\` replaces it with a new unknown password. Requires Terraform >= 1.11 or OpenTofu >= 1.11 (ephemeral resources and write-only arguments).
 
@@ -44,6 +46,8 @@ export default defineModule({
   domain: "database",
   description,
   example,
+  identity: databaseIdentity,
+  removed: MOVED_TO_IDENTITY,
   build(stack) {
     const inputs = declareInputs(stack);
     const key = kmsKey(stack, {

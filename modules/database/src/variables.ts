@@ -7,7 +7,6 @@ import {
   AWS_REGION_PATTERN,
   commonVariables,
   LOG_RETENTION_DAYS,
-  permissionsBoundaryVariable,
   variable,
   type ModuleStack,
 } from "@tandem/module-kit";
@@ -42,7 +41,6 @@ export interface DatabaseInputs {
 
 export function declareInputs(stack: ModuleStack): DatabaseInputs {
   const common = commonVariables(stack);
-  permissionsBoundaryVariable(stack);
   return { ...common, ...auroraInputs(stack), ...tableInputs(stack) };
 }
 

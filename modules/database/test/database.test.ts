@@ -21,6 +21,7 @@ const json = artifact.json as typeof artifact.json & {
   ephemeral?: Record<string, Record<string, Block>>;
 };
 const text = JSON.stringify(json);
+const { identity } = artifact;
 
 function resource(type: string, name = "this"): Block {
   const block = json.resource?.[type]?.[name];
@@ -156,17 +157,42 @@ describe("Aurora global database", () => {
       publicly_accessible: false,
       db_subnet_group_name: "${aws_db_subnet_group.this.name}",
       db_parameter_group_name: "${aws_db_parameter_group.this.name}",
-      monitoring_role_arn: "${aws_iam_role.monitoring.arn}",
+      // The identity root's role of this region, by its computed ARN: no IAM call at plan time.
+      monitoring_role_arn:
+        "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.name}-rdsmon-${data.aws_region.current.id}",
     });
     expect(resource("aws_db_subnet_group").subnet_ids).toBe("${var.subnet_ids}");
     expect(cluster.vpc_security_group_ids).toBe("${var.security_group_ids}");
-    expect(JSON.stringify(json.data?.aws_iam_policy_document?.monitoring_assume)).toContain(
-      "monitoring.rds.",
+  });
+
+  it("creates no IAM resource and forgets, without destroying, the roles earlier versions created", () => {
+    expect(Object.keys(json.resource ?? {}).filter((t) => t.startsWith("aws_iam_"))).toEqual([]);
+    expect(json.removed?.map((r) => [r.from, r.lifecycle.destroy])).toEqual([
+      ["aws_iam_role.monitoring", false],
+      ["aws_iam_role_policy_attachment.monitoring", false],
+    ]);
+  });
+
+  it("has an identity part: each region's enhanced monitoring role, only RDS monitoring of this account, inside the boundary", () => {
+    const role = identity?.resource?.aws_iam_role?.monitoring as Record<string, unknown>;
+    expect(role).toMatchObject({
+      for_each: "${local.monitoring_role_names}",
+      name: "${each.value}",
+      permissions_boundary: "${var.permissions_boundary}",
+    });
+    expect(identity?.locals?.monitoring_role_names).toBe(
+      '${{ for region in var.regions : region => "${var.name}-rdsmon-${region}" }}',
     );
-    // The role that applies the module may create roles only inside its own boundary.
-    expect(resource("aws_iam_role", "monitoring").permissions_boundary).toBe(
-      "${var.permissions_boundary}",
+    const trust = JSON.stringify(identity?.data?.aws_iam_policy_document?.monitoring_assume);
+    expect(trust).toContain("monitoring.rds.");
+    expect(trust).toContain("aws:SourceAccount");
+    expect(identity?.resource?.aws_iam_role_policy_attachment?.monitoring?.policy_arn).toBe(
+      "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     );
+    expect(Object.keys(identity?.output?.import_ids?.value as object).sort()).toEqual([
+      "aws_iam_role.monitoring",
+      "aws_iam_role_policy_attachment.monitoring",
+    ]);
   });
 
   it("requires TLS and audits connections and privilege changes", () => {
@@ -359,7 +385,6 @@ describe("variables", () => {
       secondary_region: "",
       log_retention_days: 365,
       master_password_version: 1,
-      permissions_boundary: null,
     });
     for (const required of [
       "subnet_ids",

@@ -2,6 +2,8 @@ import { TerraformOutput } from "cdktf";
 import { commonVariables, defineModule } from "@tandem/module-kit";
 import { gatewayEndpoints } from "./endpoints.ts";
 import { flowLogs } from "./flow-logs.ts";
+import { networkingIdentity } from "./identity.ts";
+import { MOVED_TO_IDENTITY } from "./roles.ts";
 import { privateRouting, publicRouting, vpcAndSubnets } from "./network.ts";
 import { securityGroups } from "./security.ts";
 import { networkingVariables } from "./variables.ts";
@@ -16,7 +18,8 @@ export default defineModule({
     "intact (`single_nat_gateway` trades that for cost outside production); a route table per private zone; " +
     "free gateway endpoints for DynamoDB (limited to this account's tables in the Region) and S3 on the " +
     "private route tables; VPC flow logs of all traffic to a CloudWatch log group encrypted with the " +
-    "module's own KMS key, written through a role that can only write there; the default security group " +
+    "module's own KMS key, written through the role the identity part creates for this region " +
+    "(`<name>-flowlogs-<region>`, referred to by its computed ARN), which can only write there; the default security group " +
     "stripped of every rule; and the application and database security groups, the database reachable " +
     "only from the application group on `database_port`. Public subnets never assign public IPs. " +
     "Address plan for a /16: private subnets are /20s from the start of the range, public subnets /24s " +
@@ -32,6 +35,8 @@ export default defineModule({
   flow_log_retention_days = 365
   database_port           = 3306
 }`,
+  identity: networkingIdentity,
+  removed: MOVED_TO_IDENTITY,
   build(stack) {
     const { name } = commonVariables(stack);
     networkingVariables(stack);

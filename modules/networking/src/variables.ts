@@ -1,7 +1,6 @@
 import {
   AZ_COUNT,
   LOG_RETENTION_DAYS,
-  permissionsBoundaryVariable,
   variable,
   VPC_PREFIX,
   wholeNumberIn,
@@ -67,5 +66,4 @@ export function networkingVariables(stack: ModuleStack): void {
       ],
     ],
   });
-  permissionsBoundaryVariable(stack);
 }

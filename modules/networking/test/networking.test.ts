@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { synthesizeModule } from "@tandem/module-kit";
 import networking from "../src/index.ts";
-import { type Condition, evaluate, hasTerraform, planErrors } from "@tandem/module-kit/testing";
+import {
+  type Condition,
+  evaluate,
+  expr,
+  hasTerraform,
+  planErrors,
+} from "@tandem/module-kit/testing";
 
-const { json } = synthesizeModule(networking);
+const { json, identity } = synthesizeModule(networking);
+const idJson = identity!;
 type Block = Record<string, unknown>;
 const resource = (type: string, name: string) => json.resource?.[type]?.[name] as Block;
 const data = (type: string, name: string) => json.data?.[type]?.[name] as Block;
@@ -21,7 +28,6 @@ describe("networking module", () => {
       single_nat_gateway: false,
       flow_log_retention_days: 365,
       database_port: 3306,
-      permissions_boundary: null,
     });
   });
 
@@ -108,7 +114,9 @@ describe("networking module", () => {
       traffic_type: "ALL",
       log_destination_type: "cloud-watch-logs",
       log_destination: "${aws_cloudwatch_log_group.flow_logs.arn}",
-      iam_role_arn: "${aws_iam_role.flow_logs.arn}",
+      // The identity root's role of this region, by its computed ARN: no IAM call at plan time.
+      iam_role_arn:
+        "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.name}-flowlogs-${data.aws_region.current.id}",
     });
     expect(resource("aws_cloudwatch_log_group", "flow_logs")).toMatchObject({
       kms_key_id: "${aws_kms_key.flow_logs.arn}",
@@ -120,8 +128,19 @@ describe("networking module", () => {
     );
   });
 
-  it("lets the flow-log role write only to its own log group, and only for this account's flow logs", () => {
-    const policy = data("aws_iam_policy_document", "flow_logs") as { statement: Block[] };
+  it("creates no IAM resource and forgets, without destroying, the roles earlier versions created", () => {
+    const types = Object.keys(json.resource ?? {});
+    expect(types.filter((t) => t.startsWith("aws_iam_"))).toEqual([]);
+    expect(json.removed).toEqual([
+      { from: "aws_iam_role.flow_logs", lifecycle: { destroy: false } },
+      { from: "aws_iam_role_policy.flow_logs", lifecycle: { destroy: false } },
+    ]);
+  });
+
+  it("lets the identity part's flow-log role of each region write only to that region's log group, for this account's flow logs", () => {
+    const identity = idJson.data?.aws_iam_policy_document;
+    const policy = identity?.flow_logs as { statement: Block[]; for_each: string };
+    expect(policy.for_each).toBe("${toset(var.regions)}");
     const actions = policy.statement.flatMap((s) => s.actions as string[]);
     expect(actions.sort()).toEqual([
       "logs:CreateLogStream",
@@ -129,23 +148,47 @@ describe("networking module", () => {
       "logs:DescribeLogStreams",
       "logs:PutLogEvents",
     ]);
-    const resources = policy.statement.flatMap((s) => s.resources as string[]);
-    expect(resources).not.toContain("*");
-    expect(policy.statement[0]?.resources).toEqual([
-      "${aws_cloudwatch_log_group.flow_logs.arn}",
-      "${aws_cloudwatch_log_group.flow_logs.arn}:log-stream:*",
-    ]);
-    const assume = JSON.stringify(data("aws_iam_policy_document", "flow_logs_assume"));
+    const group =
+      "arn:${data.aws_partition.current.partition}:logs:${each.key}:${data.aws_caller_identity.current.account_id}:log-group:/aws/vpc-flow-logs/${var.name}";
+    expect(policy.statement[0]?.resources).toEqual([group, `${group}:log-stream:*`]);
+    expect(policy.statement.flatMap((s) => s.resources as string[])).not.toContain("*");
+    const assume = JSON.stringify(identity?.flow_logs_assume);
     expect(assume).toContain("vpc-flow-logs.amazonaws.com");
     expect(assume).toContain("aws:SourceAccount");
-    expect(assume).toContain(":vpc-flow-log/*");
-    // Both regions create this role in one account; the name must differ per region.
-    expect(resource("aws_iam_role", "flow_logs").name).toContain("${data.aws_region.current.id}");
-    // The role that applies the module may create roles only inside its own boundary.
-    expect(resource("aws_iam_role", "flow_logs").permissions_boundary).toBe(
-      "${var.permissions_boundary}",
-    );
+    expect(assume).toContain(":ec2:${each.key}:");
+    const role = idJson.resource?.aws_iam_role?.flow_logs as Block;
+    expect(role).toMatchObject({
+      for_each: "${local.flow_logs_role_names}",
+      name: "${each.value}",
+      permissions_boundary: "${var.permissions_boundary}",
+    });
   });
+
+  it.skipIf(!hasTerraform)(
+    "names each region's role as the regional part computes its ARN, and gives each resource's import id",
+    () => {
+      const values = { name: "payments-dev", regions: ["us-east-1", "us-west-2"] };
+      const importIds = idJson.output?.import_ids?.value as Record<string, string>;
+      const [names, ids] = evaluate(
+        idJson,
+        values,
+        ["local.flow_logs_role_names", expr(importIds["aws_iam_role_policy.flow_logs"])],
+        idJson.locals,
+      );
+      expect(names).toEqual({
+        "us-east-1": "payments-dev-flowlogs-us-east-1",
+        "us-west-2": "payments-dev-flowlogs-us-west-2",
+      });
+      expect(ids).toEqual({
+        "us-east-1": "payments-dev-flowlogs-us-east-1:write-flow-logs",
+        "us-west-2": "payments-dev-flowlogs-us-west-2:write-flow-logs",
+      });
+      expect(Object.keys(importIds).sort()).toEqual([
+        "aws_iam_role.flow_logs",
+        "aws_iam_role_policy.flow_logs",
+      ]);
+    },
+  );
 
   it("adds DynamoDB and S3 gateway endpoints to the private route tables, DynamoDB limited to own tables", () => {
     for (const service of ["dynamodb", "s3"]) {

@@ -13,6 +13,7 @@ import {
   type Role,
 } from "./inputs.ts";
 import type { Toolchain } from "../toolchain.ts";
+import { identityBlocks, identityInputs, IDENTITY_ROOT, resolveIdentity } from "./identity.ts";
 import { crossRegionNames, STATE_KEY_ALIAS, type CrossRegionNames } from "./names.ts";
 import { quotaChecks } from "./quotas.ts";
 import type { Manifest } from "../manifest/schema.ts";
@@ -23,7 +24,7 @@ export const GLOBAL_REGION = "us-east-1";
 export interface Deployment {
   readonly name: string;
   readonly region: string;
-  readonly role: Role | "global";
+  readonly role: RootRole;
   readonly dependsOn: string[];
   /** Module version per domain used by this root: an exact version or `workspace`. */
   readonly modules: Partial<Record<Domain, string>>;
@@ -47,6 +48,8 @@ export interface ResolvedModule {
 
 export type ModuleResolver = (domain: Domain, version: string) => ResolvedModule;
 
+export type RootRole = Role | "global" | "identity";
+
 /**
  * Composes an environment into its three roots, in apply order: primary, secondary, global.
  * `account` holds the manifests sharing its account, whose needs its quota checks add up.
@@ -62,12 +65,13 @@ export function composeEnvironment(
   const { primary, secondary } = manifest.regions;
   const build = (spec: RootSpec) =>
     deployment(environment, names, resolve, toolchain, { ...spec, account });
+  const identity = identityRoot(environment, names, resolve);
   const regional = {
     primary: build({
       name: primary,
       region: primary,
       role: "primary",
-      dependsOn: [],
+      dependsOn: identity ? [IDENTITY_ROOT] : [],
       calls: regionalInputs(manifest, names, "primary"),
     }),
     secondary: build({
@@ -86,7 +90,37 @@ export function composeEnvironment(
     calls: globalInputs(manifest, names),
   });
   checkRemoteOutputs(global, regional);
-  return [regional.primary, regional.secondary, global];
+  const roots = [regional.primary, regional.secondary, global];
+  return identity ? [build(identity), ...roots] : roots;
+}
+
+/**
+ * The identity root (IAM, from us-east-1, applied first), calling the identity part of each
+ * pinned module version that has one; none when no pinned version has one.
+ */
+function identityRoot(
+  environment: Environment,
+  names: CrossRegionNames,
+  resolve: ModuleResolver,
+): RootSpec | undefined {
+  const inputs = identityInputs(environment.manifest, names);
+  const parts = Object.fromEntries(
+    (Object.keys(inputs) as Domain[]).flatMap((d) => {
+      const part = resolveIdentity(d, environment.modules[d], resolve);
+      return part ? [[d, part]] : [];
+    }),
+  ) as Partial<Record<Domain, ResolvedModule>>;
+  const domains = Object.keys(parts) as Domain[];
+  if (domains.length === 0) return undefined;
+  return {
+    name: IDENTITY_ROOT,
+    region: GLOBAL_REGION,
+    role: "identity",
+    dependsOn: [],
+    calls: Object.fromEntries(domains.map((d) => [d, inputs[d]!])),
+    resolve: (d) => parts[d]!,
+    blocks: identityBlocks(parts),
+  };
 }
 
 /**
@@ -114,9 +148,13 @@ function checkRemoteOutputs(global: Deployment, regional: Record<Role, Deploymen
 interface RootSpec {
   name: string;
   region: string;
-  role: Role | "global";
+  role: RootRole;
   dependsOn: string[];
   calls: Record<string, ModuleInputs>;
+  /** Where the calls' modules come from, when not the environment's resolver (identity parts). */
+  resolve?: ModuleResolver;
+  /** Blocks added to the root as they are (the identity root's imports). */
+  blocks?: Record<string, unknown>;
   account?: readonly Manifest[];
 }
 
@@ -131,10 +169,12 @@ function deployment(
   const domains = Object.keys(spec.calls) as Domain[];
   const versions = Object.fromEntries(domains.map((d) => [d, environment.modules[d]]));
   const resolved = Object.fromEntries(
-    domains.map((d) => [d, resolve(d, environment.modules[d])]),
+    domains.map((d) => [d, (spec.resolve ?? resolve)(d, environment.modules[d])]),
   ) as Record<Domain, ResolvedModule>;
-  // The global root keeps its state with the primary region's; a regional root with its own region.
-  const stateRegion = spec.role === "global" ? manifest.regions.primary : spec.region;
+  // The global and identity roots keep their state with the primary region's; a regional root
+  // with its own region.
+  const regional = spec.role === "primary" || spec.role === "secondary";
+  const stateRegion = regional ? spec.region : manifest.regions.primary;
   const awsProvider = pinnedProvider(
     manifest,
     toolchain,
@@ -173,7 +213,8 @@ function deployment(
     ),
   };
   if (spec.role === "global") root.data = { terraform_remote_state: remoteStates(manifest, names) };
-  else root.output = regionalOutputs(resolved);
+  if (regional) root.output = regionalOutputs(resolved);
+  Object.assign(root, spec.blocks);
   if (spec.role === "primary" || spec.role === "secondary")
     root.data = quotaChecks(manifest, spec.region, spec.account ?? []);
   const moduleHashes = Object.fromEntries(

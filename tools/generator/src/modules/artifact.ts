@@ -36,7 +36,39 @@ export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles
     ["README.md", encoder.encode(sources.kit.renderReadme(definition, artifact))],
     ...Object.entries(artifact.assets),
   ]);
+  const { identity } = artifact;
+  if (identity && definition.identity) {
+    const part = { ...definition.identity, domain: `${domain} (identity)` };
+    const { required_version: identityVersion, ...identitySettings } = identity.terraform;
+    const json = { ...identity, terraform: identitySettings };
+    const readme = sources.kit.renderReadme(part, { domain, json: identity, assets: {} });
+    files.set(`${IDENTITY_FOLDER}/main.tf.json`, encoder.encode(canonicalJson(json)));
+    files.set(
+      `${IDENTITY_FOLDER}/versions.tf.json`,
+      encoder.encode(canonicalJson({ terraform: { required_version: identityVersion } })),
+    );
+    files.set(`${IDENTITY_FOLDER}/README.md`, encoder.encode(readme));
+  }
   return withHashes(artifact.json, files);
+}
+
+/**
+ * The folder inside a module holding its identity part (its IAM, a module of its own that the
+ * environment's identity root calls); absent in versions from before the identity root.
+ */
+export const IDENTITY_FOLDER = "identity";
+
+/** A module's identity part as ModuleFiles of its own, or undefined when it has none. */
+export function identityPart(module: ModuleFiles, label: string): ModuleFiles | undefined {
+  const prefix = `${IDENTITY_FOLDER}/`;
+  const files = new Map(
+    [...module.files]
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, bytes]) => [name.slice(prefix.length), bytes]),
+  );
+  return files.has("main.tf.json")
+    ? parseModuleFiles(files, `${label}/${IDENTITY_FOLDER}`)
+    : undefined;
 }
 
 /** Files in one module folder are read up to this size (the handler zip is ~10 KB). */
@@ -54,16 +86,19 @@ export function readReleasedModule(root: string, release: string): ModuleFiles {
       `${release}/main.tf.json: missing; a release folder must hold a synthesized module`,
     );
   }
-  const files = new Map<string, Uint8Array>(
-    readdirSync(dir)
-      .sort()
-      .map((name) => {
-        const read = readRegularFile(join(dir, name), MAX_MODULE_FILE, "module file");
-        if ("problem" in read) throw new CompositionError(`${release}/${name}: ${read.problem}`);
-        return [name, read.bytes];
-      }),
-  );
-  return parseModuleFiles(files, release);
+  const files = new Map<string, Uint8Array>();
+  const read = (name: string) => {
+    const file = readRegularFile(join(dir, name), MAX_MODULE_FILE, "module file");
+    if ("problem" in file) throw new CompositionError(`${release}/${name}: ${file.problem}`);
+    files.set(name, file.bytes);
+  };
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === IDENTITY_FOLDER && entry.isDirectory()) {
+      for (const name of readdirSync(join(dir, IDENTITY_FOLDER)).sort())
+        read(`${IDENTITY_FOLDER}/${name}`);
+    } else read(entry.name);
+  }
+  return parseModuleFiles(new Map([...files].sort(([a], [b]) => a.localeCompare(b))), release);
 }
 
 /** A module's files as ModuleFiles: its JSON with versions.tf.json merged in, and hashes. */
@@ -91,7 +126,10 @@ function withHashes(
   json: TerraformModuleJson,
   files: ReadonlyMap<string, Uint8Array>,
 ): ModuleFiles {
-  const read = new Map([...files].filter(([name]) => !name.endsWith(".md")));
+  // A root reads the module folder's own files: the identity part is a module of its own.
+  const read = new Map(
+    [...files].filter(([name]) => !name.endsWith(".md") && !name.startsWith(`${IDENTITY_FOLDER}/`)),
+  );
   return { json, files, sha256: hashFiles(files), terraformSha256: hashFiles(read) };
 }
 

@@ -27,7 +27,8 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     create_backend_app,
 )
-from moto.route53.models import Route53Backend  # noqa: E402
+from moto.route53.models import HealthCheck, Route53Backend  # noqa: E402
+from moto.route53.responses import Route53 as Route53Responses  # noqa: E402
 from moto.s3.models import FakeBucket  # noqa: E402
 from moto.server import MotoRequestHandler  # noqa: E402
 from werkzeug.serving import run_simple  # noqa: E402
@@ -162,6 +163,45 @@ def _create_query_logging_config(self, hosted_zone_id, log_group_arn):
 
 _original_create_qlc = Route53Backend.create_query_logging_config
 Route53Backend.create_query_logging_config = _create_query_logging_config
+
+
+# --- Route 53: a CLOUDWATCH_METRIC health check keeps its AlarmIdentifier and
+# InsufficientDataHealthStatus (CreateHealthCheck, UpdateHealthCheck) and returns them, without
+# the endpoint settings (IPAddress, Port, RequestInterval, FailureThreshold, MeasureLatency)
+# that only endpoint checks have. moto drops both and adds those, so every plan would change it.
+ALARM_SETTINGS = ("AlarmIdentifier", "InsufficientDataHealthStatus")
+ENDPOINT_ONLY = ("IPAddress", "Port", "RequestInterval", "FailureThreshold", "MeasureLatency")
+
+
+def _keep_alarm_settings(original, settings_of):
+    def handler(self):
+        settings = settings_of(self) or {}
+        result = original(self)
+        check = result.result["HealthCheck"]
+        kept = {key: settings[key] for key in ALARM_SETTINGS if settings.get(key) is not None}
+        check.tandem_alarm_settings = {**getattr(check, "tandem_alarm_settings", {}), **kept}
+        return result
+
+    return handler
+
+
+def _health_check_config(self):
+    config = _original_health_check_config.fget(self)
+    if self.type_ != "CLOUDWATCH_METRIC":
+        return config
+    config = {key: value for key, value in config.items() if key not in ENDPOINT_ONLY}
+    return {**config, **getattr(self, "tandem_alarm_settings", {})}
+
+
+Route53Responses.create_health_check = _keep_alarm_settings(
+    Route53Responses.create_health_check, lambda self: self._get_param("HealthCheckConfig")
+)
+Route53Responses.update_health_check = _keep_alarm_settings(
+    Route53Responses.update_health_check,
+    lambda self: {key: self._get_param(key) for key in ALARM_SETTINGS},
+)
+_original_health_check_config = HealthCheck.health_check_config
+HealthCheck.health_check_config = property(_health_check_config)
 
 
 # --- S3: a bucket policy statement applies only when its Condition holds. moto applies every

@@ -81,6 +81,18 @@ zone = route53.create_hosted_zone(Name="q.example-payments.com", CallerReference
 config = route53.create_query_logging_config(HostedZoneId=zone, CloudWatchLogsLogGroupArn=arn)
 found["query_log_arn_as_given"] = config["QueryLoggingConfig"]["CloudWatchLogsLogGroupArn"] == arn
 
+# Route 53 health checks that follow a CloudWatch alarm keep the alarm and the insufficient-data status.
+check = route53.create_health_check(
+    CallerReference="alarm",
+    HealthCheckConfig={
+        "Type": "CLOUDWATCH_METRIC",
+        "AlarmIdentifier": {"Region": "us-west-2", "Name": "p-region-health"},
+        "InsufficientDataHealthStatus": "Unhealthy",
+    },
+)["HealthCheck"]["Id"]
+route53.update_health_check(HealthCheckId=check, InsufficientDataHealthStatus="LastKnownStatus")
+found["alarm_health_check"] = route53.get_health_check(HealthCheckId=check)["HealthCheck"]["HealthCheckConfig"]
+
 # AWS managed policies exist.
 found["managed_policy"] = client("iam").get_policy(
     PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"

@@ -159,6 +159,14 @@ describe.runIf(installed)("the emulator's lifecycle", () => {
       });
       expect(found.domain_mtls).toBe(false);
       expect(found.query_log_arn_as_given).toBe(true);
+      expect(found.alarm_health_check).toEqual({
+        Type: "CLOUDWATCH_METRIC",
+        Inverted: false,
+        Disabled: false,
+        EnableSNI: false,
+        AlarmIdentifier: { Region: "us-west-2", Name: "p-region-health" },
+        InsufficientDataHealthStatus: "LastKnownStatus",
+      });
       expect(found.managed_policy).toBe("AWSLambdaVPCAccessExecutionRole");
       expect(found.conditional_deny_skipped).toBe(true);
       expect(["AccessDenied", "403"]).toContain(found.unconditional_deny);

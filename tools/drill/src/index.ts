@@ -10,8 +10,16 @@ export {
 } from "./targets.ts";
 export { awsWorld, clientsFactory, type DrillWorld } from "./world.ts";
 export {
+  checkPosture,
+  postureMarkdown,
+  type PostureFinding,
+  type PostureReport,
+} from "./posture.ts";
+export {
   runSandboxDrill,
+  startEmulation,
   SANDBOX_FAULTS,
+  type SandboxEmulation,
   type SandboxDrillOptions,
   type SandboxFault,
 } from "./emulation/sandbox.ts";

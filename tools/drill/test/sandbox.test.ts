@@ -1,7 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrivateMoto, type PrivateMoto } from "@tandem/sandbox";
-import { markdown, motoBinary, runSandboxDrill, type DrillReport } from "../src/index.ts";
+import { RemoveFromGlobalClusterCommand } from "@aws-sdk/client-rds";
+import {
+  checkPosture,
+  markdown,
+  motoBinary,
+  runSandboxDrill,
+  startEmulation,
+  type DrillReport,
+} from "../src/index.ts";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const hasMoto = motoBinary(root) !== undefined;
@@ -95,6 +103,34 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
     expect(lost.arrivedAfterRecovery).toBe(lost.acknowledged);
     expect(report.measured.rpoSeconds).toBeGreaterThan(0);
   }, 240_000);
+
+  it("the posture check reports a cluster detached through RDS's own API", async () => {
+    const emulation = await startEmulation({ root, env: "staging", motoEndpoint: moto.endpoint });
+    try {
+      const { world, targets } = emulation;
+      const before = await checkPosture(world, targets);
+      expect(before.findings.filter((f) => !f.ok)).toEqual([]);
+      await world.clients("us-west-2").rds.send(
+        new RemoveFromGlobalClusterCommand({
+          GlobalClusterIdentifier: targets.globalClusterIdentifier,
+          DbClusterIdentifier: `arn:aws:rds:us-west-2:${targets.account}:cluster:${targets.clusterIdentifier}`,
+        }),
+      );
+      const after = await checkPosture(world, targets);
+      expect(after.ok).toBe(false);
+      expect(after.findings.filter((f) => !f.ok)).toEqual([
+        {
+          check: "us-west-2 cluster",
+          ok: false,
+          detail: expect.stringMatching(
+            /^payments-staging is detached from payments-staging \(a standalone cluster, writable once promoted\)/,
+          ),
+        },
+      ]);
+    } finally {
+      await emulation.close();
+    }
+  }, 60_000);
 
   it("a dry run checks the preconditions and changes nothing", async () => {
     const report = await run({ env: "staging", dryRun: true, speed: 200 });

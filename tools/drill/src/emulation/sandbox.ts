@@ -66,17 +66,27 @@ export interface SandboxDrillOptions {
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
 const SANDBOX_ISSUER = "https://auth.sandbox.tandem.invalid/";
 
-/** The drill, unchanged, against an emulated AWS: real handler, moto, Route 53 and Aurora as documented. */
-export async function runSandboxDrill(options: SandboxDrillOptions): Promise<DrillReport> {
+/** A running emulation of one environment: the world the drill and the posture check act on. */
+export interface SandboxEmulation {
+  targets: DrillTargets;
+  world: DrillWorld;
+  role: PrivateRoleSession;
+  faults: ReadonlySet<SandboxFault>;
+  close(): Promise<void>;
+}
+
+/** Moto (or `motoEndpoint`), the drill role's session, the region APIs, Route 53, Aurora, replication. */
+export async function startEmulation(
+  options: Omit<SandboxDrillOptions, "mode" | "dryRun">,
+): Promise<SandboxEmulation> {
   const environment = loadDrillEnvironment(options.root, options.env);
   const targets = await drillTargets(options.root, environment);
-  if (options.mode === "failover" && targets.manifestMode !== "failover")
-    throw new Error(
-      `failover mode accepts data loss; ${environment.file} schedules drill.mode: ${targets.manifestMode}`,
-    );
   const clock = fastClock(options.speed ?? 50);
   const faults = new Set(options.faults ?? []);
   const stops: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
   try {
     const moto = options.motoEndpoint
       ? undefined
@@ -88,9 +98,27 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
     const role = await privateRoleSession(options.root, options.env, "drill", awsEndpoint);
     stops.push(role.close);
     const outage = sandboxOutage(options.root, options.env, role.name);
-    const emulation = await emulate(targets, clock, { awsEndpoint, role, outage }, faults, stops);
+    const { world } = await emulate(targets, clock, { awsEndpoint, role, outage }, faults, stops);
+    return { targets, world, role, faults, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The drill, unchanged, against an emulated AWS: real handler, moto, Route 53 and Aurora as documented. */
+export async function runSandboxDrill(options: SandboxDrillOptions): Promise<DrillReport> {
+  const environment = loadDrillEnvironment(options.root, options.env);
+  const mode = options.mode ?? environment.manifest.drill.mode;
+  if (mode === "failover" && environment.manifest.drill.mode !== "failover")
+    throw new Error(
+      `failover mode accepts data loss; ${environment.file} schedules drill.mode: ${environment.manifest.drill.mode}`,
+    );
+  const emulation = await startEmulation(options);
+  const { targets, role, faults } = emulation;
+  try {
     const report = await runDrill(emulation.world, targets, {
-      mode: options.mode ?? targets.manifestMode,
+      mode,
       dryRun: options.dryRun ?? false,
       where: `the sandbox (moto, emulated Route 53 and Aurora, clock ${options.speed ?? 50}x${faults.size ? `, faults: ${[...faults].join(", ")}` : ""})`,
     });
@@ -101,13 +129,13 @@ export async function runSandboxDrill(options: SandboxDrillOptions): Promise<Dri
     report.notes.push(
       `emulation: ${targets.healthCheck.regions.length} checkers (one per checker region), resolver TTL ${ALIAS_ANSWER_TTL_SECONDS} s, Aurora switchover pending 5 s then failing-over 40 s, an old primary rebuilt as a secondary 120 s after its region is back, the table replicated every 100 ms of real time; real I/O is multiplied by the clock speed too, so figures carry about a second of jitter`,
     );
-    if ((options.mode ?? targets.manifestMode) === "failover")
+    if (mode === "failover")
       report.notes.push(
         `the region was lost as \`tandem sandbox outage\` loses it, recorded for the drill's private sandbox ${role.name}: its IAM gateway dropped the drill role's calls there, and the emulated API, Route 53 checkers, Aurora control plane and table replication read the same record`,
       );
     return report;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await emulation.close();
   }
 }
 

@@ -126,7 +126,7 @@ describe("tandem affected on a scripted git history", () => {
     const found = await step("release dns 9.0.0", () => {
       const dir = copyRelease(repo, "dns", pinnedVersion(repo, "staging", "dns"), "9.0.0");
       editModuleJson(join(repo, dir, "main.tf.json"), (json) => {
-        json.variable.health_check_interval!.description += " Ten or thirty.";
+        json.variable.record_name!.description += " Lower case.";
       });
     });
     expect(found).toEqual([]);

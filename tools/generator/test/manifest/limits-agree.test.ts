@@ -26,7 +26,6 @@ function schemaAccepts(section: keyof typeof sections, key: string, value: unkno
   >;
   return fields[key]!.safeParse(value).success;
 }
-const dnsHealthCheck = shape.dns.unwrap().shape.healthCheck.unwrap().shape;
 
 /**
  * Each rule the manifest and a module both state, with values on both sides of its edges:
@@ -108,20 +107,6 @@ const CASES: {
     variable: "retention_days",
     values: [0, 1, 36500, 36501],
     manifest: (v) => schemaAccepts("backup", "retentionDays", v),
-  },
-  {
-    rule: "health-check interval",
-    domain: "dns",
-    variable: "health_check_interval",
-    values: [10, 20, 30],
-    manifest: (v) => dnsHealthCheck.interval.safeParse(`${String(v)}s`).success,
-  },
-  {
-    rule: "health-check failure threshold",
-    domain: "dns",
-    variable: "health_check_failure_threshold",
-    values: [0, 1, 10, 11],
-    manifest: (v) => dnsHealthCheck.failureThreshold.safeParse(v).success,
   },
 ];
 

@@ -41,8 +41,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./commands/sandbox.ts")).sandboxCommand,
   },
   drill: {
-    summary: "DR drill: switch an environment over to its secondary and back, measured",
+    summary:
+      "DR drill: switch (or, --mode failover, fail) an environment over to its secondary and back, measured",
     load: async () => (await import("./commands/drill.ts")).drillCommand,
+  },
+  posture: {
+    summary:
+      "DR posture, read-only: the global cluster's writer and members, health checks, drill flag",
+    load: async () => (await import("./commands/posture.ts")).postureCommand,
   },
   toolchain: {
     summary: "print an environment's pinned tool and provider versions, or write its provider lock",

@@ -31,6 +31,23 @@ export function parseMode(
   throw new UsageError(`--mode must be switchover or failover, not ${quote(mode)}`, usage);
 }
 
+/**
+ * Failover accepts data loss, so it runs only where the manifest schedules it (and the
+ * manifest's rules keep it out of production's schedule).
+ */
+export function refuseUnscheduledFailover(
+  mode: "switchover" | "failover" | undefined,
+  environment: { file: string; manifest: { drill: { mode: string } } },
+  usage = USAGE,
+): void {
+  const scheduled = environment.manifest.drill.mode;
+  if (mode === "failover" && scheduled !== "failover")
+    throw new UsageError(
+      `--mode failover accepts data loss; ${environment.file} schedules drill.mode: ${scheduled}, so only switchover runs here`,
+      usage,
+    );
+}
+
 /** The options `tandem drill` and `tandem sandbox drill` share. */
 export const DRILL_OPTIONS = {
   env: { type: "string" },
@@ -60,12 +77,8 @@ export const drillCommand: Command = async (argv, io) => {
     io.stdout(`${auth?.issuer ?? ""}\n`);
     return EXIT.ok;
   }
+  refuseUnscheduledFailover(mode, environment);
   const targets = await drill.drillTargets(io.root, environment);
-  if (mode === "failover" && targets.manifestMode !== "failover")
-    throw new UsageError(
-      `--mode failover accepts data loss; ${environment.file} schedules drill.mode: ${targets.manifestMode}, so only switchover runs here`,
-      USAGE,
-    );
   const report = await drill.runDrill(drill.awsWorld(io.env), targets, {
     mode: mode ?? targets.manifestMode,
     dryRun: values["dry-run"] ?? false,

@@ -1,5 +1,5 @@
 import { parseCommandArgs } from "../args.ts";
-import { DRILL_OPTIONS, emitReport, parseMode } from "./drill.ts";
+import { DRILL_OPTIONS, emitReport, parseMode, refuseUnscheduledFailover } from "./drill.ts";
 import { UsageError } from "@tandem/generator";
 import { type Command } from "../command.ts";
 
@@ -9,6 +9,8 @@ const USAGE =
 /**
  * The drill, unchanged, on the emulated AWS: the real payment handler on moto, Route 53
  * checkers and Aurora switchover states as AWS documents them, on a clock `--speed` times fast.
+ * With `--mode failover` the primary's region is lost mid-traffic as `tandem sandbox outage`
+ * loses it, then comes back, and the drill fails back.
  * `tandem sandbox drill` hands its arguments (after `drill`) to this command.
  */
 export const sandboxDrillCommand: Command = async (argv, io) => {
@@ -20,6 +22,7 @@ export const sandboxDrillCommand: Command = async (argv, io) => {
     throw new UsageError("--speed must be a number from 1 to 1000", USAGE);
   const mode = parseMode(values.mode, USAGE);
   const drill = await import("@tandem/drill");
+  refuseUnscheduledFailover(mode, drill.loadDrillEnvironment(io.root, values.env), USAGE);
   const report = await drill.runSandboxDrill({
     root: io.root,
     env: values.env,

@@ -24,7 +24,13 @@ import {
   type DrillTargets,
   type Role,
 } from "../targets.ts";
-import { clientsFactory, type DrillWorld, type HttpRequest, type RegionOutage } from "../world.ts";
+import {
+  clientsFactory,
+  type DrillWorld,
+  type HttpRequest,
+  type RegionClients,
+  type RegionOutage,
+} from "../world.ts";
 import { AuroraGlobalEmulator } from "./aurora.ts";
 import { startControlPlane } from "./control.ts";
 import { startRegionApi } from "./gateway.ts";
@@ -72,6 +78,8 @@ export interface SandboxEmulation {
   world: DrillWorld;
   role: PrivateRoleSession;
   faults: ReadonlySet<SandboxFault>;
+  /** Where each service the drill calls is served: the role's gateway, or the emulated control plane. */
+  endpoints: Record<keyof RegionClients, string>;
   close(): Promise<void>;
 }
 
@@ -98,8 +106,14 @@ export async function startEmulation(
     const role = await privateRoleSession(options.root, options.env, "drill", awsEndpoint);
     stops.push(role.close);
     const outage = sandboxOutage(options.root, options.env, role.name);
-    const { world } = await emulate(targets, clock, { awsEndpoint, role, outage }, faults, stops);
-    return { targets, world, role, faults, close };
+    const { world, endpoints } = await emulate(
+      targets,
+      clock,
+      { awsEndpoint, role, outage },
+      faults,
+      stops,
+    );
+    return { targets, world, role, faults, endpoints, close };
   } catch (error) {
     await close();
     throw error;
@@ -285,16 +299,14 @@ async function emulate(
     name === targets.failoverName ? targets.regions[route53.failoverAnswer() as Role] : hosts[name],
   );
   // The drill's own calls carry the drill role's session, as the workflow's OIDC step gives it.
-  const factory = clientsFactory({
-    credentials: role.credentials,
-    endpoints: {
-      dynamodb: role.endpoint,
-      ssm: role.endpoint,
-      rds: control.url,
-      route53: control.url,
-      cloudwatch: control.url,
-    },
-  });
+  const endpoints = {
+    dynamodb: role.endpoint,
+    ssm: role.endpoint,
+    rds: control.url,
+    route53: control.url,
+    cloudwatch: control.url,
+  };
+  const factory = clientsFactory({ credentials: role.credentials, endpoints });
   const world: DrillWorld = {
     clock,
     clients: (region) => {
@@ -324,7 +336,7 @@ async function emulate(
     },
     token: () => identity.sign("tandem-drill"),
   };
-  return { world };
+  return { world, endpoints };
 }
 
 async function applyFaults(

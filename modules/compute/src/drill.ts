@@ -1,6 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 import type { ModuleStack } from "@tandem/module-kit";
+import { drillParameterName } from "./roles.ts";
 import type { ComputeInputs } from "./variables.ts";
 
 /**
@@ -9,7 +10,7 @@ import type { ComputeInputs } from "./variables.ts";
  */
 export function drillParameter(stack: ModuleStack, inputs: ComputeInputs): SsmParameter {
   const parameter = new SsmParameter(stack, "aws_ssm_parameter.drill", {
-    name: `/${inputs.name}/drill/unhealthy`,
+    name: drillParameterName(inputs.name),
     description:
       'Set to "true" to make this region report unhealthy (DR drill); "false" in normal operation.',
     type: "String",

@@ -3,13 +3,12 @@ import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
-import type { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
-import { assumeRolePolicy, awsContext, moduleRole, type ModuleStack } from "@tandem/module-kit";
+import { awsContext, roleArn, type ModuleStack } from "@tandem/module-kit";
 import { PAYMENT_EVENT } from "./handler/contract.ts";
+import { deadLetterQueueName, eventsRoleName } from "./roles.ts";
 import type { ComputeInputs } from "./variables.ts";
 
 /** SQS keeps a message 14 days at most: the time on-call has to replay what could not be delivered. */
@@ -18,7 +17,7 @@ const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Where undeliverable work lands: the function's failed async invocations and events the peer bus refused. */
 export function deadLetterQueue(stack: ModuleStack, inputs: ComputeInputs, key: KmsKey): SqsQueue {
   const queue = new SqsQueue(stack, "aws_sqs_queue.dead_letter", {
-    name: `${inputs.name}-dead-letter`,
+    name: deadLetterQueueName(inputs.name),
     kmsMasterKeyId: key.arn,
     kmsDataKeyReusePeriodSeconds: 300,
     messageRetentionSeconds: DLQ_RETENTION_SECONDS,
@@ -65,7 +64,8 @@ export function eventForwarding(
     eventBusName: bus.name,
     targetId: "peer-bus",
     arn: inputs.peerEventBusArn,
-    roleArn: forwardingRole(stack, inputs).arn,
+    // The identity root's forwarding role of this region, by its computed ARN.
+    roleArn: roleArn(stack, eventsRoleName(inputs.name, aws.region)),
     // While the peer region is down EventBridge retries for a day, then keeps the event here.
     retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
     deadLetterConfig: { arn: queue.arn },
@@ -80,31 +80,6 @@ export function eventForwarding(
     description: "ARN of this region's payment event bus.",
   });
   return bus;
-}
-
-function forwardingRole(stack: ModuleStack, inputs: ComputeInputs): IamRole {
-  const aws = awsContext(stack);
-  const assume = assumeRolePolicy(stack, {
-    id: "events_assume",
-    service: "events.amazonaws.com",
-    sourceAccount: true,
-  });
-  const role = moduleRole(stack, "events", {
-    name: `${inputs.name}-events-${aws.region}`,
-    description: "Lets EventBridge forward payment events to the peer region's bus.",
-    assumeRolePolicy: assume.json,
-  });
-  const document = new DataAwsIamPolicyDocument(stack, "data.aws_iam_policy_document.events", {
-    statement: [
-      { sid: "PeerBusOnly", actions: ["events:PutEvents"], resources: [inputs.peerEventBusArn] },
-    ],
-  });
-  new IamRolePolicy(stack, "aws_iam_role_policy.events", {
-    name: "forward-to-peer-bus",
-    role: role.id,
-    policy: document.json,
-  });
-  return role;
 }
 
 /** EventBridge may send only from this bus and this rule; nothing may use the queue without TLS. */

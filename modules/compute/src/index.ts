@@ -4,7 +4,9 @@ import { bundleHandler } from "./bundle.ts";
 import { drillParameter } from "./drill.ts";
 import { deadLetterQueue, eventForwarding } from "./events.ts";
 import { HANDLER_ZIP, healthFunction, paymentFunction, regionCheckFunction } from "./function.ts";
+import { computeIdentity } from "./identity.ts";
 import { regionCheckSchedule } from "./region-check.ts";
+import { moduleKeyAlias, MOVED_TO_IDENTITY } from "./roles.ts";
 import { computeVariables } from "./variables.ts";
 
 export default defineModule({
@@ -13,7 +15,8 @@ export default defineModule({
     "The payment service of one region. A Node.js 22 Lambda function (bundled into `handler.zip` " +
     "inside the module) runs in the private subnets with reserved concurrency, X-Ray tracing, a " +
     "KMS-encrypted dead-letter queue and a role limited to its own table, key, parameter, bus and " +
-    "queue. `POST /payments` records a payment once per `Idempotency-Key` (a conditional DynamoDB " +
+    "queue (every role of the module is created by its identity part, in the environment's identity " +
+    "root, and named here by its computed ARN, so a regional root never calls IAM). `POST /payments` records a payment once per `Idempotency-Key` (a conditional DynamoDB " +
     "write; a retry gets the first response back, the same key with another body gets 422); the " +
     "payment id is derived from the key, so a retry that lands in the other region before the " +
     "global table replicates records the same payment, and `PaymentRecorded` events (forwarded to " +
@@ -64,11 +67,13 @@ export default defineModule({
   timeout_seconds      = 10
   log_retention_days   = 365
 }`,
+  identity: computeIdentity,
+  removed: MOVED_TO_IDENTITY,
   build(stack) {
     const inputs = computeVariables(stack);
     const key = kmsKey(stack, {
       description: "Payment handler: environment, logs, dead-letter queue and event bus.",
-      alias: `${inputs.name}-compute`,
+      alias: moduleKeyAlias(inputs.name),
       servicePrincipals: ["logs", "events"],
     });
     const queue = deadLetterQueue(stack, inputs, key);

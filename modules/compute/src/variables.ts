@@ -6,7 +6,6 @@ import {
   LAMBDA_MEMORY_MB,
   LAMBDA_TIMEOUT_SECONDS,
   LOG_RETENTION_DAYS,
-  permissionsBoundaryVariable,
   RESERVED_CONCURRENCY,
   type Range,
   variable,
@@ -44,7 +43,6 @@ const wholeNumber = (v: string, { min, max }: Range) =>
 
 export function computeVariables(stack: ModuleStack): ComputeInputs {
   const { name, role } = commonVariables(stack);
-  permissionsBoundaryVariable(stack);
   return {
     name,
     role,

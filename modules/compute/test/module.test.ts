@@ -28,7 +28,8 @@ function evaluate(
 }
 
 const moduleDir = fileURLToPath(new URL("..", import.meta.url));
-const { json, assets } = synthesizeModule(compute, moduleDir);
+const { json, assets, identity } = synthesizeModule(compute, moduleDir);
+const idJson = identity!;
 type Block = Record<string, unknown>;
 type Statement = {
   sid?: string;
@@ -41,7 +42,14 @@ const resource = (type: string, name: string) => json.resource?.[type]?.[name] a
 const resources = (type: string) => Object.values(json.resource?.[type] ?? {}) as Block[];
 const statements = (name: string) =>
   (json.data?.aws_iam_policy_document?.[name] as { statement: Statement[] }).statement;
+/** The identity part's policy documents (the roles live in the environment's identity root). */
+const idStatements = (name: string) =>
+  (idJson.data?.aws_iam_policy_document?.[name] as { statement: Statement[] }).statement;
+const idResources = (type: string) => Object.values(idJson.resource?.[type] ?? {}) as Block[];
 const fn = resource("aws_lambda_function", "this");
+/** The ARN the regional part computes for the identity root's role `<name>-<kind>-<region>`. */
+const roleArn = (kind: string) =>
+  `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:role/\${var.name}-${kind}-\${data.aws_region.current.id}`;
 
 describe("compute contract (docs/module-wiring.md)", () => {
   it("declares exactly the inputs of the wiring contract, with its defaults", () => {
@@ -57,7 +65,6 @@ describe("compute contract (docs/module-wiring.md)", () => {
         "memory_mb",
         "name",
         "peer_event_bus_arn",
-        "permissions_boundary",
         "reserved_concurrency",
         "role",
         "security_group_ids",
@@ -79,7 +86,6 @@ describe("compute contract (docs/module-wiring.md)", () => {
       health_reserved_concurrency: 5,
       health_cache_seconds: 5,
       health_check_domain_name: "",
-      permissions_boundary: null,
     });
   });
 
@@ -164,12 +170,12 @@ describe("the function", () => {
     });
   });
 
-  it("is destroyed before its role's grants, so Lambda can still delete its network interfaces", () => {
-    expect(fn.depends_on).toEqual([
-      "aws_iam_role_policy.function",
-      "aws_iam_role_policy_attachment.network_interfaces",
-      "aws_iam_role_policy_attachment.xray",
-    ]);
+  it("runs as the identity root's role of this region, by its computed ARN (no IAM call at plan time)", () => {
+    expect(fn.role).toBe(roleArn("payments"));
+    expect(Object.keys(json.resource ?? {}).filter((t) => t.startsWith("aws_iam_"))).toEqual([]);
+    // 3 functions x (role, policy, 2 attachments) and the forwarding role and its policy.
+    expect(json.removed).toHaveLength(14);
+    expect(json.removed?.every((r) => r.lifecycle.destroy === false)).toBe(true);
   });
 });
 
@@ -192,17 +198,18 @@ describe("KMS everywhere", () => {
 });
 
 describe("least privilege", () => {
+  const arn = (service: string, resource: string) =>
+    `arn:\${data.aws_partition.current.partition}:${service}:\${each.key}:\${data.aws_caller_identity.current.account_id}:${resource}`;
   const own = [
-    "${var.table_arn}",
-    "${var.table_kms_key_arn}",
-    "${aws_kms_key.this.arn}",
-    "${aws_ssm_parameter.drill.arn}",
-    "${aws_cloudwatch_event_bus.this.arn}",
-    "${aws_sqs_queue.dead_letter.arn}",
-    "${aws_cloudwatch_log_group.function.arn}:*",
+    arn("dynamodb", "table/${var.table_name}"),
+    arn("kms", "key/*"),
+    arn("ssm", "parameter/${var.name}/drill/unhealthy"),
+    arn("events", "event-bus/${var.name}"),
+    arn("sqs", "${var.name}-dead-letter"),
+    arn("logs", "log-group:/aws/lambda/${var.name}-payments:*"),
   ];
   it("lets the function touch only its own table, keys, parameter, bus, queue and log group", () => {
-    for (const s of statements("function")) {
+    for (const s of idStatements("function")) {
       expect(s.effect ?? "Allow").toBe("Allow");
       for (const action of s.actions) expect(action).not.toMatch(/\*/);
       for (const r of s.resources) expect(own).toContain(r);
@@ -210,7 +217,7 @@ describe("least privilege", () => {
   });
 
   it("gets the actions without resource-level permissions (ENIs, X-Ray) only from AWS's managed policies", () => {
-    const attached = Object.values(json.resource?.aws_iam_role_policy_attachment ?? {}).map(
+    const attached = Object.values(idJson.resource?.aws_iam_role_policy_attachment ?? {}).map(
       (a) => (a as { policy_arn: string }).policy_arn,
     );
     // The same two for the payment, the health and the region check function.
@@ -224,30 +231,48 @@ describe("least privilege", () => {
 
   it("grants exactly the actions the handler calls on its data", () => {
     const grants = Object.fromEntries(
-      statements("function").map((s) => [s.resources.join(), s.actions]),
+      idStatements("function")
+        .filter((s) => !s.resources.includes(own[1]!))
+        .map((s) => [s.resources.join(), s.actions]),
     );
-    expect(grants["${var.table_arn}"]).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
-    expect(grants["${aws_ssm_parameter.drill.arn}"]).toEqual(["ssm:GetParameter"]);
-    expect(grants["${aws_cloudwatch_event_bus.this.arn}"]).toEqual(["events:PutEvents"]);
-    expect(grants["${aws_sqs_queue.dead_letter.arn}"]).toEqual(["sqs:SendMessage"]);
+    expect(grants[own[0]!]).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
+    expect(grants[own[2]!]).toEqual(["ssm:GetParameter"]);
+    expect(grants[own[3]!]).toEqual(["events:PutEvents"]);
+    expect(grants[own[4]!]).toEqual(["sqs:SendMessage"]);
   });
 
-  it("uses the table's key only through DynamoDB", () => {
-    const tableKey = statements("function").find((s) =>
-      s.resources.includes("${var.table_kms_key_arn}"),
-    );
-    expect(JSON.stringify(tableKey?.condition)).toContain("kms:ViaService");
+  it("reaches each KMS key (random ids) only by its alias, and the table's key only through DynamoDB", () => {
+    const keys = idStatements("function").filter((s) => s.resources.includes(own[1]!));
+    expect(keys.map((k) => k.sid)).toEqual(["PaymentsTableKeyThroughDynamoDb", "ModuleKey"]);
+    expect(keys.map((k) => k.condition?.[0])).toEqual([
+      {
+        test: "ForAnyValue:StringEquals",
+        variable: "kms:ResourceAliases",
+        values: ["${var.table_key_alias}"],
+      },
+      {
+        test: "ForAnyValue:StringEquals",
+        variable: "kms:ResourceAliases",
+        values: ["alias/${var.name}-compute"],
+      },
+    ]);
+    expect(JSON.stringify(keys[0]?.condition)).toContain("kms:ViaService");
+    expect(resource("aws_kms_alias", "this").name).toBe("alias/${var.name}-compute");
   });
 
   it("lets the forwarding role put events on the peer bus and nothing else", () => {
-    expect(statements("events")).toEqual([
+    expect(idStatements("events")).toEqual([
       {
         sid: "PeerBusOnly",
         actions: ["events:PutEvents"],
-        resources: ["${var.peer_event_bus_arn}"],
+        resources: [
+          "arn:${data.aws_partition.current.partition}:events:${[for r in var.regions : r if r != each.key][0]}:${data.aws_caller_identity.current.account_id}:event-bus/${var.name}",
+        ],
       },
     ]);
-    expect(resource("aws_iam_role_policy", "events").role).toBe("${aws_iam_role.events.id}");
+    expect(idJson.resource?.aws_iam_role_policy?.events?.role).toBe(
+      "${aws_iam_role.events[each.key].id}",
+    );
   });
 
   it("lets API Gateway invoke the function only from this API", () => {
@@ -258,12 +283,20 @@ describe("least privilege", () => {
   });
 
   it("keeps the two regions' IAM roles apart (IAM names are global)", () => {
-    for (const role of resources("aws_iam_role"))
-      expect(String(role.name)).toContain("${data.aws_region.current.id}");
+    expect(idJson.locals).toEqual({
+      function_role_names:
+        '${{ for region in var.regions : region => "${var.name}-payments-${region}" }}',
+      health_role_names:
+        '${{ for region in var.regions : region => "${var.name}-health-${region}" }}',
+      region_check_role_names:
+        '${{ for region in var.regions : region => "${var.name}-region-check-${region}" }}',
+      events_role_names:
+        '${{ for region in var.regions : region => "${var.name}-events-${region}" }}',
+    });
   });
 
   it("gives every role the permissions_boundary input: the applying role may create no role outside its own", () => {
-    expect(resources("aws_iam_role").map((role) => role.permissions_boundary)).toEqual(
+    expect(idResources("aws_iam_role").map((role) => role.permissions_boundary)).toEqual(
       Array<string>(4).fill("${var.permissions_boundary}"),
     );
   });
@@ -302,7 +335,7 @@ describe("front door (seed corrections)", () => {
     expect(health).toMatchObject({
       handler: "index.health",
       reserved_concurrent_executions: "${var.health_reserved_concurrency}",
-      role: "${aws_iam_role.health.arn}",
+      role: roleArn("health"),
     });
     expect(Number(health.timeout)).toBeLessThanOrEqual(3);
     const env = (health.environment as { variables: Record<string, string> }).variables;
@@ -319,7 +352,7 @@ describe("front door (seed corrections)", () => {
       },
     ]);
     // Its role reads one item and the flag; it cannot write payments or publish events.
-    const actions = statements("health").flatMap((st) => st.actions);
+    const actions = idStatements("health").flatMap((st) => st.actions);
     expect(actions).not.toContain("dynamodb:PutItem");
     expect(actions).not.toContain("events:PutEvents");
   });
@@ -383,7 +416,7 @@ describe("events (seed correction: no DynamoDB Stream Record rule)", () => {
       rule: "${aws_cloudwatch_event_rule.forward_to_peer.name}",
       event_bus_name: "${aws_cloudwatch_event_bus.this.name}",
       arn: "${var.peer_event_bus_arn}",
-      role_arn: "${aws_iam_role.events.arn}",
+      role_arn: roleArn("events"),
       dead_letter_config: { arn: "${aws_sqs_queue.dead_letter.arn}" },
     });
   });
@@ -405,7 +438,7 @@ describe("the region check (what Route 53 follows; no public request reaches it)
       function_name: "${var.name}-region-check",
       handler: "index.regionCheck",
       reserved_concurrent_executions: REGION_CHECK_CONCURRENCY,
-      role: "${aws_iam_role.region_check.arn}",
+      role: roleArn("region-check"),
     });
     const env = (check.environment as { variables: Record<string, string> }).variables;
     expect(env[ENV.peerRegion]).toBe(PEER_REGION);
@@ -431,7 +464,7 @@ describe("the region check (what Route 53 follows; no public request reaches it)
   });
 
   it("may read its dependencies and write metrics only in its own namespace", () => {
-    const grants = statements("region_check");
+    const grants = idStatements("region_check");
     const write = grants.find((s) => s.actions.includes("cloudwatch:PutMetricData"));
     expect(write?.condition).toEqual([
       {

@@ -29,7 +29,14 @@ export function identityInputs(
     // The apply role may create only roles that carry its own boundary.
     permissions_boundary: applyBoundaryArn(manifest.account, manifest.name),
   };
-  return { networking: common, database: common, backup: common, compute: common };
+  const compute = {
+    ...common,
+    table_name: names.tableName,
+    // The database module names each region's key `alias/<name>-data`; the functions' roles
+    // reach the table's key by that alias, since its id is random.
+    table_key_alias: `alias/${names.name}-data`,
+  };
+  return { networking: common, database: common, backup: common, compute };
 }
 
 /**

@@ -156,7 +156,9 @@ function budgetLines(
   targets: DrillTargets,
   measured: Measured,
   nameMovedSeconds: number | null,
+  mode: DrillMode,
 ): BudgetLine[] {
+  const cut = mode === "failover" ? "the loss" : "the flag";
   const { interval, failureThreshold } = targets.healthCheck;
   const {
     detectionSeconds: detection,
@@ -175,12 +177,12 @@ function budgetLines(
     if (key.startsWith("dns.healthCheck"))
       return line(
         detection,
-        `the flag to Route 53 calling the check unhealthy: each checker needs ${failureThreshold} failures ${interval} s apart on its own schedule, so the last one decides between ${(failureThreshold - 1) * interval} and ${failureThreshold * interval} s after the flag, plus the drill's polling`,
+        `${cut} to Route 53 calling the check unhealthy: each checker needs ${failureThreshold} failures ${interval} s apart on its own schedule, so the last one decides between ${(failureThreshold - 1) * interval} and ${failureThreshold * interval} s after ${cut}, plus the drill's polling`,
       );
     if (key.startsWith("database."))
       return line(
         database === null || traffic === null ? null : Math.max(0, database - traffic),
-        `the part of the switchover (${database === null ? "?" : round(database)} s) beyond the traffic switch: payments are written to the DynamoDB global table in either region, so they do not wait for Aurora`,
+        `the part of the ${mode} (${database === null ? "?" : round(database)} s) beyond the traffic switch: payments are written to the DynamoDB global table in either region, so they do not wait for Aurora`,
       );
     return line(
       nameMovedSeconds === null || detection === null ? null : nameMovedSeconds - detection,
@@ -218,7 +220,7 @@ export function assess(inputs: Inputs): DrillReport {
     measured,
     objectives: targets.objectives,
     budgetSeconds: targets.budget.total,
-    budget: budgetLines(targets, measured, inputs.nameMovedSeconds),
+    budget: budgetLines(targets, measured, inputs.nameMovedSeconds, options.mode),
     checks: list,
     ...(inputs.lostWrites ? { lostWrites: inputs.lostWrites } : {}),
     ...(inputs.failure ? { failure: inputs.failure } : {}),

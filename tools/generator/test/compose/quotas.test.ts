@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { bootstrapRoots } from "../../src/compose/bootstrap.ts";
 import { composeEnvironment, type Deployment } from "../../src/compose/deployments.ts";
 import { quotaChecks, quotaNeeds } from "../../src/compose/quotas.ts";
 import type { Manifest } from "../../src/manifest/schema.ts";
 import { contractResolver, exampleEnvironment, TOOLCHAIN } from "../helpers.ts";
+import { evaluate } from "../iam/evaluate.ts";
 
 const dev = exampleEnvironment("dev");
 const staging = exampleEnvironment("staging");
@@ -111,5 +113,34 @@ describe("the quota data sources of the roots", () => {
       westChecks.aws_servicequotas_service_quota.lambda_concurrent_executions!.lifecycle
         .postcondition[0]!.condition,
     ).toBe("${self.value >= 220}");
+  });
+});
+
+describe("the roles that plan may read the quotas", () => {
+  const roots = bootstrapRoots(manifests, TOOLCHAIN);
+  // The provider's two reads per quota: the default, then the account's applied value.
+  const reads = (m: Manifest) =>
+    quotaNeeds(m, m.regions.primary, manifests).flatMap(({ quota }) => [
+      ["servicequotas:GetAWSDefaultServiceQuota", "*"],
+      [
+        "servicequotas:GetServiceQuota",
+        `arn:aws:servicequotas:${m.regions.primary}:${m.account}:${quota.serviceCode}/${quota.quotaCode}`,
+      ],
+    ]);
+  const cases = manifests.flatMap((m) =>
+    (["plan", "apply"] as const).map((kind) => [m.name, kind, m] as const),
+  );
+  it.each(cases)("%s as its %s role", async (_, kind, m) => {
+    const root = roots.find((r) => r.environments.includes(m.name))!;
+    for (const [action, resource] of reads(m)) {
+      const verdict = await evaluate(root, m.name, kind, { action: action!, resource: resource! });
+      expect(verdict.decision, `${action} ${resource}`).toBe("Allowed");
+    }
+    // Reading is all the checks do; the plan role cannot ask for an increase.
+    const request = await evaluate(root, m.name, kind, {
+      action: "servicequotas:RequestServiceQuotaIncrease",
+      resource: "*",
+    });
+    expect(request.decision).toBe(kind === "plan" ? "ImplicitlyDenied" : "Allowed");
   });
 });

@@ -34,21 +34,45 @@ interface ModuleCall {
   inputs: Body;
   resources: Record<string, Record<string, Body>>;
   variables: Record<string, { default?: unknown }>;
+  locals: Record<string, unknown>;
+  /** In an identity part (roles `for_each` over the regions): the region `each.key` stands for. */
+  region?: string;
 }
 
 function moduleCalls(): ModuleCall[] {
   return synth.environments.flatMap(({ name: env, deployments }) =>
     deployments.flatMap((deployment) =>
-      Object.entries(deployment.resolved).map(([domain, resolved]) => ({
-        env,
-        deployment,
-        domain: domain as Domain,
-        inputs: (deployment.root.module as Record<string, Body>)[domain]!,
-        resources: resolved.files.json.resource ?? {},
-        variables: resolved.files.json.variable ?? {},
-      })),
+      Object.entries(deployment.resolved).flatMap(([domain, resolved]) => {
+        const call = {
+          env,
+          deployment,
+          domain: domain as Domain,
+          inputs: (deployment.root.module as Record<string, Body>)[domain]!,
+          resources: resolved.files.json.resource ?? {},
+          variables: resolved.files.json.variable ?? {},
+          locals: (resolved.files.json.locals ?? {}) as Record<string, unknown>,
+        };
+        // An identity part holds each role once per region of the pair.
+        const regions = call.inputs.regions as string[] | undefined;
+        return regions ? regions.map((region) => ({ ...call, region })) : [call];
+      }),
     ),
   );
+}
+
+/**
+ * `each.value` of a resource that is `for_each` over `local.<id>_role_names` (region -> name):
+ * the local's name template with the region and the call's inputs in place.
+ */
+function eachValue(call: ModuleCall, body: Body): string {
+  const local = /^\$\{local\.(\w+)\}$/.exec(String(body.for_each))?.[1];
+  const template = /=> "(.+)" \}\}$/.exec(String(local && call.locals[local]))?.[1];
+  if (!template)
+    throw new Error(`${call.domain}: for_each ${String(body.for_each)} not understood`);
+  return concrete(
+    { ...call, region: call.region },
+    template.replaceAll("${region}", call.region!),
+  ).toString();
 }
 
 /**
@@ -64,6 +88,7 @@ function concrete(call: ModuleCall, value: unknown): unknown {
     const name = /^var\.(\w+)$/.exec(ref)?.[1];
     if (name && typeof call.inputs[name] === "string") return call.inputs[name];
     if (ref === "data.aws_region.current.id") return call.deployment.region;
+    if (ref === "each.key" && call.region) return call.region;
     if (ref === "data.aws_partition.current.partition") return "aws";
     throw new Error(`${call.domain}: cannot make \${${ref}} concrete`);
   });
@@ -76,8 +101,9 @@ function creations(call: ModuleCall): { label: string; call: Call }[] {
     const body = call.resources[type]?.[name];
     if (!body) throw new Error(`${call.domain}: no ${type}.${name}`);
     const kind = type === "aws_iam_role" ? "role" : "user";
+    const named = body.name === "${each.value}" ? eachValue(call, body) : concrete(call, body.name);
     return {
-      arn: `arn:aws:iam::${account}:${kind}/${String(concrete(call, body.name))}`,
+      arn: `arn:aws:iam::${account}:${kind}/${String(named)}`,
       boundary: concrete(call, body.permissions_boundary),
     };
   };
@@ -95,7 +121,7 @@ function creations(call: ModuleCall): { label: string; call: Call }[] {
         if (target.boundary) context["iam:PermissionsBoundary"] = String(target.boundary);
         if (body.policy_arn) context["iam:PolicyARN"] = String(concrete(call, body.policy_arn));
         return {
-          label: `${call.env} ${call.deployment.name} ${call.domain} ${type}.${name}`,
+          label: `${call.env} ${call.deployment.name} ${call.domain} ${type}.${name}${call.region ? `["${call.region}"]` : ""}`,
           call: { action: create.action, resource: target.arn, context },
         };
       }),

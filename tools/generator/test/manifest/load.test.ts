@@ -179,7 +179,7 @@ describe("problems are reported together, without cascades", () => {
       said(
         load([
           ["tier: staging", "tier: qa"],
-          ["networking: ^1.2.0", "networking: workspace"],
+          ["networking: ^2.0.0", "networking: workspace"],
         ]).problems,
       ),
     ).toEqual(["tier: must be one of `production`, `staging`, `development`, not the text `qa`"]);
@@ -196,7 +196,7 @@ describe("cross-field rules that pass", () => {
   it("allow workspace modules outside production when the manifest opts in", () => {
     const { environment } = load([
       ["tier: staging", "tier: staging\nallowWorkspaceModules: true"],
-      ["networking: ^1.2.0", "networking: workspace"],
+      ["networking: ^2.0.0", "networking: workspace"],
     ]);
     expect(environment?.modules.networking).toBe("workspace");
   });

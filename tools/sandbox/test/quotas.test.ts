@@ -7,7 +7,7 @@ import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { startPrivateMoto, type PrivateMoto } from "../src/moto.ts";
 import { OVERRIDE_FILE, overrideFor } from "../src/overrides.ts";
 import { runTool } from "../src/run.ts";
-import { findTool, providerEnv, TOOLS } from "../src/toolchain.ts";
+import { findTool, providerEnv, TOOLS, type Tool } from "../src/toolchain.ts";
 
 /** The Service Quotas extension, and the roots' quota checks planned on the emulator. */
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -48,76 +48,97 @@ describe.runIf(installed)("the Service Quotas extension", () => {
 });
 
 /**
- * prod's us-east-1 root as synthesized, reduced to what the checks read (its provider, its quota
- * data sources, its provider lock): planned by each tool against quotas set on the emulator.
+ * A synthesized regional root reduced to what the checks read (its provider, its quota data
+ * sources, its provider lock), planned by each tool against quotas set on the emulator.
  */
-const ROOT = "environments/prod/us-east-1";
+interface Checks {
+  readonly root: { provider: { aws: { alias?: string }[] } } & Record<string, unknown>;
+  readonly lock: string;
+}
 const tools = TOOLS.map((name) => findTool(name, repoRoot)).filter((t) => t !== undefined);
 
-describe.runIf(installed && tools.length > 0)("prod's quota checks fail the plan", () => {
-  let moto: PrivateMoto;
+describe.runIf(installed && tools.length > 0)("the quota checks fail the plan", () => {
   let dir: string;
+  const checks = new Map<string, Checks>();
+  const motos: PrivateMoto[] = [];
+
   beforeAll(async () => {
-    const { files } = await synthesizeTree(repoRoot, environmentFiles(repoRoot, ["prod"]));
-    const text = (path: string) => new TextDecoder().decode(files.get(`${ROOT}/${path}`)!);
-    const root = JSON.parse(text("main.tf.json")) as {
-      terraform: { required_providers: unknown };
-      provider: { aws: { alias?: string }[] };
-      data: unknown;
-    };
-    moto = await startPrivateMoto(repoRoot, { label: "test-quotas-plan", account: "210987654321" });
-    dir = mkdtempSync(join(tmpdir(), "tandem-quotas-"));
-    const checks = {
-      terraform: { required_providers: root.terraform.required_providers },
-      provider: root.provider,
-      data: root.data,
-    };
-    for (const tool of tools) {
-      const folder = join(dir, tool.name);
-      mkdirSync(folder);
-      writeFileSync(join(folder, "main.tf.json"), JSON.stringify(checks));
-      writeFileSync(
-        join(folder, OVERRIDE_FILE),
-        JSON.stringify(overrideFor({ provider: root.provider }, moto.endpoint)),
-      );
-      writeFileSync(join(folder, ".terraform.lock.hcl"), text(".terraform.lock.hcl"));
+    const { files } = await synthesizeTree(
+      repoRoot,
+      environmentFiles(repoRoot, ["prod", "staging"]),
+    );
+    for (const root of ["prod/us-east-1", "staging/us-west-2"]) {
+      const text = (file: string) =>
+        new TextDecoder().decode(files.get(`environments/${root}/${file}`)!);
+      const json = JSON.parse(text("main.tf.json")) as {
+        terraform: { required_providers: unknown };
+        provider: Checks["root"]["provider"];
+        data: unknown;
+      };
+      const reduced = {
+        terraform: { required_providers: json.terraform.required_providers },
+        provider: json.provider,
+        data: json.data,
+      };
+      checks.set(root, { root: reduced, lock: text(".terraform.lock.hcl") });
     }
+    dir = mkdtempSync(join(tmpdir(), "tandem-quotas-"));
   }, 180_000);
   afterAll(async () => {
-    await moto?.stop();
+    for (const moto of motos) await moto.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const setQuota = async (service: string, code: string, value: number) => {
-    const url = `${moto.endpoint}/tandem/quotas/us-east-1/${service}/${code}`;
+  const emulator = async (account: string) => {
+    const moto = await startPrivateMoto(repoRoot, { label: "test-quotas-plan", account });
+    motos.push(moto);
+    return moto;
+  };
+  /** A folder holding a root's checks, with the override sending their calls to `endpoint`. */
+  const folder = (
+    root: string,
+    name: string,
+    endpoint: string,
+    credentials?: Record<string, string>,
+  ) => {
+    const { root: json, lock } = checks.get(root)!;
+    const path = join(dir, name);
+    mkdirSync(path);
+    const override = overrideFor(json, endpoint) as { provider: { aws: object[] } };
+    override.provider.aws = override.provider.aws.map((p) => ({ ...p, ...credentials }));
+    writeFileSync(join(path, "main.tf.json"), JSON.stringify(json));
+    writeFileSync(join(path, OVERRIDE_FILE), JSON.stringify(override));
+    writeFileSync(join(path, ".terraform.lock.hcl"), lock);
+    return path;
+  };
+  /** Runs the tool in `cwd`: init once, then each `plan` (no lock, as the plan role plans). */
+  const planner = async (tool: Tool, cwd: string) => {
+    const env = { PATH: process.env.PATH ?? "", HOME: cwd, CHECKPOINT_DISABLE: "1" };
+    const run = (args: string[]) =>
+      runTool(tool.bin, args, { cwd, env: { ...env, ...providerEnv(cwd) }, timeoutMs: 120_000 });
+    const init = await run(["init", "-input=false", "-no-color"]);
+    expect(init.code, init.stderr).toBe(0);
+    return () => run(["plan", "-input=false", "-no-color", "-lock=false"]);
+  };
+  const setQuota = async (moto: PrivateMoto, region: string, quota: string, value: number) => {
+    const url = `${moto.endpoint}/tandem/quotas/${region}/${quota}`;
     const response = await fetch(url, { method: "PUT", body: JSON.stringify({ Value: value }) });
     expect(response.status).toBe(200);
   };
-
   /** The tools wrap and frame a diagnostic's lines: its words, one space apart. */
   const words = (text: string) => text.replace(/[\s│]+/g, " ");
 
   test.each(tools)(
-    "$name: passes at the defaults and at 305, fails at 304 naming the quota, the need and the fix",
+    "$name, prod us-east-1: passes at the defaults and at 305, fails at 304 naming the quota, the need and the fix",
     { timeout: 300_000 },
     async (tool) => {
-      const cwd = join(dir, tool.name);
-      const env = {
-        PATH: process.env.PATH ?? "",
-        HOME: cwd,
-        CHECKPOINT_DISABLE: "1",
-        ...providerEnv(cwd),
-      };
-      const run = (args: string[]) => runTool(tool.bin, args, { cwd, env, timeoutMs: 120_000 });
-      const plan = () => run(["plan", "-input=false", "-no-color", "-lock=false"]);
-      const init = await run(["init", "-input=false", "-no-color"]);
-      expect(init.code, init.stderr).toBe(0);
-      await setQuota("ec2", "L-0263D0A3", 5);
+      const moto = await emulator("210987654321");
+      const plan = await planner(tool, folder("prod/us-east-1", tool.name, moto.endpoint));
+      const set = (quota: string, value: number) => setQuota(moto, "us-east-1", quota, value);
 
-      await setQuota("lambda", "L-B99A9384", 1000);
       expect((await plan()).code).toBe(0);
 
-      await setQuota("lambda", "L-B99A9384", 304);
+      await set("lambda/L-B99A9384", 304);
       const refused = await plan();
       expect(refused.code).toBe(1);
       const message = words(refused.stderr);
@@ -129,14 +150,31 @@ describe.runIf(installed && tools.length > 0)("prod's quota checks fail the plan
       );
       expect(message.match(/Error: Resource postcondition failed/g)).toHaveLength(1);
 
-      await setQuota("lambda", "L-B99A9384", 305);
+      await set("lambda/L-B99A9384", 305);
       expect((await plan()).code).toBe(0);
 
-      await setQuota("ec2", "L-0263D0A3", 2);
+      await set("ec2/L-0263D0A3", 2);
       const eips = await plan();
       expect(eips.code).toBe(1);
       expect(words(eips.stderr)).toContain(
         "EC2-VPC Elastic IPs (Service Quotas ec2 L-0263D0A3) in us-east-1 of account 210987654321 is 2, below the 3",
+      );
+    },
+  );
+
+  test(
+    "staging us-west-2: dev's share of the account and region counts (passes at 170, fails at 169)",
+    { timeout: 300_000 },
+    async () => {
+      const moto = await emulator("123456789012");
+      const plan = await planner(tools[0]!, folder("staging/us-west-2", "shared", moto.endpoint));
+      await setQuota(moto, "us-west-2", "lambda/L-B99A9384", 170);
+      expect((await plan()).code).toBe(0);
+      await setQuota(moto, "us-west-2", "lambda/L-B99A9384", 169);
+      const refused = await plan();
+      expect(refused.code).toBe(1);
+      expect(words(refused.stderr)).toContain(
+        "is 169, below the 170 the Tandem environments there need (dev 15 + staging 55 + 100 Lambda keeps unreserved)",
       );
     },
   );

@@ -45,7 +45,8 @@ export type SandboxFault =
   | "lag-over-rpo"
   | "flag-write-fails"
   | "failback-fails"
-  | "writes-unreplicated";
+  | "writes-unreplicated"
+  | "secondary-detached";
 
 export const SANDBOX_FAULTS: readonly SandboxFault[] = [
   "switchover-stalls",
@@ -54,6 +55,7 @@ export const SANDBOX_FAULTS: readonly SandboxFault[] = [
   "flag-write-fails",
   "failback-fails",
   "writes-unreplicated",
+  "secondary-detached",
 ];
 
 export interface SandboxDrillOptions {
@@ -352,6 +354,8 @@ async function applyFaults(
   if (faults.has("switchover-stalls"))
     aurora.stallTowards.add(parts.arn(targets.regions.secondary));
   if (faults.has("failback-fails")) aurora.stallTowards.add(parts.arn(targets.regions.primary));
+  // As RemoveFromGlobalCluster leaves it: a standalone cluster ("detach and promote").
+  if (faults.has("secondary-detached")) aurora.detach(parts.arn(targets.regions.secondary));
   if (faults.has("lag-over-rpo")) aurora.lagMs = targets.objectives.rpoSeconds * 1000 + 30_000;
   if (faults.has("secondary-unhealthy"))
     // The secondary loses its table: its real handler's /health answers 503.

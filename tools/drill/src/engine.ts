@@ -22,7 +22,7 @@ import { HealthTracker, healthyByFraction, isSuccess } from "./health.ts";
 import {
   assess,
   type DrillReport,
-  type LostWrites,
+  type FailoverOutcome,
   type Measured,
   type StepRecord,
 } from "./report.ts";
@@ -70,7 +70,7 @@ class Drill {
     databaseMoveRequested: false,
   };
   /** The failover drill's writes acknowledged in the lost region and missing in the survivor. */
-  lostWrites?: LostWrites;
+  failoverOutcome?: FailoverOutcome;
   private missing: Acknowledged[] = [];
   readonly client: TrafficClient;
   readonly prober: Prober;
@@ -395,7 +395,8 @@ class Drill {
     this.measured.rpoSeconds = this.missing.length
       ? (this.flagAt! - Math.min(...this.missing.map((w) => w.at))) / 1000
       : 0;
-    this.lostWrites = {
+    this.failoverOutcome = {
+      writerWhenRegionReturned: null,
       acknowledged: acknowledged.length,
       missingAtFailover: this.missing.map((w) => w.key),
       arrivedAfterRecovery: null,
@@ -453,6 +454,7 @@ class Drill {
       detail.push(`drill flag cleared in ${primary}`);
     }
     const writer = writerRegion(await describeGlobalCluster(world, targets, this.askIn));
+    this.failoverOutcome!.writerWhenRegionReturned = writer ?? null;
     detail.push(
       `the database writes in ${writer ?? "no region"}; the manifests still name ${primary} primary`,
     );
@@ -481,7 +483,7 @@ class Drill {
     let arrived = 0;
     for (const write of this.missing)
       if ((await readPayment(world, targets, secondary, write.key)) !== undefined) arrived += 1;
-    this.lostWrites!.arrivedAfterRecovery = arrived;
+    this.failoverOutcome!.arrivedAfterRecovery = arrived;
     detail.push(
       `${arrived} of the ${this.missing.length} payments missing at failover arrived in ${secondary} once ${primary} was back`,
     );
@@ -668,7 +670,7 @@ export async function runDrill(
     steps: drill.steps,
     measured: drill.measured,
     notes: drill.notes,
-    ...(drill.lostWrites ? { lostWrites: drill.lostWrites } : {}),
+    ...(drill.failoverOutcome ? { failover: drill.failoverOutcome } : {}),
     ...(failure ? { failure } : {}),
     ...(rollback ? { rollback } : {}),
     ...(finalState ? { finalState } : {}),

@@ -18,8 +18,11 @@ export interface Measured {
   failbackSeconds: number | null;
 }
 
-/** Failover only: the payments the lost region acknowledged, and what the survivor lacked. */
-export interface LostWrites {
+/** Failover only: who wrote once the region was back, and the payments the survivor lacked. */
+export interface FailoverOutcome {
+  /** The region whose cluster wrote when the lost region returned (null: it did not return). */
+  writerWhenRegionReturned: string | null;
+  /** Payments the lost region acknowledged before it was lost. */
   acknowledged: number;
   /** Idempotency-Keys acknowledged in the lost region and missing in the survivor at failover. */
   missingAtFailover: string[];
@@ -58,7 +61,7 @@ export interface DrillReport {
   budgetSeconds: number;
   budget: BudgetLine[];
   checks: Check[];
-  lostWrites?: LostWrites;
+  failover?: FailoverOutcome;
   failure?: { step: string; message: string };
   rollback?: { actions: string[]; ok: boolean };
   finalState?: Record<string, string>;
@@ -99,7 +102,7 @@ interface Inputs {
   steps: StepRecord[];
   measured: Measured;
   notes: string[];
-  lostWrites?: LostWrites;
+  failover?: FailoverOutcome;
   failure?: { step: string; message: string };
   rollback?: { actions: string[]; ok: boolean };
   finalState?: Record<string, string>;
@@ -222,7 +225,7 @@ export function assess(inputs: Inputs): DrillReport {
     budgetSeconds: targets.budget.total,
     budget: budgetLines(targets, measured, inputs.nameMovedSeconds, options.mode),
     checks: list,
-    ...(inputs.lostWrites ? { lostWrites: inputs.lostWrites } : {}),
+    ...(inputs.failover ? { failover: inputs.failover } : {}),
     ...(inputs.failure ? { failure: inputs.failure } : {}),
     ...(inputs.rollback ? { rollback: inputs.rollback } : {}),
     ...(inputs.finalState ? { finalState: inputs.finalState } : {}),
@@ -283,7 +286,7 @@ export function markdown(report: DrillReport): string {
       `| **total** (least failover time) | **${report.budgetSeconds}** | traffic RTO ${seconds(report.measured.trafficRtoSeconds)} | |`,
     );
   }
-  if (report.lostWrites) lines.push("", ...lostWriteLines(report.lostWrites));
+  if (report.failover) lines.push("", ...failoverLines(report.failover));
   if (report.finalState) {
     lines.push("", "State left:", "");
     for (const [what, value] of Object.entries(report.finalState))
@@ -293,14 +296,19 @@ export function markdown(report: DrillReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function lostWriteLines(lost: LostWrites): string[] {
+function failoverLines(lost: FailoverOutcome): string[] {
   const missing = lost.missingAtFailover;
+  const writer = lost.writerWhenRegionReturned;
   const arrived =
     lost.arrivedAfterRecovery === null
       ? "the region did not come back during the drill"
       : `${lost.arrivedAfterRecovery} of them reached the survivor once the region was back`;
   return [
     `Payments acknowledged in the lost region: ${lost.acknowledged}; missing in the survivor at failover: ${missing.length}${missing.length ? ` (${missing.map((k) => `\`${k}\``).join(", ")}); ${arrived}` : ""}.`,
+    "",
+    writer === null
+      ? "The lost region did not return during the drill."
+      : `When the lost region returned, the database wrote in ${writer}.`,
   ];
 }
 

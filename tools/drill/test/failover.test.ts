@@ -71,7 +71,11 @@ describe("the failover drill on an in-memory world", () => {
     expect(detail(report, "recover")).toContain(
       `the database writes in ${secondary}; the manifests still name ${primary} primary`,
     );
-    expect(report.lostWrites!.acknowledged).toBeGreaterThanOrEqual(6); // 3 canaries, 3 payments
+    expect(report.failover!.acknowledged).toBeGreaterThanOrEqual(6); // 3 canaries, 3 payments
+    expect(report.failover!.writerWhenRegionReturned).toBe(secondary);
+    expect(markdown(report)).toContain(
+      `When the lost region returned, the database wrote in ${secondary}.`,
+    );
     expect(report.finalState).toEqual({
       [`drill flag in ${primary}`]: "false",
       [`drill flag in ${secondary}`]: "false",
@@ -86,7 +90,7 @@ describe("the failover drill on an in-memory world", () => {
   it("measures RPO from acknowledged writes the survivor lacks, and sees them arrive after", async () => {
     const report = await failover((w) => (w.replicating = false));
     expect(report.passed).toBe(true);
-    const lost = report.lostWrites!;
+    const lost = report.failover!;
     expect(lost.missingAtFailover).toHaveLength(lost.acknowledged);
     expect(lost.missingAtFailover[0]).toMatch(/-canary-1$/);
     expect(lost.arrivedAfterRecovery).toBe(lost.acknowledged);
@@ -142,6 +146,7 @@ describe("a failed failover step is rolled back", () => {
   it("recover, when the region does not come back: the writer stays in the secondary, said loudly", async () => {
     const report = await failover((w) => (w.regionStaysLost = true));
     expect(report.failure).toEqual({ step: "recover", message: `${primary} is still unreachable` });
+    expect(report.failover!.writerWhenRegionReturned).toBeNull();
     expect(report.rollback).toEqual({
       actions: [
         `FAILED to give ${primary} back: ${primary} is still unreachable`,

@@ -76,10 +76,10 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
     const { measured } = report;
     expect(measured.trafficRtoSeconds).toBeGreaterThan(measured.detectionSeconds!);
     expect(measured.recoverySeconds).toBeGreaterThanOrEqual(120);
-    expect(report.lostWrites!.acknowledged).toBeGreaterThanOrEqual(6);
+    expect(report.failover!.acknowledged).toBeGreaterThanOrEqual(6);
     // Whatever the lost region had not replicated reaches us-west-2 once it is back.
-    expect(report.lostWrites!.arrivedAfterRecovery).toBe(
-      report.lostWrites!.missingAtFailover.length,
+    expect(report.failover!.arrivedAfterRecovery).toBe(
+      report.failover!.missingAtFailover.length,
     );
     expect(report.finalState).toMatchObject({
       "database writer": "us-east-2 (available)",
@@ -98,7 +98,7 @@ describe.skipIf(!hasMoto)("tandem sandbox drill", () => {
       faults: ["writes-unreplicated"],
     });
     expect(report.failure).toBeUndefined();
-    const lost = report.lostWrites!;
+    const lost = report.failover!;
     expect(lost.missingAtFailover.length).toBe(lost.acknowledged);
     expect(lost.arrivedAfterRecovery).toBe(lost.acknowledged);
     expect(report.measured.rpoSeconds).toBeGreaterThan(0);

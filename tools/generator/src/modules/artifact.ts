@@ -9,7 +9,8 @@ import type { Domain } from "../manifest/schema.ts";
 import type { ModuleSources } from "./load.ts";
 
 /**
- * A module as files: `main.tf.json`, `versions.tf.json`, `README.md` and its assets, by name.
+ * A module as files: `main.tf.json`, `versions.tf.json`, `removed.tf.json` (when the module
+ * forgets addresses), `README.md` and its assets, by name.
  * The Terraform version requirement sits alone in `versions.tf.json` (Terraform merges
  * `terraform` blocks across files) because checkov's JSON parser fails on it and would
  * otherwise skip the whole module without a finding.
@@ -30,9 +31,12 @@ export function moduleFiles(sources: ModuleSources, domain: Domain): ModuleFiles
   const definition = sources.definitions[domain];
   const artifact = sources.kit.synthesizeModule(definition, join(sources.root, "modules", domain));
   const { required_version, ...settings } = artifact.json.terraform;
+  const { removed, ...blocks } = artifact.json;
   const files = new Map<string, Uint8Array>([
-    ["main.tf.json", encoder.encode(canonicalJson({ ...artifact.json, terraform: settings }))],
+    ["main.tf.json", encoder.encode(canonicalJson({ ...blocks, terraform: settings }))],
     ["versions.tf.json", encoder.encode(canonicalJson({ terraform: { required_version } }))],
+    // Apart for the same reason: checkov's JSON parser fails on `removed` blocks.
+    ...(removed ? [["removed.tf.json", encoder.encode(canonicalJson({ removed }))] as const] : []),
     ["README.md", encoder.encode(sources.kit.renderReadme(definition, artifact))],
     ...Object.entries(artifact.assets),
   ]);
@@ -110,6 +114,8 @@ export function parseModuleFiles(
   const json = read("main.tf.json") as TerraformModuleJson;
   const versions = read("versions.tf.json") as Partial<TerraformModuleJson>;
   json.terraform = { ...json.terraform, ...versions.terraform };
+  const { removed } = read("removed.tf.json") as Partial<TerraformModuleJson>;
+  if (removed) json.removed = removed;
   return withHashes(json, files);
 }
 

@@ -5,9 +5,9 @@ import {
   type Deployment,
   type ModuleResolver,
 } from "../../src/compose/deployments.ts";
-import { parseModuleFiles } from "../../src/modules/artifact.ts";
+import { identityPart, parseModuleFiles, readReleasedModule } from "../../src/modules/artifact.ts";
 import type { Domain } from "../../src/manifest/schema.ts";
-import { contractResolver, exampleEnvironment, TOOLCHAIN } from "../helpers.ts";
+import { contractResolver, exampleEnvironment, REPO, TOOLCHAIN } from "../helpers.ts";
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
@@ -104,5 +104,42 @@ describe("the identity root", () => {
     const prod = composeEnvironment(exampleEnvironment("prod"), contractResolver, TOOLCHAIN);
     expect(prod.map((d) => d.name)).toEqual(["us-east-1", "us-west-2", "global"]);
     expect(prod[0]!.dependsOn).toEqual([]);
+  });
+});
+
+describe("a released module with an identity part", () => {
+  const release = "modules/networking/releases/2.0.0";
+  const module = readReleasedModule(REPO, release);
+
+  it("reads identity/ as a module of its own and the removed blocks from removed.tf.json", () => {
+    expect([...module.files.keys()].sort()).toEqual([
+      "README.md",
+      "identity/README.md",
+      "identity/main.tf.json",
+      "identity/versions.tf.json",
+      "main.tf.json",
+      "removed.tf.json",
+      "versions.tf.json",
+    ]);
+    expect(module.json.removed?.map((r) => r.from)).toEqual([
+      "aws_iam_role.flow_logs",
+      "aws_iam_role_policy.flow_logs",
+    ]);
+    const part = identityPart(module, release)!;
+    expect(Object.keys(part.json.resource ?? {}).sort()).toEqual([
+      "aws_iam_role",
+      "aws_iam_role_policy",
+    ]);
+    expect(part.json.terraform.required_version).toBe(">= 1.11.0");
+  });
+
+  it("keeps the regional part's hash free of identity/: changing a role changes the identity root alone", () => {
+    const files = new Map(module.files);
+    files.set("identity/main.tf.json", encode({ ...identityJson, locals: { changed: true } }));
+    const changed = parseModuleFiles(files, release);
+    expect(changed.terraformSha256).toBe(module.terraformSha256);
+    expect(identityPart(changed, release)!.terraformSha256).not.toBe(
+      identityPart(module, release)!.terraformSha256,
+    );
   });
 });

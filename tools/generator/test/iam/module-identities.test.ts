@@ -69,10 +69,7 @@ function eachValue(call: ModuleCall, body: Body): string {
   const template = /=> "(.+)" \}\}$/.exec(String(local && call.locals[local]))?.[1];
   if (!template)
     throw new Error(`${call.domain}: for_each ${String(body.for_each)} not understood`);
-  return concrete(
-    { ...call, region: call.region },
-    template.replaceAll("${region}", call.region!),
-  ).toString();
+  return String(concrete(call, template.replaceAll("${region}", call.region!)));
 }
 
 /**

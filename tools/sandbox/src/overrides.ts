@@ -4,8 +4,28 @@
  * test credentials and bounded retries. Override files merge into the root by Terraform's own
  * rules, so the root itself stays byte-identical to what production plans.
  */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const OVERRIDE_FILE = "tandem_sandbox_override.tf.json";
+
+/**
+ * A root's folder copied beside it with the override rewritten, so one command can send the
+ * root's calls elsewhere (a gateway, a role's session) while the sandbox's own tree stays as it is.
+ */
+export function copyRootWithOverride(
+  dir: string,
+  copy: string,
+  rewrite: (override: string) => string,
+): void {
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy);
+  for (const file of ["main.tf.json", ".terraform.lock.hcl"]) {
+    if (existsSync(join(dir, file))) copyFileSync(join(dir, file), join(copy, file));
+  }
+  const override = readFileSync(join(dir, OVERRIDE_FILE), "utf8");
+  writeFileSync(join(copy, OVERRIDE_FILE), rewrite(override));
+}
 
 /** The AWS services the roots call, as the provider names its `endpoints` arguments. */
 export const SERVICES = [

@@ -5,8 +5,7 @@
  * override sends every call, the S3 backend's included, to `endpoint`: the sandbox's gateway,
  * where a lost region is lost (outage.ts).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import {
   emptyLog,
   plannedChanges,
@@ -18,7 +17,7 @@ import { HEALTH_PATH } from "./iam/gateway.ts";
 import { ensureGateway } from "./iam/process.ts";
 import { isAlive, pollUntil, SandboxError } from "./moto.ts";
 import { lostRegions } from "./outage.ts";
-import { OVERRIDE_FILE } from "./overrides.ts";
+import { copyRootWithOverride } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";
 import {
   prepareSandbox,
@@ -71,7 +70,9 @@ export async function runRoot(
     seconds: Math.round((performance.now() - started) / 100) / 10,
     ...fields,
   });
-  writeCopy(prepared, root, copy, options.endpoint);
+  copyRootWithOverride(root.dir, copy, (override) =>
+    override.replaceAll(prepared.server.endpoint, options.endpoint),
+  );
   try {
     const run = (args: string[], onLine?: (line: string) => void) =>
       runTool(prepared.tool.bin, args, {
@@ -130,21 +131,6 @@ export function rootNamed(prepared: Pick<PreparedSandbox, "roots">, name: string
 }
 
 /** The root's configuration and lock file, with an override whose every endpoint is `endpoint`. */
-function writeCopy(
-  prepared: PreparedSandbox,
-  root: SandboxRoot,
-  copy: string,
-  endpoint: string,
-): void {
-  rmSync(copy, { recursive: true, force: true });
-  mkdirSync(copy);
-  for (const file of ["main.tf.json", ".terraform.lock.hcl"]) {
-    if (existsSync(join(root.dir, file))) copyFileSync(join(root.dir, file), join(copy, file));
-  }
-  const override = readFileSync(join(root.dir, OVERRIDE_FILE), "utf8");
-  writeFileSync(join(copy, OVERRIDE_FILE), override.replaceAll(prepared.server.endpoint, endpoint));
-}
-
 const diagnostic = (error: { address: string | undefined; message: string }) => ({
   ...(error.address ? { address: error.address } : {}),
   message: error.message,

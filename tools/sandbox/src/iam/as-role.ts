@@ -4,15 +4,14 @@
  * test credentials, is left as it is; the state is the same, in the S3 backend) whose override
  * sends every call, the S3 backend's and the remote states' included, through a gateway with a
  * session of the role. `startRoleRun` serves `tandem sandbox apply|plan --as-roles`;
- * `planAsRole` plans an applied sandbox's roots as one role (`-lock=false`, as the pipeline's).
+ * `planAsRole` plans an applied sandbox's roots through it (`-lock=false`, as the pipeline's).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { plannedChanges, type ShowJson } from "../events.ts";
 import { gapForReplan, loadKnownGaps } from "../gaps.ts";
 import type { Manifest } from "@tandem/generator";
 import type { MotoServer } from "../moto.ts";
-import { OVERRIDE_FILE } from "../overrides.ts";
+import { copyRootWithOverride } from "../overrides.ts";
 import { runTool } from "../run.ts";
 import { startGateway, type CallCounts } from "./gateway.ts";
 import { assumeAsJob, type RoleKind } from "./session.ts";
@@ -63,56 +62,41 @@ export function roleOverride(
   }) as Record<string, unknown>;
 }
 
+/** Plans every root of an applied sandbox as the plan role, one session per root. */
 export async function planAsRole(
   prepared: SandboxRoots,
-  options: {
-    readonly endpoint: string;
-    /** A session of the role for each root, so each root's calls can be told apart. */
-    readonly credentials: () => Promise<RoleCredentialsForTool>;
-    readonly label: string;
-    readonly timeoutMs?: number;
-  },
+  roles: RoleRun,
+  timeoutMs = 600_000,
 ): Promise<RolePlan[]> {
   return Promise.all(
     prepared.roots.map(async (root) => {
-      const copy = `${root.dir}.${options.label}`;
-      const credentials = await options.credentials();
-      const { accessKeyId } = credentials;
-      try {
-        writeRoleCopy(root.dir, copy, prepared.server.endpoint, options.endpoint, credentials);
-        const run = (args: string[]) =>
-          runTool(prepared.tool.bin, args, {
-            cwd: copy,
-            env: prepared.env,
-            timeoutMs: options.timeoutMs ?? 600_000,
-          });
-        const init = await run(["init", "-input=false", "-no-color"]);
-        if (init.code !== 0) {
-          return { ...failure(root.name, init.seconds, init.stderr || init.stdout), accessKeyId };
-        }
-        const plan = await run([
-          "plan",
-          "-input=false",
-          "-lock=false",
-          "-no-color",
-          "-detailed-exitcode",
-          "-parallelism=50",
-          "-out=tandem-role.tfplan",
-        ]);
-        const seconds = Math.round((init.seconds + plan.seconds) * 10) / 10;
-        if (plan.code === 1 || plan.timedOut) {
-          return { ...failure(root.name, seconds, plan.stderr || plan.stdout), accessKeyId };
-        }
-        const unexpected =
-          plan.code === 2
-            ? unexplained(
-                JSON.parse((await run(["show", "-json", "tandem-role.tfplan"])).stdout) as ShowJson,
-              )
-            : [];
-        return { root: root.name, accessKeyId, code: plan.code, seconds, unexpected };
-      } finally {
-        rmSync(copy, { recursive: true, force: true });
+      const { dir, accessKeyId } = await roles.folder(root, "plan");
+      const run = (args: string[]) =>
+        runTool(prepared.tool.bin, args, { cwd: dir, env: prepared.env, timeoutMs });
+      const init = await run(["init", "-input=false", "-no-color"]);
+      if (init.code !== 0) {
+        return { ...failure(root.name, init.seconds, init.stderr || init.stdout), accessKeyId };
       }
+      const plan = await run([
+        "plan",
+        "-input=false",
+        "-lock=false",
+        "-no-color",
+        "-detailed-exitcode",
+        "-parallelism=50",
+        "-out=tandem-role.tfplan",
+      ]);
+      const seconds = Math.round((init.seconds + plan.seconds) * 10) / 10;
+      if (plan.code === 1 || plan.timedOut) {
+        return { ...failure(root.name, seconds, plan.stderr || plan.stdout), accessKeyId };
+      }
+      const unexpected =
+        plan.code === 2
+          ? unexplained(
+              JSON.parse((await run(["show", "-json", "tandem-role.tfplan"])).stdout) as ShowJson,
+            )
+          : [];
+      return { root: root.name, accessKeyId, code: plan.code, seconds, unexpected };
     }),
   );
 }
@@ -128,29 +112,6 @@ function unexplained(plan: ShowJson): string[] {
   return plannedChanges(plan)
     .filter((change) => !gapForReplan(gaps, change.address, change.attributes))
     .map((change) => `${change.address} ${change.action} (${change.attributes.join(", ")})`);
-}
-
-/** A copy of the root's folder at `copy` whose override calls `endpoint` with `credentials`. */
-function writeRoleCopy(
-  dir: string,
-  copy: string,
-  motoEndpoint: string,
-  endpoint: string,
-  credentials: RoleCredentialsForTool,
-): void {
-  rmSync(copy, { recursive: true, force: true });
-  mkdirSync(copy);
-  for (const file of ["main.tf.json", ".terraform.lock.hcl"]) {
-    if (existsSync(join(dir, file))) copyFileSync(join(dir, file), join(copy, file));
-  }
-  const override = JSON.parse(readFileSync(join(dir, OVERRIDE_FILE), "utf8")) as Record<
-    string,
-    unknown
-  >;
-  writeFileSync(
-    join(copy, OVERRIDE_FILE),
-    JSON.stringify(roleOverride(override, motoEndpoint, endpoint, credentials)),
-  );
 }
 
 /** Where one step of a root runs as a role: the copy's folder, the role, its session's key. */
@@ -195,7 +156,16 @@ export async function startRoleRun(
         as,
       });
       const copy = `${root.dir}.as-${as}`;
-      writeRoleCopy(root.dir, copy, prepared.server.endpoint, gateway.endpoint, session);
+      copyRootWithOverride(root.dir, copy, (override) =>
+        JSON.stringify(
+          roleOverride(
+            JSON.parse(override) as Record<string, unknown>,
+            prepared.server.endpoint,
+            gateway.endpoint,
+            session,
+          ),
+        ),
+      );
       copies.push(copy);
       return { dir: copy, role: session.role, accessKeyId: session.accessKeyId };
     },

@@ -4,16 +4,20 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { createHandler } from "@tandem/compute/handler";
+import { createHandler, HEALTH_ROUTE_LIMITS } from "@tandem/compute/handler";
 import type { Clock } from "../clock.ts";
 import type { DrillTargets, Role } from "../targets.ts";
 import { serve, type Served } from "./http.ts";
 import type { IdentityProvider } from "./identity.ts";
+import { TokenBucket } from "./throttle.ts";
 
-/** Routes the HTTP API defines, and whether the JWT authorizer guards them. */
-const ROUTES: Record<string, { authorized: boolean }> = {
+/**
+ * Routes the HTTP API defines, whether the JWT authorizer guards them, and the route's own
+ * throttling where the stage sets one (the payment route's stage default is not emulated).
+ */
+const ROUTES: Record<string, { authorized: boolean; limits?: typeof HEALTH_ROUTE_LIMITS }> = {
   "POST /payments": { authorized: true },
-  "GET /health": { authorized: false },
+  "GET /health": { authorized: false, limits: HEALTH_ROUTE_LIMITS },
 };
 
 export interface RegionApiOptions {
@@ -49,6 +53,11 @@ export async function startRegionApi(options: RegionApiOptions): Promise<Served>
     },
     now: () => new Date(clock.now()),
   });
+  const buckets = new Map(
+    Object.entries(ROUTES).flatMap(([key, route]) =>
+      route.limits ? [[key, new TokenBucket(clock, route.limits)] as const] : [],
+    ),
+  );
   return serve(async (request, body, response) => {
     const event = toEvent(request, body, clock.now());
     const route = ROUTES[event.routeKey];
@@ -56,6 +65,12 @@ export async function startRegionApi(options: RegionApiOptions): Promise<Served>
       response
         .writeHead(404, { "content-type": "application/json" })
         .end('{"message":"Not Found"}');
+      return;
+    }
+    if (buckets.get(event.routeKey)?.admit() === false) {
+      response
+        .writeHead(429, { "content-type": "application/json" })
+        .end('{"message":"Too Many Requests"}');
       return;
     }
     if (route.authorized) {

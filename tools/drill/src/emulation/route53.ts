@@ -1,6 +1,8 @@
 import type { Clock } from "../clock.ts";
 import { healthyByFraction } from "../health.ts";
 import type { Role } from "../targets.ts";
+import type { AlarmState } from "./cloudwatch.ts";
+import type { InsufficientDataStatus } from "./health-model.ts";
 
 export interface EmulatedCheck {
   id: string;
@@ -9,6 +11,8 @@ export interface EmulatedCheck {
   host: string;
   path: string;
   name: string;
+  /** A CLOUDWATCH_METRIC check: the alarm it follows, in the check's region. */
+  alarm?: { name: string; insufficientData: InsufficientDataStatus };
   checkers: Checker[];
 }
 
@@ -27,6 +31,8 @@ export interface Route53Options {
   checkerRegions: string[];
   /** GET `path` on `host` as a health checker does: the HTTP status, or 0 for no answer. */
   probe(host: string, path: string): Promise<number>;
+  /** The state of an alarm in a region; throws when the region's CloudWatch cannot be read. */
+  alarmState?(region: string, name: string): AlarmState;
 }
 
 /**
@@ -34,8 +40,11 @@ export interface Route53Options {
  * check's regions requests the endpoint every `interval` seconds (each on its own schedule);
  * a 2xx or 3xx answer is a success; a checker changes its view after `failureThreshold`
  * consecutive results the other way; the check is healthy when more than 18 % of checkers say
- * so. A failover record answers with the primary while its check is healthy, else with the
- * secondary if that one is healthy, else with the primary.
+ * so. A check that follows a CloudWatch alarm (dns 2.0.0) requests nothing: each checker reads
+ * the alarm at the same interval, OK is healthy, ALARM unhealthy, and an alarm it cannot read
+ * (a lost region) or without data takes the check's insufficient-data status; the failure
+ * threshold applies to endpoint checks only. A failover record answers with the primary while
+ * its check is healthy, else with the secondary if that one is healthy, else with the primary.
  */
 export class Route53Emulator {
   readonly checks: EmulatedCheck[] = [];
@@ -106,6 +115,7 @@ export class Route53Emulator {
   }
 
   private async probe(check: EmulatedCheck, checker: Checker, initial = false): Promise<void> {
+    if (check.alarm) return this.readAlarm(check, check.alarm, checker);
     const status = await this.options.probe(check.host, check.path).catch(() => 0);
     const success = status >= 200 && status < 400;
     checker.last = {
@@ -125,5 +135,29 @@ export class Route53Emulator {
       checker.healthy = success;
       checker.streak = 0;
     }
+  }
+
+  private readAlarm(
+    check: EmulatedCheck,
+    alarm: NonNullable<EmulatedCheck["alarm"]>,
+    checker: Checker,
+  ): void {
+    let state: AlarmState;
+    try {
+      state = this.options.alarmState!(check.region, alarm.name);
+    } catch {
+      state = "INSUFFICIENT_DATA";
+    }
+    const healthy =
+      state === "OK" ||
+      (state === "INSUFFICIENT_DATA" &&
+        (alarm.insufficientData === "Healthy" ||
+          (alarm.insufficientData === "LastKnownStatus" && checker.healthy)));
+    checker.healthy = healthy;
+    checker.streak = 0;
+    checker.last = {
+      status: `${healthy ? "Success" : "Failure"}: CloudWatch alarm ${alarm.name} is ${state}`,
+      checkedAt: this.options.clock.now(),
+    };
   }
 }

@@ -32,10 +32,13 @@ import {
   type RegionOutage,
 } from "../world.ts";
 import { AuroraGlobalEmulator } from "./aurora.ts";
+import { CloudWatchEmulator } from "./cloudwatch.ts";
 import { startControlPlane } from "./control.ts";
 import { startRegionApi } from "./gateway.ts";
 import { loopbackRequest, type Served } from "./http.ts";
+import { healthModel, type HealthModel, type ModulePins } from "./health-model.ts";
 import { localIdentityProvider } from "./identity.ts";
+import { ScheduledRegionChecks } from "./region-check.ts";
 import { TableReplication } from "./replication.ts";
 import { Route53Emulator } from "./route53.ts";
 
@@ -69,6 +72,8 @@ export interface SandboxDrillOptions {
   /** A running moto (e.g. the sandbox's); default: a private one for this run. */
   motoEndpoint?: string;
   faults?: SandboxFault[];
+  /** Module versions instead of the manifest's, for the health checks' design (tests of an older one). */
+  modulePins?: ModulePins;
 }
 
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -80,6 +85,8 @@ export interface SandboxEmulation {
   world: DrillWorld;
   role: PrivateRoleSession;
   faults: ReadonlySet<SandboxFault>;
+  /** Every region's emulated CloudWatch: the region checks' metrics and the modules' alarms. */
+  cloudwatch: CloudWatchEmulator;
   /** Where each service the drill calls is served: the role's gateway, or the emulated control plane. */
   endpoints: Record<keyof RegionClients, string>;
   close(): Promise<void>;
@@ -91,6 +98,7 @@ export async function startEmulation(
 ): Promise<SandboxEmulation> {
   const environment = loadDrillEnvironment(options.root, options.env);
   const targets = await drillTargets(options.root, environment);
+  const health = await healthModel(options.root, environment, options.modulePins);
   const clock = fastClock(options.speed ?? 50);
   const faults = new Set(options.faults ?? []);
   const stops: (() => Promise<void>)[] = [];
@@ -108,14 +116,14 @@ export async function startEmulation(
     const role = await privateRoleSession(options.root, options.env, "drill", awsEndpoint);
     stops.push(role.close);
     const outage = sandboxOutage(options.root, options.env, role.name);
-    const { world, endpoints } = await emulate(
+    const { world, endpoints, cloudwatch } = await emulate(
       targets,
       clock,
-      { awsEndpoint, role, outage },
+      { awsEndpoint, role, outage, health },
       faults,
       stops,
     );
-    return { targets, world, role, faults, endpoints, close };
+    return { targets, world, role, faults, endpoints, cloudwatch, close };
   } catch (error) {
     await close();
     throw error;
@@ -220,6 +228,7 @@ async function emulate(
     awsEndpoint: string;
     role: PrivateRoleSession;
     outage: { lost: () => string[]; outage: RegionOutage };
+    health: HealthModel;
   },
   faults: Set<SandboxFault>,
   stops: (() => Promise<void>)[],
@@ -245,6 +254,8 @@ async function emulate(
     apis[region] = api;
     hosts[`sandbox.execute-api.${region}.amazonaws.com`] = region;
   }
+  const { checks } = aws.health;
+  const cloudwatch = new CloudWatchEmulator(clock, aws.health.alarms, lost);
   const route53 = new Route53Emulator({
     clock,
     interval: targets.healthCheck.interval,
@@ -252,6 +263,7 @@ async function emulate(
     checkerRegions: targets.healthCheck.regions,
     probe: async (host, path) =>
       (await loopbackRequest(reach(hosts[host]!), host, "GET", path, {}, undefined, 4_000)).status,
+    alarmState: (region, name) => cloudwatch.alarmState(region, name),
   });
   for (const role of ["primary", "secondary"] as const) {
     const region = targets.regions[role];
@@ -261,6 +273,9 @@ async function emulate(
       host: `sandbox.execute-api.${region}.amazonaws.com`,
       path: "/health",
       name: targets.healthCheckNames[role],
+      ...(checks.kind === "alarm"
+        ? { alarm: { name: checks.alarmName, insufficientData: checks.insufficientData } }
+        : {}),
     });
   }
   const arn = (region: string) =>
@@ -285,6 +300,7 @@ async function emulate(
     lost,
   });
   stops.push(control.close);
+  await startRegionChecks({ clock, targets, awsEndpoint, lost, cloudwatch, stops }, aws.health);
   await route53.start();
   stops.push(() => route53.stop());
   const replication = new TableReplication(
@@ -338,7 +354,31 @@ async function emulate(
     },
     token: () => identity.sign("tandem-drill"),
   };
-  return { world, endpoints };
+  return { world, endpoints, cloudwatch };
+}
+
+/**
+ * Compute's scheduled region checks (2.2.0 and later) on the emulated CloudWatch, started with
+ * a history as if they had run all along, so the alarms start from what is true now.
+ */
+async function startRegionChecks(
+  parts: {
+    clock: Clock;
+    targets: DrillTargets;
+    awsEndpoint: string;
+    lost: () => string[];
+    cloudwatch: CloudWatchEmulator;
+    stops: (() => Promise<void>)[];
+  },
+  health: HealthModel,
+): Promise<void> {
+  if (health.alarms.length === 0) return;
+  const served = await parts.cloudwatch.serve();
+  parts.stops.push(served.close);
+  const checks = new ScheduledRegionChecks({ ...parts, cloudwatchUrl: served.url });
+  await checks.start();
+  parts.stops.push(() => checks.stop());
+  parts.cloudwatch.seedHistory(Math.max(...health.alarms.map((a) => a.evaluationPeriods)));
 }
 
 async function applyFaults(

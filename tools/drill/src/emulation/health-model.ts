@@ -54,7 +54,7 @@ export async function healthModel(
   pins: ModulePins = {},
 ): Promise<HealthModel> {
   const { manifest } = environment;
-  const version = (domain: (typeof DOMAINS)[number]) => pins[domain] ?? manifest.modules[domain];
+  const version = (domain: (typeof DOMAINS)[number]) => pins[domain] ?? environment.modules[domain];
   const workspace = DOMAINS.some((d) => version(d) === "workspace");
   const sources = workspace ? await loadModuleSources(root) : undefined;
   const read = (domain: (typeof DOMAINS)[number]): TerraformModuleJson =>

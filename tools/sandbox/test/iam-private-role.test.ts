@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   CreateTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   type PutItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
@@ -76,6 +77,38 @@ describe.skipIf(!installed)("a role on an emulator without the bootstrap", () =>
     expect(await flag(`/${names.name}/drill/unhealthy`)).toBe("allowed");
     expect(await flag(`/${names.name}/other`)).toContain("ssm:PutParameter");
     expect(role.calls()).toEqual({ allowed: 2, denied: 2, unread: 0 });
+  });
+
+  it("is the plan role of staging, and of prod in prod's account: its state policy names the bootstrap's keys", async () => {
+    const plan = await privateRoleSession(repoRoot, "staging", "plan", moto.endpoint);
+    try {
+      expect(plan.role).toBe(`arn:aws:iam::${manifest.account}:role/tandem-staging-plan`);
+      const dynamodb = new DynamoDBClient({
+        endpoint: plan.endpoint,
+        region,
+        credentials: plan.credentials,
+      });
+      const read = await outcome(
+        dynamodb.send(
+          new GetItemCommand({ TableName: names.tableName, Key: { pk: { S: "payment#p-1" } } }),
+        ),
+      );
+      expect(read).toContain("explicitly denied by statement NoDataReads");
+    } finally {
+      await plan.close();
+    }
+    const prod = loadManifest(repoRoot, "prod");
+    const other = await startPrivateMoto(repoRoot, {
+      label: "private-role",
+      account: prod.account,
+    });
+    try {
+      const session = await privateRoleSession(repoRoot, "prod", "plan", other.endpoint);
+      expect(session.role).toBe(`arn:aws:iam::${prod.account}:role/tandem-prod-plan`);
+      await session.close();
+    } finally {
+      await other.stop();
+    }
   });
 
   it("is created again on the same emulator, and refused on another account's", async () => {

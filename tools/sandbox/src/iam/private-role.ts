@@ -13,6 +13,12 @@ import {
   IAMClient,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KMSClient,
+} from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { SandboxError, sandboxDir } from "../moto.ts";
@@ -61,10 +67,12 @@ export async function privateRoleSession(
     );
   }
   const providerArn = `arn:aws:iam::${manifest.account}:oidc-provider/${GITHUB_OIDC_HOST}`;
-  await createRole(new IAMClient(config), await bootstrapResources(repoRoot, environment), {
+  const resources = await bootstrapResources(repoRoot, environment, manifest.account);
+  await createRole(new IAMClient(config), resources, {
     environment,
     as,
     providerArn,
+    keys: await createStateKeys(config, resources),
   });
   const name = `role-${process.pid}-${randomBytes(3).toString("hex")}`; // its own issuer key
   mkdirSync(sandboxDir(repoRoot, name), { recursive: true });
@@ -90,15 +98,20 @@ export async function privateRoleSession(
 
 const synthesized = new Map<string, Promise<Resources>>();
 
-/** The resources of the environment's bootstrap root (synthesized once per process). */
-function bootstrapResources(repoRoot: string, environment: string): Promise<Resources> {
+/** The resources of the account's bootstrap root (synthesized once per process). */
+function bootstrapResources(
+  repoRoot: string,
+  environment: string,
+  account: string,
+): Promise<Resources> {
   const key = `${repoRoot}\0${environment}`;
   let resources = synthesized.get(key);
   if (!resources) {
     resources = synthesizeTree(repoRoot, environmentFiles(repoRoot, [environment])).then(
       ({ files }) => {
-        const path = [...files.keys()].find((p) => /^bootstrap\/[^/]+\/main\.tf\.json$/.test(p));
-        const main = JSON.parse(new TextDecoder().decode(files.get(path!)!)) as {
+        const main = JSON.parse(
+          new TextDecoder().decode(files.get(`bootstrap/${account}/main.tf.json`)!),
+        ) as {
           resource: Resources;
         };
         return main.resource;
@@ -113,7 +126,13 @@ function bootstrapResources(repoRoot: string, environment: string): Promise<Reso
 async function createRole(
   iam: IAMClient,
   resources: Resources,
-  target: { environment: string; as: RoleKind; providerArn: string },
+  target: {
+    environment: string;
+    as: RoleKind;
+    providerArn: string;
+    /** `${aws_kms_key.<id>.<attribute>}` → its value on the emulator. */
+    keys: Map<string, string>;
+  },
 ): Promise<void> {
   const id = `${target.environment}_${target.as}`;
   const role = resources.aws_iam_role?.[id];
@@ -124,10 +143,12 @@ async function createRole(
     );
   }
   const concrete = (text: unknown) =>
-    String(text).replace(
-      /\$\{(data\.)?aws_iam_openid_connect_provider\.github\.arn\}/g,
-      target.providerArn,
-    );
+    String(text)
+      .replace(/\$\{(data\.)?aws_iam_openid_connect_provider\.github\.arn\}/g, target.providerArn)
+      .replace(
+        /\$\{aws_kms_key\.\w+\.\w+\}/g,
+        (reference) => target.keys.get(reference) ?? reference,
+      );
   await already(
     iam.send(
       new CreateOpenIDConnectProviderCommand({
@@ -164,6 +185,37 @@ async function createRole(
       new AttachRolePolicyCommand({ RoleName, PolicyArn: String(attached.policy_arn) }),
     );
   }
+}
+
+/**
+ * The bootstrap's state keys, which the roles' policies name, one per region on the emulator
+ * (found again by alias on a second call): `${aws_kms_key.<id>.arn|key_id}` → its value.
+ */
+async function createStateKeys(
+  config: { endpoint: string; credentials: typeof ADMIN; maxAttempts: number },
+  resources: Resources,
+): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  for (const [id, key] of Object.entries(resources.aws_kms_key ?? {})) {
+    const region = String(key.provider)
+      .replace(/^aws\./, "")
+      .replaceAll("_", "-");
+    const kms = new KMSClient({ ...config, region });
+    const alias = `alias/tandem-sandbox-${id.replaceAll("_", "-")}`;
+    const found = await kms.send(new DescribeKeyCommand({ KeyId: alias })).catch((error: Error) => {
+      if (error.name !== "NotFoundException") throw error;
+      return undefined;
+    });
+    let metadata = found?.KeyMetadata;
+    if (!metadata) {
+      metadata = (await kms.send(new CreateKeyCommand({ Description: String(key.description) })))
+        .KeyMetadata!;
+      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: metadata.KeyId }));
+    }
+    keys.set(`\${aws_kms_key.${id}.arn}`, metadata.Arn!);
+    keys.set(`\${aws_kms_key.${id}.key_id}`, metadata.KeyId!);
+  }
+  return keys;
 }
 
 /** A thing a previous run on the same emulator created is there already: that is fine. */

@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -81,8 +82,17 @@ export class ScheduledRegionChecks {
   private deps(role: Role, region: string, peer: string) {
     const { targets, awsEndpoint, cloudwatchUrl, clock } = this.options;
     const client = { region, endpoint: awsEndpoint, credentials, maxAttempts: 1 };
+    // A fresh connection per call: at a fast clock the schedule's gap outlasts the server's
+    // keep-alive, and a reused socket it just closed would fail the run.
+    const requestHandler = { httpAgent: new Agent({ keepAlive: false }) };
     const cloudwatch = (r: string) =>
-      new CloudWatchClient({ region: r, endpoint: cloudwatchUrl, credentials, maxAttempts: 1 });
+      new CloudWatchClient({
+        region: r,
+        endpoint: cloudwatchUrl,
+        credentials,
+        maxAttempts: 1,
+        requestHandler,
+      });
     return {
       dynamodb: new DynamoDBClient(client),
       ssm: new SSMClient(client),

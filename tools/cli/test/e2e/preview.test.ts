@@ -199,7 +199,8 @@ describe("tandem preview", () => {
     const headers = stdout
       .split("\n")
       .filter((line) => /^ {2}\S/.test(line) && line.includes("sha256"));
-    expect(headers).toHaveLength(3);
+    // identity, the two regional roots and global
+    expect(headers).toHaveLength(4);
     for (const line of headers) expect(line).toMatch(/ \[new\]$/);
   });
 });

@@ -53,6 +53,10 @@ interface Manifest {
 const ENVIRONMENTS = ["dev", "prod", "staging"];
 const REGIONAL = ["backup", "compute", "database", "monitoring", "networking"];
 const GLOBAL = ["dns", "monitoring"];
+/** Modules with an identity part (their IAM, in the identity root) in the versions dev and staging pin. */
+const IDENTITY = ["backup", "compute", "database", "networking"];
+/** prod pins versions from before the identity parts, so it has no identity root yet. */
+const WITH_IDENTITY = new Set(["dev", "staging"]);
 
 /** Every string in a JSON value, with the key it sits under. */
 function strings(value: unknown, key = ""): { key: string; value: string }[] {
@@ -68,9 +72,12 @@ function cleanExit(result: Result) {
   expect(result.code).toBe(0);
 }
 
-/** A module folder without its README: the files Terraform reads. */
+/**
+ * A module folder without its README and its subfolders (the identity part is a module of its
+ * own, which a root calling the folder never reads): the files Terraform reads.
+ */
 const terraformFiles = (files: Map<string, Buffer>) =>
-  new Map([...files].filter(([name]) => !name.endsWith(".md")));
+  new Map([...files].filter(([name]) => !name.endsWith(".md") && !name.includes("/")));
 
 describe("tandem synth over the real manifests and modules", () => {
   let repo: string;
@@ -89,7 +96,7 @@ describe("tandem synth over the real manifests and modules", () => {
   const regionalRoots = () =>
     ENVIRONMENTS.flatMap((env) =>
       deployments(env)
-        .deployments.filter((d) => d.role !== "global")
+        .deployments.filter((d) => d.role === "primary" || d.role === "secondary")
         .map((d) => ({ env, ...d })),
     );
 
@@ -104,11 +111,12 @@ describe("tandem synth over the real manifests and modules", () => {
     for (const env of ENVIRONMENTS) expect(synth.stdout).toContain(`-> dist/environments/${env}/`);
   });
 
-  it("writes each module as main.tf.json, versions.tf.json and README.md (compute adds its handler.zip)", () => {
+  it("writes each module as main.tf.json, versions.tf.json and README.md (compute adds its handler.zip, the IAM modules their identity part and removed blocks)", () => {
     expect(readdirSync(join(dist, "modules")).sort()).toEqual([...DOMAINS].sort());
     for (const domain of DOMAINS) {
       const expected = ["README.md", "main.tf.json", "versions.tf.json"];
       if (domain === "compute") expected.push("handler.zip");
+      if (IDENTITY.includes(domain)) expected.push("identity", "removed.tf.json");
       expect(readdirSync(join(dist, "modules", domain)).sort()).toEqual(expected.sort());
       const versions = readJson<Root>(join(dist, "modules", domain, "versions.tf.json"));
       expect(versions.terraform.required_version).toMatch(/^>= 1\.1[1-9]\./);
@@ -119,10 +127,11 @@ describe("tandem synth over the real manifests and modules", () => {
     expect(readdirSync(join(dist, "environments")).sort()).toEqual(ENVIRONMENTS);
     for (const env of ENVIRONMENTS) {
       const { primary, secondary } = manifest(env).regions;
+      const identity = WITH_IDENTITY.has(env) ? ["identity"] : [];
       expect(readdirSync(join(dist, "environments", env)).sort()).toEqual(
-        ["deployments.json", "global", primary, secondary].sort(),
+        ["deployments.json", "global", primary, secondary, ...identity].sort(),
       );
-      for (const name of [primary, secondary, "global"])
+      for (const name of [primary, secondary, "global", ...identity])
         expect(readdirSync(join(dist, "environments", env, name)).sort()).toEqual([
           ".terraform.lock.hcl",
           "main.tf.json",
@@ -143,12 +152,24 @@ describe("tandem synth over the real manifests and modules", () => {
         Object.fromEntries(domains.map((d) => [d, resolved(d)]));
       const summary = deployments(env);
       expect(summary.environment).toBe(env);
+      const identity = WITH_IDENTITY.has(env);
       expect(summary.deployments.map(({ sha256: _, ...rest }) => rest)).toEqual([
+        ...(identity
+          ? [
+              {
+                name: "identity",
+                region: "us-east-1",
+                role: "identity",
+                dependsOn: [],
+                modules: versions(IDENTITY),
+              },
+            ]
+          : []),
         {
           name: regions.primary,
           region: regions.primary,
           role: "primary",
-          dependsOn: [],
+          dependsOn: identity ? ["identity"] : [],
           modules: versions(REGIONAL),
         },
         {
@@ -172,7 +193,7 @@ describe("tandem synth over the real manifests and modules", () => {
 
   it("resolves a semver range to the newest release that satisfies it (staging's database)", () => {
     expect(manifest("staging").modules.database).toMatch(/^\^\d+\.\d+\.\d+$/);
-    const staging = deployments("staging").deployments[0]!;
+    const staging = deployments("staging").deployments.find((d) => d.role === "primary")!;
     expect(staging.modules.database).toMatch(/^\d+\.\d+\.\d+$/);
     expect(rootOf("staging", staging.name).module.database!.source).toBe(
       `../../../../modules/database/releases/${staging.modules.database}`,
@@ -346,7 +367,7 @@ describe("tandem synth over the real manifests and modules", () => {
     }
   });
 
-  it("points each module source at the pinned release or, for workspace, at dist/modules/<domain>", () => {
+  it("points each module source at the pinned release or, for workspace, at dist/modules/<domain> (identity/ of it in the identity root)", () => {
     for (const env of ENVIRONMENTS) {
       for (const d of deployments(env).deployments) {
         const root = rootOf(env, d.name);
@@ -355,11 +376,12 @@ describe("tandem synth over the real manifests and modules", () => {
           const dir = moduleDir(env, d.name, call.source);
           const version = d.modules[domain]!;
           expect(existsSync(join(dir, "main.tf.json")), `${env}/${d.name} ${domain}`).toBe(true);
-          expect(dir).toBe(
+          const folder =
             version === "workspace"
               ? join(dist, "modules", domain)
-              : join(repo, "modules", domain, "releases", version),
-          );
+              : join(repo, "modules", domain, "releases", version);
+          // The identity root calls each module's identity part, in its folder's identity/.
+          expect(dir).toBe(d.role === "identity" ? join(folder, "identity") : folder);
         }
       }
     }

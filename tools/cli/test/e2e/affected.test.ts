@@ -152,7 +152,7 @@ describe("tandem affected on a scripted git history", () => {
     expect(found).toEqual([roots("dev").primary, roots("dev").secondary]);
   });
 
-  it("finds every deployment of an environment the base did not have", async () => {
+  it("finds every deployment of a new environment, and the regional roots whose quota sums it joins", async () => {
     const found = await step("qa environment", () => {
       const staging = readFileSync(join(repo, "environments/staging.yaml"), "utf8");
       writeFileSync(
@@ -162,7 +162,14 @@ describe("tandem affected on a scripted git history", () => {
       const lock = readFileSync(join(repo, "environments/staging.terraform.lock.hcl"));
       writeFileSync(join(repo, "environments/qa.terraform.lock.hcl"), lock);
     });
-    expect(found).toEqual(all("qa"));
+    // Its regional roots, and every regional root sharing its account and a region with it: the
+    // quota checks there sum what the environments of an account and region need.
+    const dev = roots("dev");
+    const staging = roots("staging");
+    expect(found).toEqual(
+      expect.arrayContaining([...all("qa"), dev.secondary, staging.primary, staging.secondary]),
+    );
+    expect(found).toHaveLength(all("qa").length + 3);
   });
 
   it("compares two commits with --head, ignoring the working tree; without it the working tree counts", async () => {

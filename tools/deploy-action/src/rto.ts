@@ -12,8 +12,8 @@ export function manifestBudget(
     const first = loaded.problems[0];
     return { unavailable: first ? formatProblem(first) : `${file} is not valid` };
   }
-  const { manifest } = loaded.environment;
-  const budget = rtoBudget(manifest);
+  const { manifest, modules } = loaded.environment;
+  const budget = rtoBudget(manifest, modules.dns);
   return {
     terms: budget.terms.map((t) => ({ label: t.label, seconds: t.seconds })),
     total: budget.total,

@@ -92,7 +92,7 @@ describe("the comment on a real plan", () => {
     );
     expect(at("</details>")).toBeLessThan(at("**RTO budget** for `staging`"));
     expect(body.trimEnd().split("\n").at(-1)).toMatch(
-      /^\*\*RTO budget\*\* for `staging`: health-check detection .* = \*\*\d+ min( \d+ s)?\*\* against the objective of 15 min/,
+      /^\*\*RTO budget\*\* for `staging`: region-health alarm detection .* = \*\*\d+ min( \d+ s)?\*\* against the objective of 15 min/,
     );
   });
 

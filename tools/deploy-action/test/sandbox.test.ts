@@ -174,7 +174,7 @@ describe.skipIf(reason !== undefined)(
           expect(body).toContain(`| \`${root}\` | \`${root}\` | 1 | 0 | 0 | 0 | none |`);
         }
         expect(body).toContain(`\`${SUBSCRIPTION}\` create`);
-        expect(body).toMatch(/\*\*RTO budget\*\* for `staging`: health-check detection/);
+        expect(body).toMatch(/\*\*RTO budget\*\* for `staging`: region-health alarm detection/);
         planned = true;
         if (process.env.TANDEM_RECORD === "1") await record();
       },

@@ -182,6 +182,11 @@ function budgetLines(
         detection,
         `${cut} to Route 53 calling the check unhealthy: each checker needs ${failureThreshold} failures ${interval} s apart on its own schedule, so the last one decides between ${(failureThreshold - 1) * interval} and ${failureThreshold * interval} s after ${cut}, plus the drill's polling`,
       );
+    if (key === "modules.dns")
+      return line(
+        detection,
+        `${cut} to Route 53 calling the check unhealthy: the region check publishes its verdict once a minute, the region-health alarm fires after its periods of failure or silence, and the checkers then read the alarm, plus the drill's polling`,
+      );
     if (key.startsWith("database."))
       return line(
         database === null || traffic === null ? null : Math.max(0, database - traffic),

@@ -98,7 +98,7 @@ export async function drillTargets(root: string, environment: Environment): Prom
       { "var.name": names.name, "each.key": role },
       "the health check's Name tag",
     );
-  const budget = rtoBudget(manifest);
+  const budget = rtoBudget(manifest, environment.modules.dns);
   const compute = manifest.compute as {
     auth?: { issuer: string; audiences: string[] };
     health?: { cacheSeconds?: number };

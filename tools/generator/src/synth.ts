@@ -16,6 +16,8 @@ import { buildModules, type BuiltModules } from "./modules/build.ts";
 export interface SynthesizedEnvironment {
   readonly name: string;
   readonly manifest: Manifest;
+  /** Each domain's resolved release version, or "workspace". */
+  readonly modules: Environment["modules"];
   readonly deployments: Deployment[];
 }
 
@@ -95,7 +97,8 @@ function synthesizeEnvironments(
       accounts.map((e) => e.manifest),
     );
     addEnvironmentFiles(files, environment, deployments);
-    return { name: environment.manifest.name, manifest: environment.manifest, deployments };
+    const { manifest, modules } = environment;
+    return { name: manifest.name, manifest, modules, deployments };
   });
   const locks = new Map(
     accounts.flatMap((e) => (e.providerLock ? [[e.manifest.name, e.providerLock] as const] : [])),

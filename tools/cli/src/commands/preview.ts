@@ -40,9 +40,9 @@ export const previewCommand: Command = async (argv, io) => {
         ),
       )
     : undefined;
-  for (const { name, manifest, deployments } of head.environments) {
+  for (const { name, manifest, modules, deployments } of head.environments) {
     io.stdout(`${name} (${manifest.tier}): ${manifest.domain}\n`);
-    io.stdout(indent(budgetLines(manifest), 2));
+    io.stdout(indent(budgetLines(manifest, modules.dns), 2));
     for (const deployment of deployments) {
       const before = base
         ?.find((e) => e.name === name)
@@ -53,8 +53,8 @@ export const previewCommand: Command = async (argv, io) => {
   return 0;
 };
 
-function budgetLines(manifest: Manifest): string[] {
-  const budget = rtoBudget(manifest);
+function budgetLines(manifest: Manifest, dns: string): string[] {
+  const budget = rtoBudget(manifest, dns);
   const terms = budget.terms.map((t) => `${t.label} ${seconds(t.seconds)}`).join(" + ");
   const verdict = budget.total <= manifest.objectives.rto ? "fits" : "EXCEEDS";
   return [

@@ -103,7 +103,7 @@ function check(source: Source, file: string, releases: Releases, options: LoadOp
     ...distinctRegions(data),
     ...cidrRules(data),
     ...stateBucketRules(data),
-    ...rtoRule(data),
+    ...rtoRule(data, modules.modules?.dns),
     ...drillRule(data),
     ...vaultLockRules(data),
     ...tagRules(data),

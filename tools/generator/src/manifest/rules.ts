@@ -147,10 +147,14 @@ export interface RtoBudget {
  * bound: the drill measures the real figure as a client sees it.
  *
  * Traffic (the payment path):
- *   health-check detection = interval x failure threshold: each checker reports the endpoint
- *     unhealthy after `failureThreshold` consecutive failures made every `interval` seconds, and
- *     Route 53 calls it unhealthy once 18 % or fewer checkers report it healthy (Route 53
- *     Developer Guide, "How Amazon Route 53 determines whether a health check is healthy");
+ *   health-check detection, by the pinned dns release:
+ *     from dns 2.0.0, the region-health alarm Route 53 follows: compute's region check runs once
+ *       a minute, and the alarm fires after REGION_HEALTH_EVALUATION_PERIODS failed or silent
+ *       minutes, so a region lost just after a passing check is unhealthy (n + 1) minutes later;
+ *     before it, interval x failure threshold: each checker reports the endpoint unhealthy after
+ *       `failureThreshold` consecutive failures made every `interval` seconds, and Route 53 calls
+ *       it unhealthy once 18 % or fewer checkers report it healthy (Route 53 Developer Guide,
+ *       "How Amazon Route 53 determines whether a health check is healthy");
  *   + alias answer TTL: the failover records are aliases, which have no TTL of their own; Route 53
  *     answers with the target's, 60 s for API Gateway regional domains, and resolvers may keep
  *     the old answer that long (RFC 1035 3.2.1, RFC 2181 8).
@@ -159,14 +163,9 @@ export interface RtoBudget {
  *   tables, which take writes in both regions, so the promotion is not on the payment path: it
  *   runs in parallel, and only the part that outlasts the traffic switch adds to the total.
  */
-export function rtoBudget(manifest: Pick<Manifest, "dns" | "database">): RtoBudget {
-  const { interval, failureThreshold } = manifest.dns.healthCheck;
+export function rtoBudget(manifest: Pick<Manifest, "dns" | "database">, dns: string): RtoBudget {
   const traffic: BudgetTerm[] = [
-    {
-      label: `health-check detection (${interval} s x ${failureThreshold})`,
-      seconds: interval * failureThreshold,
-      key: "dns.healthCheck",
-    },
+    detection(manifest.dns.healthCheck, dns),
     { label: "alias answer TTL (Route 53, API Gateway target)", seconds: ALIAS_ANSWER_TTL_SECONDS },
   ];
   const trafficSeconds = traffic.reduce((sum, t) => sum + t.seconds, 0);
@@ -186,12 +185,52 @@ export function rtoBudget(manifest: Pick<Manifest, "dns" | "database">): RtoBudg
   return { terms, trafficSeconds, databaseSeconds, total: trafficSeconds + beyond };
 }
 
-export function rtoRule(data: Data): Finding[] {
+/** The first dns release whose health checks follow each region's region-health alarm. */
+export const ALARM_HEALTH_CHECK_DNS_MAJOR = 2;
+/** compute's region check (from 2.2.0): its schedule, the alarm's period, in seconds. */
+export const REGION_CHECK_PERIOD_SECONDS = 60;
+/** Failed or silent periods before compute's region-health alarm fires. */
+export const REGION_HEALTH_EVALUATION_PERIODS = 2;
+
+const followsAlarm = (dns: string) =>
+  dns === "workspace" || semver.major(dns) >= ALARM_HEALTH_CHECK_DNS_MAJOR;
+
+function detection(healthCheck: Manifest["dns"]["healthCheck"], dns: string): BudgetTerm {
+  if (followsAlarm(dns)) {
+    const periods = REGION_HEALTH_EVALUATION_PERIODS;
+    return {
+      label: `region-health alarm detection (a ${REGION_CHECK_PERIOD_SECONDS} s check, then ${periods} x ${REGION_CHECK_PERIOD_SECONDS} s)`,
+      seconds: (periods + 1) * REGION_CHECK_PERIOD_SECONDS,
+      key: "modules.dns",
+    };
+  }
+  const { interval, failureThreshold } = healthCheck;
+  return {
+    label: `health-check detection (${interval} s x ${failureThreshold})`,
+    seconds: interval * failureThreshold,
+    key: "dns.healthCheck",
+  };
+}
+
+/**
+ * With dns 2.0.0 and later Route 53 follows an alarm, not the endpoint, so the endpoint
+ * check's settings configure nothing; the RTO budget then counts the alarm's detection.
+ */
+export function rtoRule(data: Data, resolvedDns: string | undefined): Finding[] {
   const objectives = valid(shape.objectives, data.objectives);
   const dns = valid(shape.dns, data.dns);
   const database = valid(shape.database, data.database);
-  if (!objectives || !dns || !database) return [];
-  const budget = rtoBudget({ dns, database });
+  if (!objectives || !dns || !database || resolvedDns === undefined) return [];
+  const unused = followsAlarm(resolvedDns) && record(data.dns)?.healthCheck !== undefined;
+  if (unused) {
+    return [
+      {
+        path: ["dns", "healthCheck"],
+        message: `configures nothing with dns ${resolvedDns}: Route 53 follows each region's region-health alarm, not an endpoint; remove it`,
+      },
+    ];
+  }
+  const budget = rtoBudget({ dns, database }, resolvedDns);
   if (budget.total <= objectives.rto) return [];
   const terms = budget.terms
     .map((t) => `${t.label} ${t.seconds} s${t.key ? ` (${t.key})` : ""}`)

@@ -448,7 +448,9 @@ export const manifestSchema = z.strictObject({
             .describe("The Route 53 checker regions."),
         })
         .prefault({})
-        .describe("The Route 53 health checks of each region's /health."),
+        .describe(
+          "The Route 53 endpoint checks of each region's /health, with dns before 2.0.0; from 2.0.0 Route 53 follows each region's region-health alarm and this key is refused.",
+        ),
     })
     .prefault({})
     .describe("Route 53: the zone, the failover records and their health checks."),

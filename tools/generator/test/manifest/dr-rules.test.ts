@@ -1,8 +1,20 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEnvironment } from "../../src/manifest/index.ts";
-import { rtoBudget } from "../../src/manifest/rules.ts";
+import {
+  REGION_CHECK_PERIOD_SECONDS,
+  REGION_HEALTH_EVALUATION_PERIODS,
+  rtoBudget,
+  rtoRule,
+} from "../../src/manifest/rules.ts";
+
+interface ComputeJson {
+  resource: {
+    aws_cloudwatch_metric_alarm?: Record<string, { period?: number; evaluation_periods?: number }>;
+    aws_cloudwatch_event_rule?: Record<string, { schedule_expression?: string }>;
+  };
+}
 import { manifestSchema } from "../../src/manifest/schema.ts";
 import { REPO, releasedRoot, scratch } from "../../src/testing.ts";
 
@@ -124,7 +136,7 @@ describe("rtoBudget", () => {
   });
 
   it("adds detection and the alias answer TTL, and no DNS TTL term", () => {
-    const budget = rtoBudget(manifest("10s", 3, "30s"));
+    const budget = rtoBudget(manifest("10s", 3, "30s"), "1.2.0");
     expect(budget.terms.map((t) => [t.key, t.seconds])).toEqual([
       ["dns.healthCheck", 30],
       [undefined, 60],
@@ -132,8 +144,53 @@ describe("rtoBudget", () => {
     expect(budget).toMatchObject({ trafficSeconds: 90, databaseSeconds: 30, total: 90 });
   });
 
+  it("counts the region-health alarm from dns 2.0.0 (and the workspace's), whatever the endpoint check's keys", () => {
+    for (const dns of ["2.0.0", "workspace"]) {
+      const budget = rtoBudget(manifest("10s", 3, "30s"), dns);
+      expect(budget.terms.map((t) => [t.key, t.seconds])).toEqual([
+        ["modules.dns", 3 * 60],
+        [undefined, 60],
+      ]);
+    }
+  });
+
+  it("times the alarm as every compute release with a region check defines it", () => {
+    const releases = join(REPO, "modules", "compute", "releases");
+    const withCheck = readdirSync(releases)
+      .map((version) => join(releases, version, "main.tf.json"))
+      .filter((file) => existsSync(file))
+      .map((file) => JSON.parse(readFileSync(file, "utf8")) as ComputeJson)
+      .filter((json) => json.resource.aws_cloudwatch_metric_alarm?.region_health);
+    expect(withCheck.length).toBeGreaterThan(0);
+    for (const { resource } of withCheck) {
+      expect(resource.aws_cloudwatch_event_rule?.region_check?.schedule_expression).toBe(
+        `rate(${REGION_CHECK_PERIOD_SECONDS / 60} minute)`,
+      );
+      expect(resource.aws_cloudwatch_metric_alarm?.region_health).toMatchObject({
+        period: REGION_CHECK_PERIOD_SECONDS,
+        evaluation_periods: REGION_HEALTH_EVALUATION_PERIODS,
+      });
+    }
+  });
+
+  it("refuses dns.healthCheck where Route 53 follows the alarm: it configures nothing", () => {
+    const data = {
+      objectives: { rto: "15m", rpo: "1m" },
+      dns: { healthCheck: { interval: "10s" } },
+      database: {},
+    };
+    expect(rtoRule(data, "1.2.0")).toEqual([]);
+    expect(rtoRule(data, "2.0.0")).toEqual([
+      {
+        path: ["dns", "healthCheck"],
+        message:
+          "configures nothing with dns 2.0.0: Route 53 follows each region's region-health alarm, not an endpoint; remove it",
+      },
+    ]);
+  });
+
   it("runs the database promotion in parallel: only what outlasts the traffic switch counts", () => {
-    const budget = rtoBudget(manifest("30s", 3, "5m"));
+    const budget = rtoBudget(manifest("30s", 3, "5m"), "1.2.0");
     expect(budget.trafficSeconds).toBe(150);
     expect(budget.total).toBe(300);
     // The terms always add up to the total, so a printed sum is honest.

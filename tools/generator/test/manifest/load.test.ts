@@ -156,7 +156,7 @@ describe("problems are reported together, without cascades", () => {
         ]).problems,
       ),
     ).toEqual([
-      "objectives.rto: 1m (60 s) is shorter than the least failover time this manifest implies: 300 s = health-check detection (30 s x 3) 90 s (dns.healthCheck) + alias answer TTL (Route 53, API Gateway target) 60 s + database promotion beyond the traffic switch (300 s, in parallel) 150 s (database.promotionAllowance)",
+      "objectives.rto: 1m (60 s) is shorter than the least failover time this manifest implies: 300 s = region-health alarm detection (a 60 s check, then 2 x 60 s) 180 s (modules.dns) + alias answer TTL (Route 53, API Gateway target) 60 s + database promotion beyond the traffic switch (300 s, in parallel) 60 s (database.promotionAllowance)",
       "drill.mode: must be one of `switchover`, `failover`, not the text `both`",
       "tags.CostCenter: is required: every environment carries a CostCenter tag for cost allocation",
     ]);

@@ -57,9 +57,12 @@ export async function findHealthChecks(
         (r) => targets.healthCheckNames[r] === name,
       );
       const check = batch.find((c) => c.Id === set.ResourceId);
-      const host = check?.HealthCheckConfig?.FullyQualifiedDomainName;
-      if (role && check && host)
-        found[role] = { id: check.Id!, host, path: check.HealthCheckConfig?.ResourcePath ?? "/" };
+      if (!role || !check) continue;
+      // An alarm check (dns 2.0.0) requests nothing: the drill reads the region's own /health.
+      const endpoint = check.HealthCheckConfig?.FullyQualifiedDomainName;
+      found[role] = endpoint
+        ? { id: check.Id!, host: endpoint, path: check.HealthCheckConfig?.ResourcePath ?? "/" }
+        : { id: check.Id!, host: targets.regionHosts[role], path: "/health" };
     }
   }
   return found;

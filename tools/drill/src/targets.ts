@@ -29,6 +29,8 @@ export interface DrillTargets {
   flagParameterName: string;
   /** The `Name` tag of each region's Route 53 health check. */
   healthCheckNames: Record<Role, string>;
+  /** Each region's own name, `<region>.<record>.<domain>`, which serves that region's /health. */
+  regionHosts: Record<Role, string>;
   failoverName: string;
   healthCheck: { interval: number; failureThreshold: number; regions: string[] };
   objectives: { rtoSeconds: number; rpoSeconds: number };
@@ -118,6 +120,10 @@ export async function drillTargets(root: string, environment: Environment): Prom
     eventBusName: names.name,
     flagParameterName: fill(flag, { "var.name": names.name }, "the drill flag parameter"),
     healthCheckNames: { primary: checkName("primary"), secondary: checkName("secondary") },
+    regionHosts: {
+      primary: names.healthCheckDomainName(manifest.regions.primary),
+      secondary: names.healthCheckDomainName(manifest.regions.secondary),
+    },
     failoverName: names.apiDomainName,
     healthCheck: {
       interval: manifest.dns.healthCheck.interval,

@@ -181,10 +181,15 @@ function route53(emulator: Route53Emulator, request: IncomingMessage, response: 
             el("CallerReference", c.id) +
             el(
               "HealthCheckConfig",
-              el("FullyQualifiedDomainName", c.host) +
-                el("ResourcePath", c.path) +
-                el("Type", "HTTPS") +
-                el("Port", 443),
+              // As Route 53 lists them: an alarm check has no endpoint of its own.
+              c.alarm
+                ? el("Type", "CLOUDWATCH_METRIC") +
+                    el("AlarmIdentifier", el("Region", c.region) + el("Name", c.alarm.name)) +
+                    el("InsufficientDataHealthStatus", c.alarm.insufficientData)
+                : el("FullyQualifiedDomainName", c.host) +
+                    el("ResourcePath", c.path) +
+                    el("Type", "HTTPS") +
+                    el("Port", 443),
             ) +
             el("HealthCheckVersion", 1),
         ),

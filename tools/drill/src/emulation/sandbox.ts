@@ -253,6 +253,7 @@ async function emulate(
     stops.push(api.close);
     apis[region] = api;
     hosts[`sandbox.execute-api.${region}.amazonaws.com`] = region;
+    hosts[targets.regionHosts[role]] = region;
   }
   const { checks } = aws.health;
   const cloudwatch = new CloudWatchEmulator(clock, aws.health.alarms, lost);

@@ -2,24 +2,36 @@
  * A rehearsal: the repository's own workflows, unchanged, run by act on the host for each event
  * of a scenario, against an applied sandbox of the environment and a GitHub double on loopback.
  */
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
 import {
+  dropSandboxCopy,
   githubClaims,
   mintToken,
   prepareSandbox,
+  sandboxCopy,
   SHARED_ENVIRONMENT,
   sharedSandbox,
   type Job,
   type PreparedSandbox,
+  type SharedSandbox,
   type ToolName,
 } from "@tandem/sandbox";
 import { failedStep, findAct, runAct, type JobResult } from "./act.ts";
 import { RehearsalError } from "./errors.ts";
 import { GitHubDouble, type Call, type JobClaims } from "./github-double.ts";
+import { planLatency, type PlanLatency } from "./latency.ts";
 import { RehearsalRepository } from "./repository.ts";
-import { readManifest, scenario, type Leg, type Manifest, type World } from "./scenario.ts";
+import {
+  readManifest,
+  scenario as scenarioNamed,
+  type Leg,
+  type Manifest,
+  type World,
+} from "./scenario.ts";
 import { standIns } from "./stand-ins.ts";
 import { idTokenJobs } from "./workflow.ts";
 
@@ -35,6 +47,11 @@ export interface RehearseOptions {
   runTimeoutMs?: number;
   /** Changes the rehearsed copy before its first commit (a test's deliberately broken workflow). */
   prepare?: (dir: string) => void;
+  /**
+   * An applied sandbox of the shared environment to rehearse on (a copy of its state), instead
+   * of the shared one: one that no other process re-applies while the rehearsal runs.
+   */
+  applied?: SharedSandbox;
 }
 
 export interface RunReport {
@@ -52,6 +69,8 @@ export interface RunReport {
   }[];
   /** Seconds from the event to the first comment the run wrote, when it wrote one. */
   commentAfterSeconds?: number;
+  /** A pull request's run: where the wait for its comment went, phase by phase. */
+  latency?: PlanLatency;
   /** What the run wrote to GitHub: method, path and, for comments and issues, the first line. */
   posted: { method: string; path: string; status: number; summary?: string }[];
   /** Why the run is not what the scenario expects; with the failing step's log when a job failed. */
@@ -72,6 +91,8 @@ export interface RehearsalReport {
 }
 
 const RUN_TIMEOUT_MS = 30 * 60_000;
+/** Stand-ins for tools GitHub's hosted runners have and this machine may not (gh). */
+const RUNNER_TOOLS = join("tools", "rehearsal", "runner");
 const LOG_LINES = 40;
 
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
@@ -80,7 +101,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const act = findAct(repoRoot);
   if (!act)
     throw new RehearsalError("act is not built: run `bash tools/setup/install-test-tools.sh go`");
-  const legs = scenario(options.scenario ?? "default", environment);
+  const scenario = scenarioNamed(options.scenario ?? "default");
+  const { legs } = scenario;
   const workflows = [...new Set(legs.map((leg) => join(".github", "workflows", leg.workflow)))];
   const localRepositories = standIns(repoRoot, workflows);
   const manifest = readManifest(repoRoot, environment);
@@ -88,25 +110,40 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
 
   const work = mkdtempSync(join(tmpdir(), "tandem-rehearsal-"));
   let github: GitHubDouble | undefined;
+  let sandbox: RehearsalSandbox | undefined;
   try {
     progress(`sandbox: ${environment} with ${tool}`);
-    const sandbox = await sandboxFor(repoRoot, environment, tool, progress);
+    sandbox = await sandboxFor(repoRoot, environment, tool, work, progress, options.applied);
+    const { prepared } = sandbox;
     // Jobs reach the emulator itself. The sandbox's IAM gateway (which checks each role's trust
     // on these tokens and authorizes every call) is not used yet: through it the plan role's
     // refresh of the secondary root was refused (kms:DescribeKey on alias/aws/dynamodb).
-    const endpoint = sandbox.server.endpoint;
+    const endpoint = prepared.server.endpoint;
     // Tokens come from the sandbox's issuer, with GitHub's claims in the manifest's subject format.
     github = new GitHubDouble(owner, repo, (claims, audience) =>
-      mintToken(repoRoot, sandbox.name, githubClaims(jobOf(claims, manifest), audience)),
+      mintToken(repoRoot, prepared.name, githubClaims(jobOf(claims, manifest), audience)),
     );
     await github.start();
     const repository = RehearsalRepository.create(
       repoRoot,
       join(work, "repository"),
       `https://github.com/${manifest.github.repository}.git`,
-      options.prepare,
+      (dir) => {
+        scenario.prepare?.(dir, manifest);
+        options.prepare?.(dir);
+      },
     );
-    const world: World = { repository, github, environment, manifest };
+    // The shared sandbox was applied from these roots: GitHub's ledger says main runs there.
+    if (sandbox.copy)
+      github.recordDeployment(environment, repository.sha("main"), "tandem:apply", "success");
+    const world: World = {
+      repository,
+      github,
+      environment,
+      manifest,
+      sandbox: { repoRoot, endpoint },
+      pulls: new Map(),
+    };
     const runs: RunReport[] = [];
     for (const leg of legs) {
       progress(`${leg.workflow} on ${leg.event}: ${leg.name}`);
@@ -115,8 +152,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         work,
         repoRoot,
         tool,
-        sandbox,
+        sandbox: prepared,
         endpoint,
+        targets: scenario.targets,
         localRepositories,
         progress,
         timeoutMs: options.runTimeoutMs ?? RUN_TIMEOUT_MS,
@@ -139,20 +177,84 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     };
   } finally {
     await github?.stop();
+    if (sandbox?.copy) await removeCopy(sandbox.copy, scenario.targets, progress);
     if (!options.keep) rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** The shared applied sandbox for the shared environment; any other gets its bootstrap only. */
+interface RehearsalSandbox {
+  /** What jobs use: the copy of the shared sandbox's state, or a sandbox of the rehearsal's own. */
+  prepared: PreparedSandbox;
+  /** The copy, when the sandbox is shared: removed when the rehearsal ends. */
+  copy?: PreparedSandbox;
+}
+
+/**
+ * The shared applied sandbox for the shared environment, on a copy of its state (its own
+ * workspace of each root), so the rehearsal's applies leave the shared state as other tests
+ * read it; any other environment gets a sandbox of its own with the bootstrap applied.
+ */
 async function sandboxFor(
   repoRoot: string,
   environment: string,
   tool: ToolName,
+  work: string,
   progress: (line: string) => void,
-): Promise<PreparedSandbox> {
-  if (environment === SHARED_ENVIRONMENT)
-    return (await sharedSandbox(repoRoot, tool, progress)).prepared;
-  return prepareSandbox({ repoRoot, environment, tool, name: `rehearsal-${tool}`, progress });
+  applied?: SharedSandbox,
+): Promise<RehearsalSandbox> {
+  if (environment !== SHARED_ENVIRONMENT)
+    return {
+      prepared: await prepareSandbox({
+        repoRoot,
+        environment,
+        tool,
+        name: `rehearsal-${tool}`,
+        progress,
+      }),
+    };
+  const shared = applied ?? (await sharedSandbox(repoRoot, tool, progress));
+  progress(`sandbox: a copy of the shared state of ${environment}`);
+  const copy = await sandboxCopy(repoRoot, shared, {
+    manifestFile: join(repoRoot, "environments", `${environment}.yaml`),
+    tree: join(work, "state-copy"),
+    workspace: `rehearsal-${process.pid}`,
+  });
+  return { prepared: copy, copy };
+}
+
+/**
+ * Destroys what the rehearsal's applies created (the scenario's targets, in each root of the
+ * copy), then the copy's states: the shared sandbox is as it was applied.
+ */
+async function removeCopy(
+  copy: PreparedSandbox,
+  targets: string[],
+  progress: (line: string) => void,
+): Promise<void> {
+  progress("sandbox: removing what the rehearsal applied, and its copy of the state");
+  const targetArgs = targets.map((t) => `-target=${t}`);
+  for (const { name, dir } of copy.roots) {
+    try {
+      await promisify(execFile)(
+        copy.tool.bin,
+        ["destroy", "-auto-approve", "-input=false", "-no-color", ...targetArgs],
+        { cwd: dir, env: { ...process.env, ...copy.env }, maxBuffer: 64 << 20, timeout: 600_000 },
+      );
+    } catch (error) {
+      // The copy is kept, so what its state holds can still be destroyed by hand.
+      progress(
+        `sandbox: could not destroy the rehearsal's objects in ${name} (${dir}, workspace ${copy.env.TF_WORKSPACE}): ${String(
+          (error as { stderr?: string }).stderr ?? error,
+        )
+          .trim()
+          .split("\n")
+          .slice(-3)
+          .join(" ")}`,
+      );
+      return;
+    }
+  }
+  await dropSandboxCopy(copy);
 }
 
 interface LegContext {
@@ -163,13 +265,15 @@ interface LegContext {
   sandbox: PreparedSandbox;
   /** The AWS endpoint jobs use. */
   endpoint: string;
+  /** The addresses every plan is narrowed to (the scenario's). */
+  targets: string[];
   localRepositories: Record<string, string>;
   progress: (line: string) => void;
   timeoutMs: number;
 }
 
 async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunReport> {
-  const start = leg.start(world);
+  const start = await leg.start(world);
   const { github } = world;
   const { id, oidcToken, runtimeToken } = await github.startRun(
     leg.workflow,
@@ -196,7 +300,11 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
     workflow: join(".github", "workflows", leg.workflow),
     event: leg.event,
     eventFile,
-    env: runnerEnv(context, github, { id, oidcToken, runtimeToken }),
+    env: {
+      ...runnerEnv(context, github, { id, oidcToken, runtimeToken }),
+      // What actions/checkout's stand-in fetches from, as the real one fetches from github.com.
+      TANDEM_REHEARSAL_ORIGIN: world.repository.dir,
+    },
     vars: { TANDEM_TOOL: context.tool },
     secrets: { GITHUB_TOKEN: `ghs_rehearsal_${id}` },
     localRepositories: context.localRepositories,
@@ -233,6 +341,7 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
     })),
     posted: github.writesOf(id).map(posted),
     ...commentLatency(github.writesOf(id), startedAt),
+    ...(leg.event === "pull_request" ? latencyOf(result.jobs) : {}),
     problems,
   };
 }
@@ -241,6 +350,11 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
 function commentLatency(writes: Call[], startedAt: number): { commentAfterSeconds?: number } {
   const comment = writes.find((c) => /\/issues\/(\d+|comments)\/(comments|\d+)$/.test(c.path));
   return comment ? { commentAfterSeconds: Math.round((comment.at - startedAt) / 100) / 10 } : {};
+}
+
+function latencyOf(jobs: JobResult[]): { latency?: PlanLatency } {
+  const latency = planLatency(jobs);
+  return latency ? { latency } : {};
 }
 
 /** A failed job as the step that failed and the end of its log. */
@@ -276,7 +390,7 @@ function posted(call: Call): RunReport["posted"][number] {
  * endpoint. No AWS credentials: a job gets them only from the OIDC exchange.
  */
 function runnerEnv(
-  { sandbox, endpoint }: Pick<LegContext, "sandbox" | "endpoint">,
+  { sandbox, endpoint, targets }: Pick<LegContext, "sandbox" | "endpoint" | "targets">,
   github: GitHubDouble,
   run: { id: number; oidcToken: string; runtimeToken: string },
 ): Record<string, string> {
@@ -287,6 +401,11 @@ function runnerEnv(
   );
   return {
     ...providers,
+    // The sandbox's own: its copy of the state, and plans narrowed to what the scenario changes.
+    ...(sandbox.env.TF_WORKSPACE ? { TF_WORKSPACE: sandbox.env.TF_WORKSPACE } : {}),
+    ...(targets.length > 0
+      ? { TF_CLI_ARGS_plan: targets.map((t) => `-target='${t}'`).join(" ") }
+      : {}),
     AWS_ENDPOINT_URL: endpoint,
     AWS_EC2_METADATA_DISABLED: "true",
     GITHUB_API_URL: github.url,
@@ -313,7 +432,9 @@ function hostEnv(repoRoot: string): Record<string, string> {
   );
   // The caller's node_modules/.bin stays out: a job runs the tools its own npm ci installed.
   const path = (process.env.PATH ?? "").split(delimiter).filter((d) => !d.includes("node_modules"));
-  return { ...env, PATH: [join(repoRoot, ".tools", "bin"), ...path].join(delimiter) };
+  // The runner's tools: the test tools, and the GitHub CLI's stand-in (tools/rehearsal/runner).
+  const tools = [join(repoRoot, ".tools", "bin"), join(repoRoot, RUNNER_TOOLS)];
+  return { ...env, PATH: [...tools, ...path].join(delimiter) };
 }
 
 /** The job a token is minted for, as the sandbox's issuer takes it: from the run's claims. */

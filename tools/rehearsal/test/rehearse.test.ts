@@ -1,7 +1,8 @@
 /**
- * The default scenario, end to end: plan.yml run by act on a pull request changing staging's
- * secondary root, against the shared applied sandbox and the GitHub double, then a second push;
- * and a deliberately broken plan.yml (its plan job without id-token: write), which fails the
+ * The default scenario, end to end, against the shared applied sandbox (a copy of its state) and
+ * the GitHub double: plan.yml on a pull request adding an alarm email to staging, a second push,
+ * apply.yml on the merge, drift.yml clean and then after a change out of band; and a
+ * deliberately broken plan.yml (its plan job without id-token: write), which fails the
  * rehearsal with the failing step's log.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -23,20 +24,28 @@ describe.skipIf(reason !== undefined)(
   `tandem rehearse${reason ? ` (skipped: ${reason})` : ""}`,
   () => {
     it(
-      "plans a pull request on the secondary root and edits its comment on a second push",
+      "plans a pull request, edits its comment, applies the merge, and reports drift only after a change out of band",
       { timeout: 3_600_000 },
       async () => {
         const report = await rehearse({ repoRoot: REPO_ROOT, environment: "staging", progress });
         console.log(JSON.stringify(report, null, 2));
-        expect(report.runs.map((r) => r.problems)).toEqual([[], []]);
+        expect(report.runs.map((r) => r.problems)).toEqual([[], [], [], [], []]);
         expect(report.ok).toBe(true);
-        const [opened, pushed] = report.runs;
+        const [opened, pushed, merged, clean, drifted] = report.runs;
+        expect(report.runs.map((r) => `${r.workflow} ${r.event}`)).toEqual([
+          "plan.yml pull_request",
+          "plan.yml pull_request",
+          "apply.yml push",
+          "drift.yml workflow_dispatch",
+          "drift.yml workflow_dispatch",
+        ]);
         expect(opened!.jobs.map((j) => [j.name, j.result])).toEqual([
           ["affected roots", "success"],
           ["plan staging", "success"],
         ]);
+        const repo = "/repos/acme-payments/payments-infra";
         const comment = (p: { method: string; path: string }) =>
-          p.path.startsWith("/repos/acme-payments/payments-infra/issues/");
+          p.path.startsWith(`${repo}/issues/`) && p.path.includes("comments");
         expect(opened!.posted.filter(comment).map((p) => `${p.method} ${p.status}`)).toEqual([
           "POST 201",
         ]);
@@ -47,7 +56,21 @@ describe.skipIf(reason !== undefined)(
           "PATCH 200",
         ]);
         expect(opened!.commentAfterSeconds).toBeGreaterThan(0);
-        expect(report.standIns).toHaveLength(5);
+        // The merge: the apply job in the environment, the deployment opened and ended, the
+        // outcome written on the pull request's comment.
+        expect(merged!.jobs.map((j) => [j.name, j.result])).toEqual([
+          ["affected environments", "success"],
+          ["apply staging", "success"],
+        ]);
+        const writes = merged!.posted.map((p) => `${p.method} ${p.path.replace(repo, "")}`);
+        expect(writes).toContain("POST /deployments");
+        expect(writes.filter((w) => /^PATCH \/issues\/comments\/\d+$/.test(w))).not.toEqual([]);
+        expect(clean!.posted).toEqual([]);
+        expect(drifted!.posted.map((p) => `${p.method} ${p.path.replace(repo, "")}`)).toEqual([
+          "POST /issues",
+        ]);
+        expect(drifted!.posted[0]!.summary).toMatch(/staging/);
+        expect(report.standIns).toHaveLength(6);
       },
     );
 
@@ -79,6 +102,27 @@ describe.skipIf(reason !== undefined)(
         expect(failed).toContain("./.github/actions/aws-role");
         expect(failed).toContain("lacks the permission id-token: write");
         expect(run!.posted).toEqual([]);
+      },
+    );
+
+    // About 15 minutes more (two plans and one apply): run with TANDEM_REHEARSE_BACK_TO_BACK=1.
+    it.runIf(process.env.TANDEM_REHEARSE_BACK_TO_BACK === "1")(
+      "applies two pull requests merged back to back in merge order, each against its own review",
+      { timeout: 3_600_000 },
+      async () => {
+        const report = await rehearse({
+          repoRoot: REPO_ROOT,
+          environment: "staging",
+          scenario: "back-to-back",
+          progress,
+        });
+        console.log(JSON.stringify(report, null, 2));
+        expect(report.runs.map((r) => r.problems)).toEqual([[], [], []]);
+        expect(report.ok).toBe(true);
+        const applied = report.runs[2]!;
+        const repo = "/repos/acme-payments/payments-infra";
+        const deployments = applied.posted.filter((p) => p.path === `${repo}/deployments`);
+        expect(deployments.map((p) => `${p.method} ${p.status}`)).toEqual(["POST 201", "POST 201"]);
       },
     );
   },

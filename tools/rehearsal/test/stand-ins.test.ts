@@ -10,13 +10,17 @@ import { pinnedActions, STAND_INS, standIns } from "../src/stand-ins.ts";
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 describe("stand-ins", () => {
-  it("maps every action plan.yml and the local actions it uses name, at its pinned commit", () => {
-    const map = standIns(REPO_ROOT, [".github/workflows/plan.yml"]);
+  it("maps every action the rehearsed workflows and their local actions name, at its pinned commit", () => {
+    const map = standIns(
+      REPO_ROOT,
+      ["plan.yml", "apply.yml", "drift.yml"].map((w) => `.github/workflows/${w}`),
+    );
     expect(
       Object.keys(map)
         .map((k) => k.split("@")[0])
         .sort(),
     ).toEqual([
+      "actions/cache",
       "actions/checkout",
       "actions/setup-node",
       "aws-actions/configure-aws-credentials",

@@ -195,12 +195,12 @@ function customDomain(
 }
 
 /**
- * The name Route 53 health-checks in this region, `var.health_check_domain_name`: a second
- * custom domain on the same API and stage, so the check goes through a custom domain, an API
- * mapping, the stage, the route and the function, as a client's request does. Route 53 cannot
- * probe the failover name itself per region: a checker sends its target host name as Host and
- * SNI, and the failover name resolves to whichever region is healthy. Without the input, the
- * check falls back to the default execute-api host name.
+ * This region's own name, `var.health_check_domain_name`: a second custom domain on the same API
+ * and stage, so a request to this region's /health goes through a custom domain, an API mapping,
+ * the stage, the route and the function, as a client's request does; the failover name resolves
+ * to whichever region is healthy, so it cannot reach one region on purpose. dns before 2.0.0
+ * pointed Route 53's endpoint check here; from 2.0.0 Route 53 follows the region-health alarm
+ * and the drill and operators read this name. Without the input, the default execute-api host.
  */
 function healthCheckDomain(
   stack: ModuleStack,
@@ -219,7 +219,7 @@ function healthCheckDomain(
   new TerraformOutput(stack, "api_health_fqdn", {
     value: `\${var.health_check_domain_name != "" ? var.health_check_domain_name : trimprefix(${api.fqn}.api_endpoint, "https://")}`,
     description:
-      "Host name the Route 53 health check probes (`/health`): `health_check_domain_name` when set, else the default execute-api host. A host name, not a URL.",
+      "Host name of this region's own `/health` (Route 53's endpoint check before dns 2.0.0; the drill's and operators' since): `health_check_domain_name` when set, else the default execute-api host. A host name, not a URL.",
   });
   new TerraformOutput(stack, "health_check_domain_target", {
     value: `\${${target}.target_domain_name)}`,

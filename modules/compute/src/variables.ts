@@ -120,7 +120,7 @@ export function computeVariables(stack: ModuleStack): ComputeInputs {
     healthCheckDomainName: variable(stack, "health_check_domain_name", {
       type: "string",
       description:
-        'This region\'s own name for the Route 53 health check, e.g. `us-east-1.api.pay.acme-payments.com`: a second custom domain on the same API and stage, so the check goes through a custom domain and API mapping as clients do. `""` checks the default execute-api host instead.',
+        "This region's own name, e.g. `us-east-1.api.pay.acme-payments.com`: a second custom domain on the same API and stage, where this region's `GET /health` answers through a custom domain and API mapping as clients call it (the drill and operators read it; from dns 2.0.0 Route 53 follows the region-health alarm instead). `\"\"` leaves the default execute-api host.",
       nullable: false,
       default: "",
       rules: [

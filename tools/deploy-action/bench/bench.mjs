@@ -1,4 +1,4 @@
-// Planning three roots like staging's (primary, secondary, global, each with the AWS provider):
+// Planning three roots (a primary, a secondary and a global one, each with the AWS provider):
 // one after another with a provider fetch per root, against `node dist/index.js` planning them
 // as the action does (concurrently, one plugin cache per run). Prints medians and the ratio, and
 // how many times the provider was fetched into a cache.
@@ -8,7 +8,7 @@
 // The AWS provider comes from a filesystem mirror: TANDEM_PROVIDER_MIRROR, or the first
 // `hashicorp/aws/5.100.0` found within 6 levels of /. Nothing is downloaded.
 import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -69,18 +69,36 @@ function rootJson(root) {
   };
 }
 
-/** A repository with dist/environments/bench/: three roots and their deployments.json. */
+/** The installed tool's version: the action runs only the version the tree pins. */
+const toolVersion = JSON.parse(spawnSync(bin, ["version", "-json"], { encoding: "utf8" }).stdout)[
+  "terraform_version"
+];
+/** staging's committed lock: both registries' hashes of the AWS provider 5.100.0. */
+const LOCK = join(repoRoot, "environments", "staging.terraform.lock.hcl");
+
+/**
+ * A repository with dist/environments/bench/: three roots, each with the committed lock as
+ * synthesis writes it, and their deployments.json pinning the installed tool.
+ */
 function makeRepo(base) {
   const dir = join(base, "dist", "environments", "bench");
   const deployments = ROOTS.map((root) => {
     mkdirSync(join(dir, root.name), { recursive: true });
     const text = `${JSON.stringify(rootJson(root), null, 2)}\n`;
     writeFileSync(join(dir, root.name, "main.tf.json"), text);
+    copyFileSync(LOCK, join(dir, root.name, ".terraform.lock.hcl"));
     return { ...root, role: root.name, sha256: "0".repeat(64), modules: {} };
   });
+  const tool = values.tool === "tofu" ? "opentofu" : "terraform";
+  const toolchain = {
+    terraform: "1.11.4",
+    opentofu: "1.12.6",
+    aws: "5.100.0",
+    [tool]: toolVersion,
+  };
   writeFileSync(
     join(dir, "deployments.json"),
-    JSON.stringify({ deployments, environment: "bench" }),
+    JSON.stringify({ deployments, environment: "bench", toolchain }),
   );
   return dir;
 }

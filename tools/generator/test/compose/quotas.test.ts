@@ -1,20 +1,55 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bootstrapRoots } from "../../src/compose/bootstrap.ts";
-import { composeEnvironment, type Deployment } from "../../src/compose/deployments.ts";
-import { quotaChecks, quotaNeeds } from "../../src/compose/quotas.ts";
+import {
+  composeEnvironment,
+  type Deployment,
+  type ModuleResolver,
+} from "../../src/compose/deployments.ts";
+import {
+  accountEnvironment,
+  functionReservations,
+  quotaChecks,
+  quotaNeeds,
+} from "../../src/compose/quotas.ts";
+import { CompositionError } from "../../src/errors.ts";
+import type { Environment } from "../../src/manifest/index.ts";
 import type { Manifest } from "../../src/manifest/schema.ts";
-import { contractResolver, exampleEnvironment, TOOLCHAIN } from "../helpers.ts";
+import { readReleasedModule } from "../../src/modules/artifact.ts";
+import {
+  contractModule,
+  contractResolver,
+  exampleEnvironment,
+  REPO,
+  TOOLCHAIN,
+} from "../helpers.ts";
 import { evaluate } from "../iam/evaluate.ts";
 
-const dev = exampleEnvironment("dev");
-const staging = exampleEnvironment("staging");
-const prod = exampleEnvironment("prod");
-const manifests = [dev, staging, prod].map((e) => e.manifest);
+/** compute's released functions, as they reserve; the other domains' contracts. */
+const resolve: ModuleResolver = (domain, version) =>
+  domain === "compute"
+    ? {
+        source: `../../../../modules/compute/releases/${version}`,
+        files: readReleasedModule(REPO, join("modules/compute/releases", version)),
+      }
+    : contractResolver(domain, version);
+
+/** An example environment with compute at `compute` (dev's `workspace` taken as a release). */
+const pinned = (name: "dev" | "staging" | "prod", compute: string): Environment => {
+  const environment = exampleEnvironment(name);
+  return { ...environment, modules: { ...environment.modules, compute } };
+};
+const dev = pinned("dev", "3.0.1");
+const staging = pinned("staging", "3.0.1");
+const prod = pinned("prod", "2.0.0");
+const environments = [dev, staging, prod];
+const manifests = environments.map((e) => e.manifest);
+const asAccount = (e: Environment) => accountEnvironment(e, resolve);
 
 /** Each checked quota's total and shares, by data source name. */
-const needs = (manifest: Manifest, region: string, account: Manifest[] = manifests) =>
+const needs = (environment: Environment, region: string, account = environments) =>
   Object.fromEntries(
-    quotaNeeds(manifest, region, account).map((n) => [
+    quotaNeeds(asAccount(environment), region, account.map(asAccount)).map((n) => [
       n.quota.id,
       [n.total, n.shares.map((s) => `${s.environment} ${s.uses}`)],
     ]),
@@ -32,7 +67,7 @@ const checksOf = (d: Deployment) =>
 describe("what the manifests need of each quota, per account and region", () => {
   it("prod: its two functions reserve 200 + 5, Lambda keeps 100 unreserved, a NAT gateway per AZ", () => {
     for (const region of ["us-east-1", "us-west-2"]) {
-      expect(needs(prod.manifest, region)).toEqual({
+      expect(needs(prod, region)).toEqual({
         lambda_concurrent_executions: [305, ["prod 205"]],
         ec2_vpc_elastic_ips: [3, ["prod 3"]],
       });
@@ -41,33 +76,50 @@ describe("what the manifests need of each quota, per account and region", () => 
 
   it("adds up the environments that share an account and a region, and only those", () => {
     // dev (us-east-2 + us-west-2) and staging (us-east-1 + us-west-2) share account 123456789012.
-    expect(needs(staging.manifest, "us-west-2")).toEqual({
-      lambda_concurrent_executions: [170, ["dev 15", "staging 55"]],
+    // With compute 3.x each also reserves 1 for the region check.
+    expect(needs(staging, "us-west-2")).toEqual({
+      lambda_concurrent_executions: [172, ["dev 16", "staging 56"]],
       ec2_vpc_elastic_ips: [2, ["dev 1", "staging 1"]],
     });
-    expect(needs(dev.manifest, "us-west-2")).toEqual(needs(staging.manifest, "us-west-2"));
-    expect(needs(staging.manifest, "us-east-1")).toEqual({
-      lambda_concurrent_executions: [155, ["staging 55"]],
+    expect(needs(dev, "us-west-2")).toEqual(needs(staging, "us-west-2"));
+    expect(needs(staging, "us-east-1")).toEqual({
+      lambda_concurrent_executions: [156, ["staging 56"]],
       ec2_vpc_elastic_ips: [1, ["staging 1"]],
     });
-    expect(needs(dev.manifest, "us-east-2")).toEqual({
-      lambda_concurrent_executions: [115, ["dev 15"]],
+    expect(needs(dev, "us-east-2")).toEqual({
+      lambda_concurrent_executions: [116, ["dev 16"]],
       ec2_vpc_elastic_ips: [1, ["dev 1"]],
     });
   });
 
   it("counts the environment itself when the account list lacks it", () => {
-    expect(needs(prod.manifest, "us-east-1", [])).toEqual(needs(prod.manifest, "us-east-1"));
+    expect(needs(prod, "us-east-1", [])).toEqual(needs(prod, "us-east-1"));
+  });
+
+  it("reads what each compute release reserves: payments, then /health (2.0.0), then the region check (2.2.0)", () => {
+    const lambdaOf = (compute: string) =>
+      needs(pinned("staging", compute), "us-east-1", []).lambda_concurrent_executions;
+    expect(lambdaOf("1.1.0")).toEqual([150, ["staging 50"]]);
+    expect(lambdaOf("2.1.0")).toEqual([155, ["staging 55"]]);
+    expect(lambdaOf("2.2.0")).toEqual([156, ["staging 56"]]);
+  });
+
+  it("refuses a reservation it cannot count, naming the function", () => {
+    const module = contractModule("compute", (json) => {
+      json.resource = {
+        aws_lambda_function: { this: { reserved_concurrent_executions: "${local.reserved}" } },
+      };
+    }).json;
+    expect(() => functionReservations(module, {})).toThrow(
+      new CompositionError(
+        "aws_lambda_function.this reserves ${local.reserved}, which the quota check cannot count",
+      ),
+    );
   });
 });
 
 describe("the quota data sources of the roots", () => {
-  const [primary, secondary, global] = composeEnvironment(
-    prod,
-    contractResolver,
-    TOOLCHAIN,
-    manifests,
-  );
+  const [primary, secondary, global] = composeEnvironment(prod, resolve, TOOLCHAIN, environments);
 
   it("each regional root reads both quotas with a postcondition at the computed figure", () => {
     for (const root of [primary!, secondary!]) {
@@ -95,24 +147,26 @@ describe("the quota data sources of the roots", () => {
   });
 
   it("a regional root changes with another environment's share of its account and region", () => {
-    const hash = (account: Manifest[]) =>
-      composeEnvironment(staging, contractResolver, TOOLCHAIN, account).map((d) => d.sha256);
+    const hash = (account: Environment[]) =>
+      composeEnvironment(staging, resolve, TOOLCHAIN, account)
+        .filter((d) => d.name !== "identity")
+        .map((d) => d.sha256);
     const busierDev = {
-      ...dev.manifest,
-      compute: { ...dev.manifest.compute, reservedConcurrency: 60 },
+      ...dev,
+      manifest: { ...dev.manifest, compute: { ...dev.manifest.compute, reservedConcurrency: 60 } },
     };
-    const [east, west, global2] = hash(manifests);
-    const [eastAfter, westAfter, globalAfter] = hash([busierDev, staging.manifest]);
+    const [east, west, global2] = hash(environments);
+    const [eastAfter, westAfter, globalAfter] = hash([busierDev, staging]);
     expect(eastAfter).toBe(east); // dev has no root in us-east-1
     expect(westAfter).not.toBe(west);
     expect(globalAfter).toBe(global2);
-    const westChecks = quotaChecks(staging.manifest, "us-west-2", [busierDev]) as {
+    const westChecks = quotaChecks(asAccount(staging), "us-west-2", [asAccount(busierDev)]) as {
       aws_servicequotas_service_quota: Record<string, Check>;
     };
     expect(
       westChecks.aws_servicequotas_service_quota.lambda_concurrent_executions!.lifecycle
         .postcondition[0]!.condition,
-    ).toBe("${self.value >= 220}");
+    ).toBe("${self.value >= 222}"); // dev 60 + 5 + 1, staging 56, 100 unreserved
   });
 });
 
@@ -120,13 +174,15 @@ describe("the roles that plan may read the quotas", () => {
   const roots = bootstrapRoots(manifests, TOOLCHAIN);
   // The provider's two reads per quota: the default, then the account's applied value.
   const reads = (m: Manifest) =>
-    quotaNeeds(m, m.regions.primary, manifests).flatMap(({ quota }) => [
-      ["servicequotas:GetAWSDefaultServiceQuota", "*"],
-      [
-        "servicequotas:GetServiceQuota",
-        `arn:aws:servicequotas:${m.regions.primary}:${m.account}:${quota.serviceCode}/${quota.quotaCode}`,
+    quotaNeeds({ manifest: m, reservedConcurrency: 0 }, m.regions.primary, []).flatMap(
+      ({ quota }) => [
+        ["servicequotas:GetAWSDefaultServiceQuota", "*"],
+        [
+          "servicequotas:GetServiceQuota",
+          `arn:aws:servicequotas:${m.regions.primary}:${m.account}:${quota.serviceCode}/${quota.quotaCode}`,
+        ],
       ],
-    ]);
+    );
   const cases = manifests.flatMap((m) =>
     (["plan", "apply"] as const).map((kind) => [m.name, kind, m] as const),
   );

@@ -37,7 +37,7 @@ export {
   type ToolName,
 } from "./toolchain.ts";
 export { MAX_BYTES } from "./manifest/source.ts";
-export { rtoBudget, type BudgetTerm, type RtoBudget } from "./manifest/rules.ts";
+export { rtoBudget, writerRegion, type BudgetTerm, type RtoBudget } from "./manifest/rules.ts";
 export { crossRegionNames, STATE_KEY_ALIAS, type CrossRegionNames } from "./compose/names.ts";
 export type { Deployment } from "./compose/deployments.ts";
 export {

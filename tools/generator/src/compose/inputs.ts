@@ -1,4 +1,5 @@
 import type { Manifest } from "../manifest/schema.ts";
+import { writerRegion } from "../manifest/rules.ts";
 import { applyBoundaryArn } from "./bootstrap.ts";
 import type { CrossRegionNames } from "./names.ts";
 
@@ -45,6 +46,8 @@ export function regionalInputs(
       table_name: names.tableName,
       primary_table_arn: primary ? "" : names.primaryTableArn,
       secondary_region: primary ? manifest.regions.secondary : "",
+      // Both roots keep their roles; only the cluster that writes carries master credentials.
+      writer_region: writerRegion(manifest),
     },
     backup: {
       ...common,

@@ -347,9 +347,53 @@ export function moduleRules(
     if ("problem" in resolution) findings.push({ path, message: resolution.problem });
     else resolved[domain] = resolution.version;
   }
-  findings.push(...authRule(data, resolved.compute), ...healthCheckPairRule(resolved));
+  findings.push(
+    ...authRule(data, resolved.compute),
+    ...healthCheckPairRule(resolved),
+    ...writerRule(data, resolved.database),
+  );
   const complete = DOMAINS.every((d) => resolved[d] !== undefined);
   return complete ? { findings, modules: resolved as Record<Domain, string> } : { findings };
+}
+
+/** The first database release that takes `writer_region`. */
+export const WRITER_REGION_DATABASE = "2.1.0";
+
+/** The region whose Aurora cluster writes: `database.writer`, else the primary. */
+export function writerRegion(manifest: Pick<Manifest, "database" | "regions">): string {
+  return manifest.database.writer ?? manifest.regions.primary;
+}
+
+/**
+ * `database.writer` names one of the pair; a writer other than the primary needs a database
+ * release that takes `writer_region`, or the composer would drop it and the primary root would
+ * plan its cluster as the writer (master credentials on a cluster that is now a secondary).
+ */
+export function writerRule(data: Data, database: string | undefined): Finding[] {
+  const writer = valid(shape.database, data.database)?.writer;
+  const pair = regionPair(data);
+  if (writer === undefined || !pair) return [];
+  const path = ["database", "writer"];
+  if (writer !== pair.primary && writer !== pair.secondary)
+    return [
+      {
+        path,
+        message: `\`${writer}\` is not one of this manifest's regions (${pair.primary}, ${pair.secondary}): the writer is the cluster of one of them`,
+      },
+    ];
+  const old =
+    writer !== pair.primary &&
+    database !== undefined &&
+    database !== "workspace" &&
+    semver.lt(database, WRITER_REGION_DATABASE);
+  return old
+    ? [
+        {
+          path,
+          message: `needs database ${WRITER_REGION_DATABASE} or later (modules.database is ${database}): older releases would plan the primary root's cluster as the writer`,
+        },
+      ]
+    : [];
 }
 
 /** The first compute release whose POST /payments takes a JWT instead of SigV4. */

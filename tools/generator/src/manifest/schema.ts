@@ -334,6 +334,11 @@ export const manifestSchema = z.strictObject({
       backupRetentionDays: wholeIn(AURORA_BACKUP_RETENTION_DAYS)
         .default(14)
         .describe("Days Aurora keeps automated backups."),
+      writer: region
+        .optional()
+        .describe(
+          "The region whose cluster writes, when it is not `regions.primary`: after a managed failover, the old secondary's. The roots keep their roles (the primary root still owns the global cluster and the sessions table); the primary root's cluster then joins as a secondary, without master credentials. Omit it, or fail back, to say the primary writes. Needs database 2.1.0 or later.",
+        ),
       // prefault: the default is written as in a manifest and parsed like one.
       promotionAllowance: duration
         .prefault("5m")

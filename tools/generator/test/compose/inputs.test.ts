@@ -28,6 +28,20 @@ describe("what the composer gives the modules for disaster recovery", () => {
     expect(primary.compute!.api_domain_name).toBe("api.pay.acme-payments.com");
   });
 
+  it("tells both roots which region writes, keeping their roles (the primary root keeps the global cluster)", () => {
+    expect(primary.database).toMatchObject({ role: "primary", writer_region: "us-east-1" });
+    expect(secondary.database).toMatchObject({ role: "secondary", writer_region: "us-east-1" });
+    const failedOver = {
+      ...manifest,
+      database: { ...manifest.database, writer: "us-west-2" as const },
+    };
+    for (const role of ["primary", "secondary"] as const)
+      expect(regionalInputs(failedOver, names, role).database).toMatchObject({
+        role,
+        writer_region: "us-west-2",
+      });
+  });
+
   it("backs up both regions, each copying to the other", () => {
     expect(primary.backup!.destination_vault_arn).toBe(names.backupVaultArn("us-west-2"));
     expect(secondary.backup!.destination_vault_arn).toBe(names.backupVaultArn("us-east-1"));

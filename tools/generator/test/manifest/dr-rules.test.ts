@@ -88,6 +88,39 @@ describe("health checks through each region's custom domain", () => {
   });
 });
 
+describe("database.writer: the region whose cluster writes after a failover", () => {
+  /** staging.yaml with `database.writer` set, against the given database releases. */
+  function writerProblems(writer: string, database: string[]): string[] {
+    const text = STAGING.replace("database:\n", `database:\n  writer: ${writer}\n`).replace(
+      /database: \^[^\n]+/,
+      `database: ${database.at(-1)}`,
+    );
+    const dir = scratch();
+    writeFileSync(join(dir, "staging.yaml"), text);
+    const root = releasedRoot({ database });
+    return loadEnvironment("staging.yaml", { root, cwd: dir }).problems.map(
+      (p) => `${p.path}: ${p.message}`,
+    );
+  }
+
+  it("is one of the pair, the secondary from database 2.1.0 on", () => {
+    expect(writerProblems("us-west-2", ["2.0.0", "2.1.0"])).toEqual([]);
+    expect(writerProblems("us-east-1", ["2.0.0"])).toEqual([]);
+  });
+
+  it("refuses a region outside the pair, located at the key", () => {
+    expect(writerProblems("eu-west-1", ["2.0.0", "2.1.0"])).toEqual([
+      "database.writer: `eu-west-1` is not one of this manifest's regions (us-east-1, us-west-2): the writer is the cluster of one of them",
+    ]);
+  });
+
+  it("refuses the secondary with a release that would plan the primary root's cluster as the writer", () => {
+    expect(writerProblems("us-west-2", ["2.0.0"])).toEqual([
+      "database.writer: needs database 2.1.0 or later (modules.database is 2.0.0): older releases would plan the primary root's cluster as the writer",
+    ]);
+  });
+});
+
 describe("one truth for limits shared with the modules", () => {
   it("rejects a /21 VPC block, which the networking module would reject at plan time", () => {
     const [message] = problems([["10.20.0.0/16", "10.20.0.0/21"]]);

@@ -10,6 +10,12 @@ export {
 } from "./targets.ts";
 export { awsWorld, clientsFactory, type DrillWorld } from "./world.ts";
 export {
+  DRILL_WORLD_VARIABLE,
+  servedWorld,
+  serveWorld,
+  type WorldDescription,
+} from "./served-world.ts";
+export {
   checkPosture,
   postureMarkdown,
   type PostureFinding,

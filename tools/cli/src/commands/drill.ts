@@ -79,9 +79,15 @@ export const drillCommand: Command = async (argv, io) => {
   }
   refuseUnscheduledFailover(mode, environment);
   const targets = await drill.drillTargets(io.root, environment);
-  const report = await drill.runDrill(drill.awsWorld(io.env), targets, {
+  // A rehearsal's runner names a served emulation; a real run never sets the variable.
+  const served = io.env[drill.DRILL_WORLD_VARIABLE];
+  const { world, where } = served
+    ? await drill.servedWorld(served, io.env)
+    : { world: drill.awsWorld(io.env), where: undefined };
+  const report = await drill.runDrill(world, targets, {
     mode: mode ?? targets.manifestMode,
     dryRun: values["dry-run"] ?? false,
+    ...(where ? { where } : {}),
   });
   return emitReport(report, drill.markdown(report), values, io);
 };

@@ -14,12 +14,14 @@ import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 # AWS managed policies (AWSLambdaVPCAccessExecutionRole, ...) exist in every account.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.apigatewayv2 import models as apigatewayv2_models  # noqa: E402
 from moto.backup.models import backup_backends  # noqa: E402
+from moto.cloudwatch.models import CloudWatchBackend  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.responses import DynamoHandler, DynamoResult  # noqa: E402
@@ -27,6 +29,10 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     create_backend_app,
 )
+from moto.rds.exceptions import RDSClientError  # noqa: E402
+from moto.rds.models import RDSBackend, rds_backends  # noqa: E402
+from moto.rds.responses import RDSResponse  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
 from moto.route53.models import HealthCheck, Route53Backend  # noqa: E402
 from moto.route53.responses import Route53 as Route53Responses  # noqa: E402
 from moto.s3.models import FakeBucket  # noqa: E402
@@ -202,6 +208,134 @@ Route53Responses.update_health_check = _keep_alarm_settings(
 )
 _original_health_check_config = HealthCheck.health_check_config
 HealthCheck.health_check_config = property(_health_check_config)
+
+
+# --- RDS: FailoverGlobalCluster and SwitchoverGlobalCluster promote a secondary member of an
+# Aurora global database to writer (RDS API Reference). moto 5.2.5 has neither. The operation
+# completes at once: the answer and every later DescribeGlobalClusters show the new writer and no
+# FailoverState (on AWS it is `pending`, then `failing-over` or `switching-over`, for minutes).
+# Synchronization is not emulated, so every member counts as in sync. moto keeps every global
+# cluster in us-east-1's backend, whichever region is asked.
+def _global_cluster(account, identifier):
+    found = rds_backends[account]["us-east-1"].global_clusters.get((identifier or "").lower())
+    if found is None:
+        raise RDSClientError("GlobalClusterNotFoundFault", f"Global cluster {identifier} not found.")
+    return found
+
+
+def _promote(self):
+    params = self.params
+    cluster = _global_cluster(self.current_account, params.get("GlobalClusterIdentifier"))
+    target_id = params.get("TargetDbClusterIdentifier") or ""
+    target = next(
+        (m for m in cluster.members if target_id in (m.db_cluster_arn, m.db_cluster_identifier)),
+        None,
+    )
+    if target is None:
+        raise RDSClientError(
+            "DBClusterNotFoundFault",
+            f"DBCluster {target_id} is not a member of global cluster {cluster.global_cluster_identifier}.",
+        )
+    if target.is_writer:
+        raise RDSClientError(
+            "InvalidDBClusterStateFault",
+            f"DBCluster {target_id} is already the primary cluster of {cluster.global_cluster_identifier}.",
+        )
+    for member in cluster.members:
+        member.is_writer = member is target
+    return ActionResult({"GlobalCluster": cluster})
+
+
+def _failover_global_cluster(self):
+    allow_data_loss = str(self.params.get("AllowDataLoss", "")).lower() == "true"
+    switchover = str(self.params.get("Switchover", "")).lower() == "true"
+    if allow_data_loss and switchover:
+        raise RDSClientError(
+            "InvalidParameterCombination", "AllowDataLoss can't be specified together with Switchover."
+        )
+    return _promote(self)
+
+
+def _switchover_global_cluster(self):
+    return _promote(self)
+
+
+RDSResponse.failover_global_cluster = _failover_global_cluster
+RDSResponse.switchover_global_cluster = _switchover_global_cluster
+
+
+# --- RDS: a cluster that joins a global database that already has a writer is a secondary, and
+# CreateDBCluster refuses master credentials and a database name for it ("Cannot specify password
+# for cross region replication cluster"): it replicates them. moto accepts them, so a root that
+# passed them would apply in the sandbox and fail on AWS.
+SECONDARY_REFUSES = {
+    "master_username": "user name",
+    "master_user_password": "password",
+    "database_name": "database name",
+}
+
+
+def _create_db_cluster(self, kwargs):
+    identifier = kwargs.get("global_cluster_identifier")
+    global_cluster = rds_backends[self.account_id]["us-east-1"].global_clusters.get(
+        (identifier or "").lower()
+    )
+    if global_cluster is not None and any(m.is_writer for m in global_cluster.members):
+        for key, what in SECONDARY_REFUSES.items():
+            if kwargs.get(key):
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    f"Cannot specify {what} for cross region replication cluster",
+                )
+    return _original_create_db_cluster(self, kwargs)
+
+
+_original_create_db_cluster = RDSBackend.create_db_cluster
+RDSBackend.create_db_cluster = _create_db_cluster
+
+
+# --- CloudWatch: RDS publishes AuroraGlobalDBReplicationLag (AWS/RDS, by DBClusterIdentifier)
+# every minute for each secondary cluster of a global database; moto publishes nothing, so a
+# reader such as `tandem posture` would find no lag at all. Asked for it on a secondary member in
+# the region asked, with nothing put for the window, the emulator publishes what its replication
+# is (instant: 0 ms) at the window's end, as RDS would have. A value put with PutMetricData
+# (a test's lag) is answered as put.
+REPLICATION_LAG = ("AWS/RDS", "AuroraGlobalDBReplicationLag")
+
+
+def _get_metric_statistics(self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit=None):
+    found = _original_get_metric_statistics(
+        self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit
+    )
+    if found or (namespace, metric_name) != REPLICATION_LAG:
+        return found
+    cluster_id = next((d["Value"] for d in dimensions or [] if d["Name"] == "DBClusterIdentifier"), None)
+    if not _is_secondary_member(self.account_id, self.region_name, cluster_id):
+        return found
+    self.put_metric_data(namespace, [{
+        "MetricName": metric_name,
+        "Value": 0.0,
+        "Unit": "Milliseconds",
+        "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+        "Timestamp": end_time.replace(microsecond=0) - timedelta(seconds=1),
+    }])
+    return _original_get_metric_statistics(
+        self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit
+    )
+
+
+def _is_secondary_member(account, region, cluster_id):
+    cluster = rds_backends[account][region].clusters.get(cluster_id or "")
+    if cluster is None:
+        return False
+    return any(
+        cluster in g.members and not cluster.is_writer
+        for g in rds_backends[account]["us-east-1"].global_clusters.values()
+    )
+
+
+_original_get_metric_statistics = CloudWatchBackend.get_metric_statistics
+CloudWatchBackend.get_metric_statistics = _get_metric_statistics
 
 
 # --- S3: a bucket policy statement applies only when its Condition holds. moto applies every

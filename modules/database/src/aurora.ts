@@ -8,7 +8,8 @@ import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
 import { awsContext, roleArn, type ModuleStack } from "@tandem/module-kit";
-import { inPrimary, onlyIn } from "./expressions.ts";
+import { carriesCredentials, inPrimary, onlyIn, withCredentials } from "./expressions.ts";
+import { generatedMasterPassword } from "./credentials.ts";
 import { monitoringRoleName } from "./roles.ts";
 import type { DatabaseInputs } from "./variables.ts";
 
@@ -20,12 +21,8 @@ export const MASTER_USERNAME = "tandem_admin";
  * The global cluster (primary role) and this region's member cluster with its instances.
  * Both roles encrypt with their own region's key; the secondary joins by identifier only.
  */
-export function aurora(
-  stack: ModuleStack,
-  inputs: DatabaseInputs,
-  key: KmsKey,
-  masterPassword: string,
-): RdsCluster {
+export function aurora(stack: ModuleStack, inputs: DatabaseInputs, key: KmsKey): RdsCluster {
+  const carries = carriesCredentials(stack, inputs);
   const globalCluster = new RdsGlobalCluster(stack, "aws_rds_global_cluster.this", {
     count: onlyIn(inputs.role, "primary"),
     globalClusterIdentifier: inputs.globalClusterIdentifier,
@@ -45,9 +42,10 @@ export function aurora(
     engine: ENGINE,
     engineVersion: inputs.engineVersion,
     globalClusterIdentifier: inputs.globalClusterIdentifier,
-    databaseName: inPrimary(inputs.role, inputs.databaseName),
-    masterUsername: inPrimary(inputs.role, MASTER_USERNAME),
-    masterPasswordWo: masterPassword,
+    databaseName: withCredentials(carries, inputs.databaseName),
+    masterUsername: withCredentials(carries, MASTER_USERNAME),
+    masterPasswordWo: generatedMasterPassword(stack, carries),
+    // Kept in the primary role whoever writes, so moving the writer plans no password change.
     masterPasswordWoVersion: inPrimary(inputs.role, inputs.masterPasswordVersion),
     storageEncrypted: true,
     kmsKeyId: key.arn,
@@ -66,10 +64,15 @@ export function aurora(
     lifecycle: {
       // Documented for global-cluster members: membership and replication are managed by the
       // global cluster (switchover, failover) and engine upgrades go through aws_rds_global_cluster.
+      // database_name and master_username force a new cluster and are set only where the
+      // cluster was created as the writer: a cluster rebuilt as a secondary after a failover
+      // must not be replaced when it writes again.
       ignoreChanges: [
         "global_cluster_identifier",
         "replication_source_identifier",
         "engine_version",
+        "database_name",
+        "master_username",
       ],
     },
   });

@@ -37,6 +37,7 @@ export interface DatabaseInputs {
   databaseName: string;
   logRetentionDays: number;
   masterPasswordVersion: number;
+  writerRegion: string;
 }
 
 export function declareInputs(stack: ModuleStack): DatabaseInputs {
@@ -160,6 +161,19 @@ function auroraInputs(stack: ModuleStack) {
         ],
       ],
     }).numberValue,
+    writerRegion: variable(stack, "writer_region", {
+      type: "string",
+      description:
+        "The region whose cluster writes; `\"\"` (the default) means the primary role's. After a managed failover, the secondary's region: the primary role then keeps the global cluster and the table, and its cluster joins (or stays) a secondary without master credentials, so no plan replaces or resets the writer.",
+      nullable: false,
+      default: "",
+      rules: [
+        [
+          `var.writer_region == "" || can(regex("${AWS_REGION_PATTERN}", var.writer_region))`,
+          'writer_region must be "" or an AWS region such as us-west-2.',
+        ],
+      ],
+    }).stringValue,
     masterPasswordVersion: variable(stack, "master_password_version", {
       type: "number",
       description:

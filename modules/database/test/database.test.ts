@@ -114,11 +114,19 @@ describe("Aurora global database", () => {
     );
   });
 
-  it("sets credentials and the database name in the primary role only (the secondary inherits them)", () => {
-    expect(cluster.master_username).toBe('${(var.role == "primary") ? "tandem_admin" : null}');
-    expect(cluster.database_name).toBe('${(var.role == "primary") ? var.database_name : null}');
+  it("sets credentials and the database name only on the primary role's cluster while its region writes", () => {
+    const carries = "local.carries_master_credentials";
+    expect(cluster.master_username).toBe(`\${${carries} ? "tandem_admin" : null}`);
+    expect(cluster.database_name).toBe(`\${${carries} ? var.database_name : null}`);
+    // The version stays in the primary role whoever writes: moving the writer plans no change.
     expect(cluster.master_password_wo_version).toBe(
       '${(var.role == "primary") ? var.master_password_version : null}',
+    );
+  });
+
+  it("never replaces a cluster for the credentials it was created with (a rebuilt secondary writes again)", () => {
+    expect((cluster.lifecycle as Block).ignore_changes).toEqual(
+      expect.arrayContaining(["database_name", "master_username"]),
     );
   });
 
@@ -242,7 +250,7 @@ describe("master password (seed: hard-coded in code)", () => {
   it("generates the password at apply time, in the primary role only, never in state", () => {
     const ephemeral = json.ephemeral?.aws_secretsmanager_random_password?.master;
     expect(ephemeral).toMatchObject({
-      count: PRIMARY_ONLY,
+      count: "${local.carries_master_credentials ? 1 : 0}",
       password_length: 40,
       exclude_punctuation: true,
     });
@@ -521,6 +529,25 @@ describe.skipIf(!hasTerraform)("with the Terraform binary", () => {
     expect(errors).toContain("secondary_region must be an AWS region");
     expect(planErrors(json, { ...secondary, primary_table_arn: "" })).toContain(
       "primary_table_arn must be the primary table's ARN when role is secondary",
+    );
+  });
+
+  it("gives the master credentials to the primary role's cluster only while its region writes", () => {
+    // data.aws_region.current is not read by the console: each root's region stands in for it.
+    const carries = (values: Record<string, unknown>, region: string) =>
+      evaluate(json, values, [
+        expr(json.locals?.carries_master_credentials).replaceAll(
+          "data.aws_region.current.id",
+          `"${region}"`,
+        ),
+      ])[0];
+    expect(carries(primary, "us-east-1")).toBe(true);
+    expect(carries({ ...primary, writer_region: "us-east-1" }, "us-east-1")).toBe(true);
+    expect(carries({ ...primary, writer_region: "us-west-2" }, "us-east-1")).toBe(false);
+    expect(carries(secondary, "us-west-2")).toBe(false);
+    expect(carries({ ...secondary, writer_region: "us-west-2" }, "us-west-2")).toBe(false);
+    expect(planErrors(json, { ...primary, writer_region: "west" })).toContain(
+      'writer_region must be "" or an AWS region',
     );
   });
 

@@ -8,6 +8,7 @@ import {
   moduleFiles,
   readReleasedModule,
   rtoBudget,
+  writerRegion,
   type RtoBudget,
   type Environment,
 } from "@tandem/generator";
@@ -20,6 +21,8 @@ export interface DrillTargets {
   environment: string;
   account: string;
   regions: Record<Role, string>;
+  /** The region whose cluster the manifest says writes: `database.writer`, else the primary. */
+  writerRegion: string;
   tableName: string;
   globalClusterIdentifier: string;
   /** Each region's Aurora cluster, a member of the global cluster (same name in both regions). */
@@ -110,6 +113,7 @@ export async function drillTargets(root: string, environment: Environment): Prom
     environment: manifest.name,
     account: manifest.account,
     regions: { primary: manifest.regions.primary, secondary: manifest.regions.secondary },
+    writerRegion: writerRegion(manifest),
     tableName: names.tableName,
     globalClusterIdentifier: names.globalClusterIdentifier,
     clusterIdentifier: fill(

@@ -28,6 +28,8 @@ export interface PostureReport {
   /** The region whose cluster writes, as the global cluster says; null when it could not be read. */
   writerRegion: string | null;
   manifestPrimary: string;
+  /** The region the manifest says writes: `database.writer`, else the primary. */
+  manifestWriter: string;
   findings: PostureFinding[];
 }
 
@@ -79,6 +81,7 @@ export async function checkPosture(
     checkedAt: new Date(world.clock.now()).toISOString(),
     writerRegion: (cluster && writerRegion(cluster)) ?? null,
     manifestPrimary: targets.regions.primary,
+    manifestWriter: targets.writerRegion,
     findings,
   };
 }
@@ -96,22 +99,25 @@ function globalClusterFindings(cluster: GlobalCluster, targets: DrillTargets): P
   const id = targets.globalClusterIdentifier;
   const moving = cluster.FailoverState?.Status;
   const writer = writerRegion(cluster);
-  const primary = targets.regions.primary;
+  const wanted = targets.writerRegion;
   return [
     {
       check: "global cluster",
       ok: cluster.Status === "available" && !moving,
       detail: `${id} is ${cluster.Status}${moving ? ` (FailoverState ${moving}: a switchover or failover is under way)` : ""}`,
     },
-    {
-      check: "writer region",
-      ok: writer === primary,
-      detail:
-        writer === primary
-          ? `${primary}, as the manifest says`
-          : `${writer ?? "no region"} writes, but the manifest names ${primary} primary: after a failover, switch back or change the manifest (docs/drill.md)`,
-    },
+    { check: "writer region", ok: writer === wanted, detail: writerDetail(writer, targets) },
   ];
+}
+
+function writerDetail(writer: string | undefined, targets: DrillTargets): string {
+  const { primary } = targets.regions;
+  const wanted = targets.writerRegion;
+  if (writer === wanted)
+    return `${wanted}, as the manifest says${wanted === primary ? "" : " (database.writer: failed over, not failed back)"}`;
+  if (writer === primary)
+    return `${primary} writes, but the manifest says ${wanted} (database.writer): after the switchover back, remove database.writer (docs/runbook.md)`;
+  return `${writer ?? "no region"} writes, but the manifest says ${wanted}: after a failover set database.writer: ${writer ?? "<region>"} before applying a regional root, or switch back (docs/runbook.md)`;
 }
 
 /** The region's cluster: a member of the global cluster, available, in sync, its lag under the RPO. */
@@ -199,7 +205,7 @@ export function postureMarkdown(report: PostureReport): string {
   return [
     `## DR posture: ${report.environment} — ${report.ok ? "✅ as the manifest says" : `❌ ${problems} problem(s)`}`,
     "",
-    `Checked ${report.checkedAt}; writer ${report.writerRegion ?? "unknown"}, manifest primary ${report.manifestPrimary}.`,
+    `Checked ${report.checkedAt}; writer ${report.writerRegion ?? "unknown"}, the manifest's ${report.manifestWriter} (primary ${report.manifestPrimary}).`,
     "",
     "| Check | Result | Detail |",
     "| --- | --- | --- |",

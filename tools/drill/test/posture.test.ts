@@ -23,11 +23,14 @@ beforeAll(async () => {
 
 afterEach(() => world?.stop());
 
-async function posture(arrange: (world: FakeWorld) => Promise<void> | void = () => {}) {
-  world = new FakeWorld(targets);
+async function posture(
+  arrange: (world: FakeWorld) => Promise<void> | void = () => {},
+  on: DrillTargets = targets,
+) {
+  world = new FakeWorld(on);
   await world.start();
   await arrange(world);
-  return checkPosture(world, targets);
+  return checkPosture(world, on);
 }
 
 const problems = (report: PostureReport) =>
@@ -76,9 +79,32 @@ describe("checkPosture", () => {
     });
     expect(report.writerRegion).toBe(secondary);
     expect(problems(report)).toEqual([
-      `writer region: ${secondary} writes, but the manifest names ${primary} primary: after a failover, switch back or change the manifest (docs/drill.md)`,
+      `writer region: ${secondary} writes, but the manifest says ${primary}: after a failover set database.writer: ${secondary} before applying a regional root, or switch back (docs/runbook.md)`,
       `${primary} cluster: secondary, resyncing, pending-resync`,
     ]);
+  });
+
+  it("holds the writer to database.writer once the manifest says the secondary writes", async () => {
+    const failedOver = { ...targets, writerRegion: secondary };
+    const writerFinding = (report: PostureReport) =>
+      report.findings.find((f) => f.check === "writer region");
+    const after = await posture(async (w) => {
+      w.aurora.move(w.arns.secondary, true);
+      await w.clock.sleep(600_000);
+    }, failedOver);
+    expect(after.manifestWriter).toBe(secondary);
+    expect(writerFinding(after)).toEqual({
+      check: "writer region",
+      ok: true,
+      detail: `${secondary}, as the manifest says (database.writer: failed over, not failed back)`,
+    });
+    world.stop();
+    // Switched back while the manifest still says the secondary writes.
+    expect(writerFinding(await posture(() => {}, failedOver))).toEqual({
+      check: "writer region",
+      ok: false,
+      detail: `${primary} writes, but the manifest says ${secondary} (database.writer): after the switchover back, remove database.writer (docs/runbook.md)`,
+    });
   });
 
   it("reports a flag left set and the health check it fails", async () => {

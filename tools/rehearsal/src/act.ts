@@ -43,6 +43,8 @@ export interface StepResult {
   result: string;
   seconds: number;
   log: string[];
+  /** What the step wrote to $GITHUB_STEP_SUMMARY (act logs it once the step ends). */
+  summary?: string;
 }
 
 export interface JobResult {
@@ -149,6 +151,7 @@ interface LogEntry {
   raw_output?: boolean;
   command?: string;
   arg?: string;
+  content?: string;
 }
 
 /** act's `--json` log, line by line, into jobs and steps. */
@@ -188,6 +191,8 @@ export class ActLog {
       step.seconds = Math.round((entry.executionTime ?? 0) / 1e8) / 10;
       if (!step.id.includes("/") && step.stage === "Main")
         this.progress?.(`${job.name}: ${step.name}: ${step.result} (${step.seconds} s)`);
+    } else if (entry.command === "summary") {
+      step.summary = (step.summary ?? "") + (entry.content ?? "");
     } else if (entry.raw_output || entry.command === "error" || entry.command === "warning") {
       step.log.push((entry.msg ?? "").replace(/\n$/, ""));
     }

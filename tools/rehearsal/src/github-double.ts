@@ -118,6 +118,8 @@ export class GitHubDouble {
   readonly deployments: Deployment[] = [];
   readonly calls: Call[] = [];
   readonly artifacts: StoredArtifact[] = [];
+  /** Each GitHub environment's secrets, given to a run's jobs in that environment. */
+  readonly environmentSecrets = new Map<string, Record<string, string>>();
   /** Tokens handed to jobs: the request token a job presents, and what its OIDC token claims. */
   private readonly jobTokens = new Map<
     string,
@@ -491,6 +493,35 @@ export class GitHubDouble {
         .find((x) => x.id === stored.run)!
         .artifacts.push({ id: stored.id, name: stored.name, expired: false });
       return { status: 200, body: { ok: true, artifact_id: String(stored.id) } };
+    });
+    // A run's own artifacts by name or id, and a signed URL to one (download-artifact in the run).
+    this.route("POST", `${twirp}/ListArtifacts`, (r) => {
+      const listed = this.artifacts.filter(
+        (a) =>
+          a.finalized &&
+          String(a.run) === r.body.workflow_run_backend_id &&
+          (r.body.name_filter === undefined || a.name === r.body.name_filter) &&
+          (r.body.id_filter === undefined || String(a.id) === String(r.body.id_filter)),
+      );
+      const artifacts = listed.map((a) => ({
+        workflow_run_backend_id: String(a.run),
+        workflow_job_run_backend_id: String(a.run),
+        database_id: String(a.id),
+        name: a.name,
+        size: String(a.data?.length ?? 0),
+      }));
+      return { status: 200, body: { artifacts } };
+    });
+    this.route("POST", `${twirp}/GetSignedArtifactURL`, (r) => {
+      const stored = this.artifacts.find(
+        (a) =>
+          a.finalized && String(a.run) === r.body.workflow_run_backend_id && a.name === r.body.name,
+      );
+      if (!stored) return { status: 404, body: { code: "not_found", msg: "no such artifact" } };
+      return {
+        status: 200,
+        body: { signed_url: `${this.url}/blob/artifacts/${stored.id}?sig=rehearsal` },
+      };
     });
     this.route("PUT", "/blob/artifacts/:id", (r) => {
       const stored = artifact(r.params[0]);

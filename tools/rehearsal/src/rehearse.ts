@@ -111,9 +111,14 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const work = mkdtempSync(join(tmpdir(), "tandem-rehearsal-"));
   let github: GitHubDouble | undefined;
   let sandbox: RehearsalSandbox | undefined;
+  /** What legs started for their runs (the drill's emulation), stopped when the rehearsal ends. */
+  const cleanups: (() => Promise<void>)[] = [];
   try {
     progress(`sandbox: ${environment} with ${tool}`);
-    sandbox = await sandboxFor(repoRoot, environment, tool, work, progress, options.applied);
+    sandbox = await sandboxFor(repoRoot, environment, tool, work, progress, {
+      bootstrapOnly: scenario.bootstrapOnly === true,
+      ...(options.applied ? { applied: options.applied } : {}),
+    });
     const { prepared } = sandbox;
     // Jobs reach the emulator itself. The sandbox's IAM gateway (which checks each role's trust
     // on these tokens and authorizes every call) is not used yet: through it the plan role's
@@ -143,6 +148,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       manifest,
       sandbox: { repoRoot, endpoint },
       pulls: new Map(),
+      work,
+      cleanups,
     };
     const runs: RunReport[] = [];
     for (const leg of legs) {
@@ -176,6 +183,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       ...(options.keep ? { kept: work } : {}),
     };
   } finally {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: Error) => progress(`clean-up: ${error.message}`));
     await github?.stop();
     if (sandbox?.copy) await removeCopy(sandbox.copy, scenario.targets, progress);
     if (!options.keep) rmSync(work, { recursive: true, force: true });
@@ -192,7 +201,8 @@ interface RehearsalSandbox {
 /**
  * The shared applied sandbox for the shared environment, on a copy of its state (its own
  * workspace of each root), so the rehearsal's applies leave the shared state as other tests
- * read it; any other environment gets a sandbox of its own with the bootstrap applied.
+ * read it; any other environment, or a scenario that needs only the roles, gets a sandbox of its
+ * own with the bootstrap applied.
  */
 async function sandboxFor(
   repoRoot: string,
@@ -200,9 +210,9 @@ async function sandboxFor(
   tool: ToolName,
   work: string,
   progress: (line: string) => void,
-  applied?: SharedSandbox,
+  { applied, bootstrapOnly }: { applied?: SharedSandbox; bootstrapOnly: boolean },
 ): Promise<RehearsalSandbox> {
-  if (environment !== SHARED_ENVIRONMENT)
+  if (environment !== SHARED_ENVIRONMENT || bootstrapOnly)
     return {
       prepared: await prepareSandbox({
         repoRoot,
@@ -233,7 +243,8 @@ async function removeCopy(
 ): Promise<void> {
   progress("sandbox: removing what the rehearsal applied, and its copy of the state");
   const targetArgs = targets.map((t) => `-target=${t}`);
-  for (const { name, dir } of copy.roots) {
+  // No targets: the scenario applied nothing, and an untargeted destroy would take the shared objects.
+  for (const { name, dir } of targets.length > 0 ? copy.roots : []) {
     try {
       await promisify(execFile)(
         copy.tool.bin,
@@ -304,9 +315,14 @@ async function runLeg(leg: Leg, world: World, context: LegContext): Promise<RunR
       ...runnerEnv(context, github, { id, oidcToken, runtimeToken }),
       // What actions/checkout's stand-in fetches from, as the real one fetches from github.com.
       TANDEM_REHEARSAL_ORIGIN: world.repository.dir,
+      ...start.env,
     },
     vars: { TANDEM_TOOL: context.tool },
-    secrets: { GITHUB_TOKEN: `ghs_rehearsal_${id}` },
+    // act has no GitHub environments: the run's environment's secrets go to all its jobs.
+    secrets: {
+      ...(start.environment ? github.environmentSecrets.get(start.environment) : {}),
+      GITHUB_TOKEN: `ghs_rehearsal_${id}`,
+    },
     localRepositories: context.localRepositories,
     cacheDir: join(context.work, "act"),
     processEnv: hostEnv(context.repoRoot),
@@ -390,7 +406,12 @@ function posted(call: Call): RunReport["posted"][number] {
  * endpoint. No AWS credentials: a job gets them only from the OIDC exchange.
  */
 function runnerEnv(
-  { sandbox, endpoint, targets }: Pick<LegContext, "sandbox" | "endpoint" | "targets">,
+  {
+    sandbox,
+    endpoint,
+    targets,
+    repoRoot,
+  }: Pick<LegContext, "sandbox" | "endpoint" | "targets" | "repoRoot">,
   github: GitHubDouble,
   run: { id: number; oidcToken: string; runtimeToken: string },
 ): Record<string, string> {
@@ -421,6 +442,9 @@ function runnerEnv(
     ACTIONS_RUNTIME_TOKEN: run.runtimeToken,
     // A self-hosted runner's npm configuration: the packages come from the warm cache.
     npm_config_prefer_offline: "true",
+    // Where the artifact and github-script stand-ins find the toolkit packages their real
+    // actions bundle (@actions/artifact, github, core, exec, io): this workspace's install.
+    TANDEM_REHEARSAL_PACKAGES: repoRoot,
   };
 }
 

@@ -5,7 +5,8 @@
  * is planned and commented; a second push edits the same comment; the merge is applied
  * (apply.yml, the roots in order, the outcome on the comment, the deployment recorded); drift.yml
  * finds the environment clean, then, after the subscription is changed out of band, opens the
- * environment's drift issue. `back-to-back`: two pull requests, each adding an email, planned,
+ * environment's drift issue; drill.yml, dispatched, drills the environment on the drill's
+ * emulation (served to the job) with a token from the issuer's host. `back-to-back`: two pull requests, each adding an email, planned,
  * then merged one after the other and applied in merge order by one apply run.
  *
  * Every change is additive: the shared sandbox is one applied staging that other tests read, so
@@ -13,6 +14,7 @@
  * state.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { strFromU8, unzipSync } from "fflate";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import {
@@ -21,6 +23,7 @@ import {
   type Manifest as GeneratorManifest,
 } from "@tandem/generator";
 import type { JobResult } from "./act.ts";
+import { serveDrillWorld } from "./drill-world.ts";
 import { RehearsalError } from "./errors.ts";
 import { BOT, type GitHubDouble, type Issue } from "./github-double.ts";
 import { setSubscriptionFilterPolicy } from "./out-of-band.ts";
@@ -47,6 +50,8 @@ export interface Start {
   headSha: string;
   /** The GitHub environment the run's jobs use, if any (the OIDC `environment` claim). */
   environment?: string;
+  /** What the runner adds to its jobs' environment for this run. */
+  env?: Record<string, string>;
 }
 
 export interface World {
@@ -58,6 +63,10 @@ export interface World {
   sandbox: { repoRoot: string; endpoint: string };
   /** The scenario's pull requests, by branch. */
   pulls: Map<string, Issue>;
+  /** The rehearsal's own folder (kept with --keep). */
+  work: string;
+  /** What a leg started for its run, stopped when the rehearsal ends. */
+  cleanups: (() => Promise<void>)[];
 }
 
 export interface Manifest {
@@ -80,6 +89,8 @@ export interface Scenario {
   targets: string[];
   /** Changes the rehearsed copy before its first commit, leaving every synthesized root as it is. */
   prepare?: (dir: string, manifest: Manifest) => void;
+  /** The runs need only the bootstrap's roles (OIDC, STS), not an applied environment. */
+  bootstrapOnly?: boolean;
 }
 
 /** The emails the scenarios' pull requests add, one SNS subscription per regional root each. */
@@ -101,9 +112,11 @@ export const SCENARIOS: Record<string, () => Scenario> = {
       mergeAndApply([BRANCH]),
       driftClean(),
       driftAfterChange(EMAILS.second),
+      drillByDispatch(),
     ],
     targets: [EMAILS.first, EMAILS.second].map(subscriptionAddress),
   }),
+  drill: () => ({ legs: [drillByDispatch()], targets: [], bootstrapOnly: true }),
   "pull-request": () => ({
     legs: [openPullRequest(BRANCH, "Alarm emails also to the rehearsal", addEmail(EMAILS.first))],
     targets: [subscriptionAddress(EMAILS.first)],
@@ -405,6 +418,69 @@ function driftAfterChange(email: string): Leg {
       return problems;
     },
   };
+}
+
+/**
+ * drill.yml dispatched for the environment (switchover), its drill job in the GitHub
+ * environment drill-<env>, whose secrets hold the OAuth client of the issuer the rehearsal serves.
+ * The job's `tandem drill` acts on the drill's emulation (TANDEM_DRILL_WORLD). Expected: every
+ * job succeeds, the drill's report in the job summary and as the artifact drill-<env>, passed,
+ * RTO and RPO within the manifest's objectives, and nothing written to GitHub (no issue).
+ */
+function drillByDispatch(): Leg {
+  return {
+    name: "drill by dispatch",
+    workflow: "drill.yml",
+    event: "workflow_dispatch",
+    async start(world) {
+      const served = await serveDrillWorld(world.sandbox.repoRoot, world.environment, world.work);
+      world.cleanups.push(served.close);
+      const environment = `drill-${world.environment}`;
+      world.github.environmentSecrets.set(environment, {
+        TANDEM_DRILL_CLIENT_ID: served.client.id,
+        TANDEM_DRILL_CLIENT_SECRET: served.client.secret,
+      });
+      const inputs = { environment: world.environment, mode: "switchover", "dry-run": "false" };
+      return { ...dispatch(world, inputs), environment, env: served.env };
+    },
+    check(world, jobs, runId) {
+      const env = world.environment;
+      const problems = jobsSucceeded(jobs, ["environments", `drill ${env}`, `report ${env}`]);
+      const summary = jobs
+        .find((j) => j.name === `drill ${env}`)
+        ?.steps.map((s) => s.summary ?? "")
+        .join("");
+      if (!summary?.includes(`## DR drill: ${env} (switchover) — ✅`))
+        problems.push(`the drill job's summary does not show the drill of ${env} passed`);
+      const writes = world.github.writesOf(runId).filter((c) => !c.path.startsWith("/twirp/"));
+      if (writes.some((c) => c.path.includes("/issues")))
+        problems.push(`a passed drill wrote issues: ${writes.map((c) => c.path).join(", ")}`);
+      return [...problems, ...drillReportProblems(world, runId)];
+    },
+  };
+}
+
+/** The run's artifact drill-<env>: the drill's JSON report, passed, RTO and RPO within the objectives. */
+function drillReportProblems(world: World, runId: number): string[] {
+  const name = `drill-${world.environment}`;
+  const artifact = world.github.artifacts.find(
+    (a) => a.run === runId && a.name === name && a.finalized,
+  );
+  if (!artifact?.data) return [`no artifact ${name} uploaded`];
+  const file = unzipSync(new Uint8Array(artifact.data))[`${name}.json`];
+  if (!file) return [`the artifact ${name} holds no ${name}.json`];
+  const report = JSON.parse(strFromU8(file)) as {
+    passed: boolean;
+    measured: { trafficRtoSeconds: number | null; rpoSeconds: number | null };
+    objectives: { rtoSeconds: number; rpoSeconds: number };
+  };
+  const { trafficRtoSeconds: rto, rpoSeconds: rpo } = report.measured;
+  const problems = report.passed ? [] : [`the drill's report says it did not pass`];
+  if (rto === null || rto > report.objectives.rtoSeconds)
+    problems.push(`the drill's RTO ${rto} s is not within ${report.objectives.rtoSeconds} s`);
+  if (rpo === null || rpo > report.objectives.rpoSeconds)
+    problems.push(`the drill's RPO ${rpo} s is not within ${report.objectives.rpoSeconds} s`);
+  return problems;
 }
 
 function jobsSucceeded(jobs: JobResult[], expected: string[]): string[] {

@@ -1,7 +1,8 @@
 /**
  * The default scenario, end to end, against the shared applied sandbox (a copy of its state) and
  * the GitHub double: plan.yml on a pull request adding an alarm email to staging, a second push,
- * apply.yml on the merge, drift.yml clean and then after a change out of band; and a
+ * apply.yml on the merge, drift.yml clean and then after a change out of band, drill.yml by
+ * dispatch on the drill's emulation with a token from the issuer's host; and a
  * deliberately broken plan.yml (its plan job without id-token: write), which fails the
  * rehearsal with the failing step's log.
  */
@@ -24,20 +25,21 @@ describe.skipIf(reason !== undefined)(
   `tandem rehearse${reason ? ` (skipped: ${reason})` : ""}`,
   () => {
     it(
-      "plans a pull request, edits its comment, applies the merge, and reports drift only after a change out of band",
+      "plans a pull request, edits its comment, applies the merge, reports drift only after a change out of band, and drills",
       { timeout: 3_600_000 },
       async () => {
         const report = await rehearse({ repoRoot: REPO_ROOT, environment: "staging", progress });
         console.log(JSON.stringify(report, null, 2));
-        expect(report.runs.map((r) => r.problems)).toEqual([[], [], [], [], []]);
+        expect(report.runs.map((r) => r.problems)).toEqual([[], [], [], [], [], []]);
         expect(report.ok).toBe(true);
-        const [opened, pushed, merged, clean, drifted] = report.runs;
+        const [opened, pushed, merged, clean, drifted, drilled] = report.runs;
         expect(report.runs.map((r) => `${r.workflow} ${r.event}`)).toEqual([
           "plan.yml pull_request",
           "plan.yml pull_request",
           "apply.yml push",
           "drift.yml workflow_dispatch",
           "drift.yml workflow_dispatch",
+          "drill.yml workflow_dispatch",
         ]);
         expect(opened!.jobs.map((j) => [j.name, j.result])).toEqual([
           ["affected roots", "success"],
@@ -70,7 +72,23 @@ describe.skipIf(reason !== undefined)(
           "POST /issues",
         ]);
         expect(drifted!.posted[0]!.summary).toMatch(/staging/);
-        expect(report.standIns).toHaveLength(6);
+        // The drill: every job succeeded (the leg's own check read the drill's summary and its
+        // JSON artifact: passed, RTO and RPO within the objectives); the artifact went up and
+        // came back down in the report job, which wrote nothing for a passed drill.
+        expect(drilled!.jobs.map((j) => [j.name, j.result])).toEqual([
+          ["environments", "success"],
+          ["drill staging", "success"],
+          ["report staging", "success"],
+        ]);
+        expect(drilled!.posted.map((p) => p.path.replace(/^.*\//, ""))).toEqual([
+          "CreateArtifact",
+          "FinalizeArtifact",
+          "ListArtifacts",
+          "ListArtifacts",
+          "GetSignedArtifactURL",
+        ]);
+        console.log(`drill.yml by dispatch: ${drilled!.seconds} s`);
+        expect(report.standIns).toHaveLength(9);
       },
     );
 

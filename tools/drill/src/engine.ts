@@ -165,6 +165,10 @@ class Drill {
       primary: member(cluster, targets.regions.primary)?.DBClusterArn,
       secondary: member(cluster, targets.regions.secondary)?.DBClusterArn,
     };
+    if (targets.writerRegion !== targets.regions.primary)
+      problems.push(
+        `the manifest says ${targets.writerRegion} writes (database.writer): a drill starts from the primary writing; switch back and remove database.writer first`,
+      );
     if (!settledWithWriter(cluster, targets.regions.primary))
       problems.push(
         `global cluster ${targets.globalClusterIdentifier} is ${cluster.Status}${cluster.FailoverState?.Status ? ` (FailoverState ${cluster.FailoverState.Status})` : ""}, writer ${writerRegion(cluster) ?? "none"}: a drill starts from an available cluster written in ${targets.regions.primary}`,

@@ -124,6 +124,21 @@ describe("a failed step is rolled back", () => {
     expect(world.items.get(DRILL_LOCK_KEY)?.holder?.S).toBe("staging-other");
   });
 
+  it("preflight: refuses an environment whose manifest says the secondary writes (not failed back)", async () => {
+    const failedOver = { ...targets, writerRegion: secondary };
+    world = new FakeWorld(failedOver);
+    await world.start();
+    const report = await runDrill(world, failedOver, {
+      mode: "switchover",
+      dryRun: true,
+      where: "an in-memory world",
+    });
+    expect(steps(report)).toEqual([["preflight", false]]);
+    expect(report.failure!.message).toContain(
+      `the manifest says ${secondary} writes (database.writer): a drill starts from the primary writing; switch back and remove database.writer first`,
+    );
+  });
+
   it("canaries, when the API refuses payments: only the lock had been taken, and it is released", async () => {
     const report = await drill((w) => (w.paymentsRefusedWith = 500));
     expect(steps(report).at(-1)).toEqual(["canaries", false]);

@@ -82,7 +82,9 @@ export const drillCommand: Command = async (argv, io) => {
   // A rehearsal's runner names a served emulation; a real run never sets the variable.
   const served = io.env[drill.DRILL_WORLD_VARIABLE];
   const { world, where } = served
-    ? await drill.servedWorld(served, io.env)
+    ? await drill.servedWorld(served, io.env).catch((error: Error) => {
+        throw new UsageError(error.message); // the variable, not the drill: no stack trace
+      })
     : { world: drill.awsWorld(io.env), where: undefined };
   const report = await drill.runDrill(world, targets, {
     mode: mode ?? targets.manifestMode,

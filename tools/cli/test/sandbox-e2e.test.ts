@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
@@ -80,6 +80,24 @@ describe.concurrent("the shared sandbox applies staging", () => {
         expect(root.created, root.name).toBe(root.planned);
         // What a re-plan still wants is a listed gap of moto, never a perpetual diff of ours.
         for (const change of root.replan) expect(change.gap, change.address).toBeDefined();
+      }
+      // Only the bootstrap uses the admin credentials: every other root is applied as the
+      // apply role and re-planned as the plan role, with no call denied.
+      const [bootstrap, ...roots] = report.roots;
+      expect(bootstrap!.ranAs).toEqual({ apply: "admin" });
+      for (const root of roots) {
+        expect(root.ranAs, root.name).toEqual({
+          apply: `arn:aws:iam::${report.account}:role/tandem-${SHARED_ENVIRONMENT}-apply`,
+          replan: `arn:aws:iam::${report.account}:role/tandem-${SHARED_ENVIRONMENT}-plan`,
+        });
+        for (const step of ["apply", "replan"] as const) {
+          expect(root.calls[step]?.allowed, `${root.name} ${step}`).toBeGreaterThan(0);
+          expect(root.calls[step]?.denied, `${root.name} ${step}`).toBe(0);
+        }
+        // The root's own folder is initialized for the commands and tests that run there.
+        expect(
+          existsSync(join(prepared.roots.find((r) => r.name === root.name)!.dir, ".terraform")),
+        ).toBe(true);
       }
       expect(report.roots.find((r) => r.name === "us-west-2")!.gaps).toContain("dynamodb-replica");
       expect(sourceTreeStatus()).toBe(before); // only ignored dist/ and .venv are written

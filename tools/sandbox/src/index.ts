@@ -28,6 +28,7 @@ export {
   sandboxCopy,
   sharedSandbox,
   sharedSandboxName,
+  type SandboxCopy,
   type SandboxCopyOptions,
   type SharedSandbox,
 } from "./shared.ts";

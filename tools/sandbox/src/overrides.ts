@@ -82,13 +82,27 @@ export function serviceOf(type: string): string | undefined {
 
 const CREDENTIALS = { access_key: "test", secret_key: "test" };
 
+/** How an override reaches the emulator, when not as the sandbox's own tree does. */
+export interface OverrideOptions {
+  /**
+   * `environment`: no keys in the override, so the process's AWS_* variables decide, as a
+   * workflow job's configured role does; `test` (the default): the admin test credentials.
+   */
+  readonly credentials?: "test" | "environment";
+  /** The S3 backend's `workspace_key_prefix` (its default is `env:`). */
+  readonly workspaceKeyPrefix?: string;
+}
+
+const credentialsOf = (options: OverrideOptions) =>
+  options.credentials === "environment" ? {} : CREDENTIALS;
+
 /** Bounded retries: an API the emulator lacks fails in seconds, not after 25 attempts. */
 export const MAX_RETRIES = 2;
 
-function providerOverride(endpoint: string, alias?: string) {
+function providerOverride(endpoint: string, options: OverrideOptions, alias?: string) {
   return {
     ...(alias ? { alias } : {}),
-    ...CREDENTIALS,
+    ...credentialsOf(options),
     skip_credentials_validation: true,
     skip_metadata_api_check: true,
     s3_use_path_style: true,
@@ -98,10 +112,14 @@ function providerOverride(endpoint: string, alias?: string) {
 }
 
 /** What an S3 backend (or a `terraform_remote_state` of one) needs to reach the emulator's S3. */
-export function s3Config(endpoint: string, config: Record<string, unknown>) {
+export function s3Config(
+  endpoint: string,
+  config: Record<string, unknown>,
+  options: OverrideOptions = {},
+) {
   return {
     ...config,
-    ...CREDENTIALS,
+    ...credentialsOf(options),
     endpoints: { s3: endpoint, sts: endpoint, iam: endpoint },
     use_path_style: true,
     skip_credentials_validation: true,
@@ -120,19 +138,29 @@ interface RootJson {
 }
 
 /** The override for one root: its providers, its S3 backend and the remote states it reads. */
-export function overrideFor(root: RootJson, endpoint: string): Record<string, unknown> {
+export function overrideFor(
+  root: RootJson,
+  endpoint: string,
+  options: OverrideOptions = {},
+): Record<string, unknown> {
   const override: Record<string, unknown> = {
-    provider: { aws: (root.provider?.aws ?? [{}]).map((p) => providerOverride(endpoint, p.alias)) },
+    provider: {
+      aws: (root.provider?.aws ?? [{}]).map((p) => providerOverride(endpoint, options, p.alias)),
+    },
   };
   const backend = root.terraform?.backend?.s3;
-  if (backend) override.terraform = { backend: { s3: s3Config(endpoint, backend) } };
+  if (backend) {
+    const prefix = options.workspaceKeyPrefix;
+    const config = prefix ? { ...backend, workspace_key_prefix: prefix } : backend;
+    override.terraform = { backend: { s3: s3Config(endpoint, config, options) } };
+  }
   const states = root.data?.terraform_remote_state;
   if (states) {
     override.data = {
       terraform_remote_state: Object.fromEntries(
         Object.entries(states).map(([name, state]) => [
           name,
-          { backend: state.backend, config: s3Config(endpoint, state.config) },
+          { backend: state.backend, config: s3Config(endpoint, state.config, options) },
         ]),
       ),
     };

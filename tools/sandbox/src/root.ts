@@ -13,8 +13,10 @@ import {
   type PlannedChange,
   type ShowJson,
 } from "./events.ts";
-import { HEALTH_PATH } from "./iam/gateway.ts";
+import { roleOverride, startRoleRun, type RoleCredentialsForTool } from "./iam/as-role.ts";
+import { HEALTH_PATH, type CallCounts } from "./iam/gateway.ts";
 import { ensureGateway } from "./iam/process.ts";
+import { loadManifest } from "./iam/session.ts";
 import { isAlive, pollUntil, SandboxError } from "./moto.ts";
 import { lostRegions } from "./outage.ts";
 import { copyRootWithOverride } from "./overrides.ts";
@@ -39,6 +41,8 @@ export interface RootRunOptions {
   /** Names the copy of the root's folder, so runs side by side never share one. */
   readonly label: string;
   readonly timeoutMs?: number;
+  /** A role's session the root runs with; the admin test credentials without it. */
+  readonly credentials?: RoleCredentialsForTool;
 }
 
 export interface RootRun {
@@ -70,8 +74,18 @@ export async function runRoot(
     seconds: Math.round((performance.now() - started) / 100) / 10,
     ...fields,
   });
+  const { credentials } = options;
   copyRootWithOverride(root.dir, copy, (override) =>
-    override.replaceAll(prepared.server.endpoint, options.endpoint),
+    credentials
+      ? JSON.stringify(
+          roleOverride(
+            JSON.parse(override) as Record<string, unknown>,
+            prepared.server.endpoint,
+            options.endpoint,
+            credentials,
+          ),
+        )
+      : override.replaceAll(prepared.server.endpoint, options.endpoint),
   );
   try {
     const run = (args: string[], onLine?: (line: string) => void) =>
@@ -148,25 +162,47 @@ export interface SandboxRootOptions extends SandboxOptions {
   readonly planArgs?: readonly string[];
 }
 
-/** `tandem sandbox plan|apply --root`: one root of the applied sandbox, through its gateway. */
+/**
+ * `tandem sandbox plan|apply --root`: one root of the applied sandbox, through a gateway that
+ * sees the sandbox's outage: as the plan role for `plan`, the apply role for `apply` (a gateway
+ * of this command, which counts the session's calls), or with `asAdmin` the admin test
+ * credentials through the sandbox's own gateway process.
+ */
 export async function sandboxRoot(options: SandboxRootOptions): Promise<RootRun & SandboxContext> {
   const prepared = await prepareSandbox(options);
   rootNamed(prepared, options.root); // before starting anything else
-  const gateway = await outageAwareGateway(options.repoRoot, prepared);
-  const run = await runRoot(prepared, {
+  const common = {
     root: options.root,
     command: options.command,
-    endpoint: gateway.endpoint,
     label: `root-${process.pid}`,
     ...(options.planArgs ? { planArgs: options.planArgs } : {}),
     ...(options.rootTimeoutSeconds ? { timeoutMs: options.rootTimeoutSeconds * 1000 } : {}),
-  });
-  return {
+  };
+  const context = {
     environment: options.environment,
     tool: prepared.tool.name,
-    lost: lostRegions(options.repoRoot, prepared.name),
-    ...run,
   };
+  const lost = () => lostRegions(options.repoRoot, prepared.name);
+  if (options.asAdmin) {
+    const gateway = await outageAwareGateway(options.repoRoot, prepared);
+    const run = await runRoot(prepared, { ...common, endpoint: gateway.endpoint });
+    return { ...context, lost: lost(), ranAs: "admin", ...run };
+  }
+  const manifest = loadManifest(options.repoRoot, options.environment);
+  const progress = options.progress ?? (() => {});
+  const roles = await startRoleRun(options.repoRoot, prepared.name, manifest, prepared, progress);
+  try {
+    const session = await roles.session(options.command);
+    const run = await runRoot(prepared, {
+      ...common,
+      endpoint: roles.endpoint,
+      credentials: session,
+    });
+    const calls = roles.calls(session.accessKeyId);
+    return { ...context, lost: lost(), ranAs: session.role, calls, ...run };
+  } finally {
+    await roles.close();
+  }
 }
 
 export interface SandboxContext {
@@ -174,6 +210,10 @@ export interface SandboxContext {
   readonly tool: string;
   /** The regions lost while the root ran. */
   readonly lost: string[];
+  /** The role's ARN the root ran as, or `admin` (the account's admin test credentials). */
+  readonly ranAs: string;
+  /** As a role: the session's calls through the gateway (allowed, denied, not evaluated). */
+  readonly calls?: CallCounts;
 }
 
 /**

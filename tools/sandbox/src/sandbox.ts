@@ -13,7 +13,7 @@ import {
 import { emptyLog, plannedChanges, readEvent, type ShowJson, type UiLog } from "./events.ts";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { DEFAULT_NAME, SandboxError, sandboxDir, startMoto, type MotoServer } from "./moto.ts";
-import { OVERRIDE_FILE, overrideFor } from "./overrides.ts";
+import { OVERRIDE_FILE, overrideFor, type OverrideOptions } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";
 import { startRoleRun, type RoleRun } from "./iam/as-role.ts";
 import type { CallCounts } from "./iam/gateway.ts";
@@ -31,10 +31,11 @@ export interface SandboxOptions {
   /** Progress lines while Terraform runs. */
   readonly progress?: (line: string) => void;
   /**
-   * Every root but the bootstrap runs as the environment's roles through the IAM gateway:
+   * Every root with the account's admin test credentials, straight to the emulator. Without it
+   * every root but the bootstrap runs as the environment's roles through the IAM gateway:
    * applies as `tandem-<env>-apply`, plans and re-plans as `tandem-<env>-plan` (`-lock=false`).
    */
-  readonly asRoles?: boolean;
+  readonly asAdmin?: boolean;
 }
 
 export interface SandboxRoot {
@@ -152,12 +153,15 @@ export async function sandboxApply(options: SandboxOptions): Promise<SandboxRepo
       reports.push(report);
       if (report.unexpected.length > 0) break; // later roots read this one's outputs
     }
-    if (reports.every((r) => r.unexpected.length === 0)) {
-      // A re-plan only reads: the roots are planned side by side.
-      await Promise.all(
-        prepared.roots.map((root, i) => replanRoot(context, root, reports[i + 1]!)),
-      );
-    }
+    const applied = prepared.roots.slice(0, reports.length - 1);
+    // A re-plan only reads: the roots are planned side by side.
+    const replans = reports.every((r) => r.unexpected.length === 0)
+      ? prepared.roots.map((root, i) => replanRoot(context, root, reports[i + 1]!))
+      : [];
+    await Promise.all([
+      ...replans,
+      ...applied.map((root, i) => initOwnFolder(context, root, reports[i + 1]!)),
+    ]);
     return reportOf(prepared, options, reports, started);
   });
 }
@@ -173,14 +177,14 @@ export async function sandboxPlan(options: SandboxOptions): Promise<SandboxRepor
   });
 }
 
-/** Runs `action` with the roles' gateway when the options ask for it, closing it after. */
+/** Runs `action` with the roles' gateway unless the options ask for the admin, closing it after. */
 async function withRoles<T>(
   prepared: PreparedSandbox,
   options: SandboxOptions,
   action: (context: Context) => Promise<T>,
 ): Promise<T> {
   const context = contextOf(prepared, options);
-  if (!options.asRoles) return action(context);
+  if (options.asAdmin) return action(context);
   const manifest = loadManifest(options.repoRoot, options.environment);
   const roles = await startRoleRun(
     options.repoRoot,
@@ -267,7 +271,8 @@ function startTree(tree: string, server: MotoServer): void {
 
 /**
  * Writes the synthesized `files` into `tree` with an override beside each root of `environment`
- * that points it at the emulator at `endpoint`; returns the roots, the deployments in apply order.
+ * that points it at `endpoint` (the emulator, or its gateway); returns the roots, the
+ * deployments in apply order.
  */
 export function writeRoots(
   repoRoot: string,
@@ -275,6 +280,7 @@ export function writeRoots(
   files: ReadonlyMap<string, Uint8Array>,
   environment: string,
   endpoint: string,
+  override: OverrideOptions = {},
 ): Pick<PreparedSandbox, "bootstrap" | "roots"> {
   writeTree(repoRoot, tree, files);
   const summary = JSON.parse(
@@ -292,7 +298,7 @@ export function writeRoots(
     region: d.region,
     dir: join(tree, "dist", "environments", environment, d.name),
   }));
-  for (const root of [bootstrap, ...roots]) writeOverride(root.dir, endpoint);
+  for (const root of [bootstrap, ...roots]) writeOverride(root.dir, endpoint, override);
   return { bootstrap, roots };
 }
 
@@ -313,11 +319,11 @@ export function writeTree(
   if (!existsSync(modules)) symlinkSync(join(repoRoot, "modules"), modules);
 }
 
-function writeOverride(dir: string, endpoint: string): void {
+function writeOverride(dir: string, endpoint: string, options: OverrideOptions): void {
   const root = JSON.parse(readFileSync(join(dir, "main.tf.json"), "utf8"));
   writeFileSync(
     join(dir, OVERRIDE_FILE),
-    `${JSON.stringify(overrideFor(root, endpoint), null, 2)}\n`,
+    `${JSON.stringify(overrideFor(root, endpoint, options), null, 2)}\n`,
   );
 }
 
@@ -417,6 +423,31 @@ async function applySteps(
   return report;
 }
 
+/**
+ * The root's own folder initialized with the admin test credentials after a role applied it in
+ * a copy: other commands and the tests (`sandbox plan --as-admin`, the outage experiment, the
+ * shared sandbox's users) run Terraform there as it is.
+ */
+async function initOwnFolder(
+  context: Context,
+  root: SandboxRoot,
+  report: RootReport,
+): Promise<void> {
+  if (report.ranAs.apply === ADMIN || existsSync(join(root.dir, ".terraform"))) return;
+  const init = await tool(
+    context,
+    root.dir,
+    ["init", "-input=false", "-no-color"],
+    INIT_TIMEOUT_MS,
+  );
+  if (init.code !== 0 || init.timedOut) {
+    report.unexpected.push({
+      address: root.name,
+      error: `init of the root's own folder failed: ${lastLines(init)}`,
+    });
+  }
+}
+
 async function replanRoot(context: Context, root: SandboxRoot, report: RootReport): Promise<void> {
   const step = await stepFolder(context, root, "plan");
   report.ranAs.replan = step.role;
@@ -437,7 +468,7 @@ async function replanSteps(
   report: RootReport,
   asPlanRole: boolean,
 ): Promise<void> {
-  // A role's copy is new; the root's own folder lacks .terraform after an apply as the roles.
+  // A role's copy is new; the root's own folder may be one no command of this tree initialized.
   if (!existsSync(join(dir, ".terraform"))) {
     const init = await tool(context, dir, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
     report.seconds.replanInit = round(init.seconds);

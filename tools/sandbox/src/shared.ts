@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
+import { ensureGateway } from "./iam/process.ts";
 import { isAlive, motoStatus, pollUntil, SandboxError, sandboxDir, stopMoto } from "./moto.ts";
+import type { OverrideOptions } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";
 import {
   prepareSandbox,
@@ -34,8 +36,8 @@ export const sharedSandboxName = (tool: ToolName) => `shared-${tool}`;
 
 /**
  * The applied staging of `tool` that every test needing an applied environment shares. The
- * first caller applies it under a lock; other callers (test processes Nx runs side by side)
- * wait for that one apply and attach. A sandbox whose emulator has stopped, or that was applied
+ * first caller applies it (every root but the bootstrap as the environment's roles) under a
+ * lock; other callers (test processes Nx runs side by side) wait for that one apply and attach. A sandbox whose emulator has stopped, or that was applied
  * from other roots or another emulator, is applied again. The emulator keeps running after the
  * caller ends: the test command stops it (`tandem sandbox down --name shared-<tool>`). A test
  * that changes the sandbox restores what it changed.
@@ -77,6 +79,19 @@ export interface SandboxCopyOptions {
   readonly workspace: string;
   /** The copy starts from the shared state (the default) or from none (a plan creates every resource). */
   readonly state?: "shared" | "empty";
+  /**
+   * For running as the environment's roles: every call goes through the sandbox's IAM gateway
+   * with the credentials of the process's environment (none in the overrides, as a workflow
+   * job's configured role), the admin test ones in `env` (`sandboxEnv` gives a role's), and the
+   * workspaces' states under `<environment>/workspaces/`, inside the roles' state keys.
+   */
+  readonly asRoles?: boolean;
+}
+
+/** A test's copy: where its overrides point and how, to write later roots the same way. */
+export interface SandboxCopy extends PreparedSandbox {
+  readonly endpoint: string;
+  readonly override: OverrideOptions;
 }
 
 /**
@@ -89,13 +104,23 @@ export async function sandboxCopy(
   repoRoot: string,
   { prepared }: SharedSandbox,
   options: SandboxCopyOptions,
-): Promise<PreparedSandbox> {
+): Promise<SandboxCopy> {
   const { files } = await synthesizeTree(repoRoot, [options.manifestFile]);
   const { server } = prepared;
-  const written = writeRoots(repoRoot, options.tree, files, SHARED_ENVIRONMENT, server.endpoint);
-  await Promise.all(written.roots.map(({ dir }) => copyState(prepared, dir, options)));
-  const env = { ...prepared.env, TF_WORKSPACE: options.workspace };
-  return { ...prepared, ...written, tree: options.tree, env };
+  const endpoint = options.asRoles
+    ? (await ensureGateway(repoRoot, prepared.name, server)).endpoint
+    : server.endpoint;
+  const override: OverrideOptions = options.asRoles
+    ? { credentials: "environment", workspaceKeyPrefix: `${SHARED_ENVIRONMENT}/workspaces` }
+    : {};
+  const written = writeRoots(repoRoot, options.tree, files, SHARED_ENVIRONMENT, endpoint, override);
+  const env = {
+    ...prepared.env,
+    ...(options.asRoles ? { AWS_ENDPOINT_URL: endpoint } : {}),
+  };
+  await Promise.all(written.roots.map(({ dir }) => copyState({ ...prepared, env }, dir, options)));
+  const copy = { ...prepared, ...written, tree: options.tree };
+  return { ...copy, env: { ...env, TF_WORKSPACE: options.workspace }, endpoint, override };
 }
 
 /** The copy's workspace in the root at `dir`, holding the shared state unless it starts empty. */
@@ -164,9 +189,18 @@ async function liveRecord(repoRoot: string, name: string): Promise<SharedRecord 
   return server?.pid === record.prepared.server.pid ? record : undefined;
 }
 
-/** sha256 of what an apply depends on: the environment's synthesized roots and the emulator's code. */
+/**
+ * Who applies the shared sandbox: every root but the bootstrap as the environment's roles. A
+ * record applied otherwise (before, with the admin credentials) is applied again.
+ */
+const APPLIED_AS = "roles";
+
+/**
+ * sha256 of what an apply depends on: who applies it, the environment's synthesized roots and
+ * the emulator's code.
+ */
 async function sandboxFingerprint(repoRoot: string): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = createHash("sha256").update(`applied as ${APPLIED_AS}\0`);
   const { files } = await synthesizeTree(
     repoRoot,
     environmentFiles(repoRoot, [SHARED_ENVIRONMENT]),

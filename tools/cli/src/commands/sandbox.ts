@@ -5,7 +5,7 @@ import { EXIT, type Command, type CommandContext } from "../command.ts";
 const USAGE = "tandem sandbox up|down|status|apply|plan|drill|env|outage [options]";
 const APPLY_USAGE =
   "tandem sandbox apply|plan --env <env> [--root <name> [--refresh=false] [--exclude <address>]] " +
-  "[--tool terraform|tofu] [--name <sandbox>] [--timeout <seconds>] [--as-roles] [--json]";
+  "[--tool terraform|tofu] [--name <sandbox>] [--timeout <seconds>] [--as-admin] [--json]";
 const HELP = `An offline AWS for the DR stack: moto's server on 127.0.0.1 (with the extensions in
 tools/sandbox/moto), each root applied for real with its S3 backend on the emulator.
   up / down / status   start, stop (by its pid) or show the emulator
@@ -16,8 +16,9 @@ tools/sandbox/moto), each root applied for real with its S3 backend on the emula
   outage               lose a region (--region <r>), or give it back (--restore)
   drill                the DR drill on the emulation (see tandem sandbox drill --help)
   env                  a role's credentials on the sandbox, as a GitHub job gets them
-With --as-roles, apply and plan run every root but the bootstrap as the environment's roles
-through the IAM gateway: applies as tandem-<env>-apply, plans as tandem-<env>-plan.
+apply and plan run every root but the bootstrap as the environment's roles through the IAM
+gateway: applies as tandem-<env>-apply, plans as tandem-<env>-plan (--root too); --as-admin
+runs them with the account's admin test credentials instead.
 Exit 0 only when nothing unexpected happened; known gaps are in tools/sandbox/known-gaps.json.`;
 
 /** `tandem sandbox`: hands each subcommand to the sandbox library, loaded only when run. */
@@ -75,7 +76,7 @@ async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) 
       tool: { type: "string" },
       name: { type: "string" },
       timeout: { type: "string" },
-      "as-roles": { type: "boolean" },
+      "as-admin": { type: "boolean" },
       root: { type: "string" },
       refresh: { type: "string" },
       exclude: { type: "string", multiple: true },
@@ -95,9 +96,6 @@ async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) 
   }
   const planArgs = runbookArgs(values, tool);
   if (values.root !== undefined) {
-    if (values["as-roles"]) {
-      throw new UsageError("--root runs with the admin credentials: drop --as-roles", APPLY_USAGE);
-    }
     return oneRoot(io, {
       repoRoot: io.root,
       environment: values.env,
@@ -106,6 +104,7 @@ async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) 
       command: sub,
       planArgs,
       json: values.json === true,
+      asAdmin: values["as-admin"] ?? false,
       ...(values.name ? { name: values.name } : {}),
       ...(timeout ? { rootTimeoutSeconds: timeout } : {}),
     });
@@ -122,7 +121,7 @@ async function roots(sub: "apply" | "plan", argv: string[], io: CommandContext) 
       tool,
       ...(values.name ? { name: values.name } : {}),
       ...(timeout ? { rootTimeoutSeconds: timeout } : {}),
-      asRoles: values["as-roles"] ?? false,
+      asAdmin: values["as-admin"] ?? false,
       // With --json, stdout carries the report alone.
       progress: (line) => (values.json ? io.stderr : io.stdout)(`${printable(line)}\n`),
     });
@@ -166,6 +165,7 @@ export function renderRoot(run: RootResult): string {
   const lost = run.lost.length > 0 ? `, ${run.lost.join(", ")} lost` : "";
   const lines = [
     `${run.environment}/${run.root}: ${run.command} with ${run.tool}${lost} (${run.seconds} s)`,
+    `  as ${run.ranAs}${run.calls ? ` (${callsText(run.calls)})` : ""}`,
     ...run.changes.map((c) => `  ~ ${printable(c.address)} ${c.action}`),
     ...run.errors.map(
       (e) => `  ! ${e.address ? `${printable(e.address)}: ` : ""}${printable(e.message)}`,
@@ -195,9 +195,7 @@ export function renderReport(report: Report): string {
     const ranAs = Object.entries(root.ranAs).filter(([, who]) => who !== "admin");
     for (const [step, role] of ranAs) {
       const calls = root.calls[step as keyof typeof root.calls];
-      const counts = calls
-        ? ` (calls: ${calls.allowed} allowed, ${calls.denied} denied, ${calls.unread} not evaluated)`
-        : "";
+      const counts = calls ? ` (${callsText(calls)})` : "";
       lines.push(`    ${step} as ${role}${counts}`);
     }
     for (const u of root.unexpected)
@@ -212,6 +210,9 @@ export function renderReport(report: Report): string {
   lines.push(report.ok ? "ok: nothing unexpected" : "FAILED: see the unexpected lines above");
   return `${lines.join("\n")}\n`;
 }
+
+const callsText = (calls: { allowed: number; denied: number; unread: number }) =>
+  `calls: ${calls.allowed} allowed, ${calls.denied} denied, ${calls.unread} not evaluated`;
 
 /** A sandbox failure (no tool, moto would not start, another account) is one line, exit 1. */
 async function guarded(io: CommandContext, action: () => Promise<number>): Promise<number> {

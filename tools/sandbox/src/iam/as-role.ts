@@ -3,7 +3,7 @@
  * root's folder beside it (so the sandbox's own tree, which other commands use with the admin
  * test credentials, is left as it is; the state is the same, in the S3 backend) whose override
  * sends every call, the S3 backend's and the remote states' included, through a gateway with a
- * session of the role. `startRoleRun` serves `tandem sandbox apply|plan --as-roles`;
+ * session of the role. `startRoleRun` serves `tandem sandbox apply|plan` (unless `--as-admin`);
  * `planAsRole` plans an applied sandbox's roots through it (`-lock=false`, as the pipeline's).
  */
 import { rmSync } from "node:fs";
@@ -14,7 +14,7 @@ import type { MotoServer } from "../moto.ts";
 import { copyRootWithOverride } from "../overrides.ts";
 import { runTool } from "../run.ts";
 import { startGateway, type CallCounts } from "./gateway.ts";
-import { assumeAsJob, type RoleKind } from "./session.ts";
+import { assumeAsJob, type RoleKind, type Session } from "./session.ts";
 
 /** What of a prepared sandbox a role's run needs (sandbox.ts's PreparedSandbox has it). */
 interface SandboxRoots {
@@ -122,6 +122,10 @@ export interface RoleFolder {
 }
 
 export interface RoleRun {
+  /** The gateway: where a role's calls go. */
+  readonly endpoint: string;
+  /** A fresh session of the step's role, as its GitHub job gets it. */
+  session(as: RoleKind): Promise<Session>;
   /** A fresh session of the step's role (one per root and step) in a fresh copy of the root. */
   folder(root: { readonly name: string; readonly dir: string }, as: RoleKind): Promise<RoleFolder>;
   /** The calls a session made through the gateway: judged allowed, denied, or not evaluated. */
@@ -150,11 +154,13 @@ export async function startRoleRun(
     },
   });
   const copies: string[] = [];
+  const session = (as: RoleKind) =>
+    assumeAsJob({ repoRoot, name, endpoint: gateway.endpoint }, manifest, { as });
   return {
+    endpoint: gateway.endpoint,
+    session,
     async folder(root, as) {
-      const session = await assumeAsJob({ repoRoot, name, endpoint: gateway.endpoint }, manifest, {
-        as,
-      });
+      const credentials = await session(as);
       const copy = `${root.dir}.as-${as}`;
       copyRootWithOverride(root.dir, copy, (override) =>
         JSON.stringify(
@@ -162,12 +168,12 @@ export async function startRoleRun(
             JSON.parse(override) as Record<string, unknown>,
             prepared.server.endpoint,
             gateway.endpoint,
-            session,
+            credentials,
           ),
         ),
       );
       copies.push(copy);
-      return { dir: copy, role: session.role, accessKeyId: session.accessKeyId };
+      return { dir: copy, role: credentials.role, accessKeyId: credentials.accessKeyId };
     },
     calls: (key) => ({ ...(gateway.calls.get(key) ?? { allowed: 0, denied: 0, unread: 0 }) }),
     async close() {

@@ -17,7 +17,7 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { DRILL_WORLD_VARIABLE, serveWorld, startEmulation } from "@tandem/drill";
+import { DRILL_WORLD_VARIABLE, serveWorld, startEmulation, type SandboxFault } from "@tandem/drill";
 import { RehearsalError } from "./errors.ts";
 
 /** The emulation's clock: a staging switchover and failback of about 15 minutes in about 20 s. */
@@ -35,16 +35,19 @@ export async function serveDrillWorld(
   repoRoot: string,
   environment: string,
   dir: string,
+  faults: SandboxFault[] = [],
 ): Promise<DrillWorldServed> {
   const closers: (() => Promise<void>)[] = [logsTo(join(dir, "drill-emulation.log"))];
+  // Once: a later drill leg stops the previous leg's world, and the rehearsal's end stops the last.
   const close = async () => {
-    for (const stop of closers.reverse()) await stop().catch(() => undefined);
+    for (const stop of closers.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
     const emulation = await startEmulation({
       root: repoRoot,
       env: environment,
       speed: DRILL_SPEED,
+      faults,
     });
     closers.push(() => emulation.close());
     const issuer = emulation.targets.auth?.issuer;
@@ -54,7 +57,7 @@ export async function serveDrillWorld(
       );
     const served = await serveWorld(emulation.world, {
       speed: DRILL_SPEED,
-      where: `the drill's emulation of ${environment} (moto, emulated Route 53 and Aurora, clock ${DRILL_SPEED}x)`,
+      where: `the drill's emulation of ${environment} (moto, emulated Route 53 and Aurora, clock ${DRILL_SPEED}x${faults.length ? `, faults: ${faults.join(", ")}` : ""})`,
       endpoints: emulation.endpoints,
     });
     closers.push(served.close);
@@ -79,19 +82,18 @@ export async function serveDrillWorld(
 }
 
 /**
- * The payment handler in the emulation logs with console.info and console.log (stdout, where
- * Lambda collects it); a rehearsal's stdout is its JSON report and stderr its progress, so while
- * the emulation runs those logs go to `file` (kept with --keep), as Lambda's go to CloudWatch.
+ * The payment handler in the emulation logs with console (stdout and stderr, where Lambda
+ * collects it for CloudWatch); a rehearsal's stdout is its JSON report and stderr its progress,
+ * so while the emulation runs the console writes to `file` (kept with --keep).
  */
 function logsTo(file: string): () => Promise<void> {
-  const { info, log } = console;
+  const methods = ["log", "info", "warn", "error"] as const;
+  const saved = methods.map((name) => console[name]);
   const stream = createWriteStream(file);
   const logs = new Console({ stdout: stream, stderr: stream });
-  console.info = logs.info.bind(logs);
-  console.log = logs.log.bind(logs);
+  for (const name of methods) console[name] = logs[name].bind(logs);
   return () => {
-    console.info = info;
-    console.log = log;
+    methods.forEach((name, i) => (console[name] = saved[i]!));
     return new Promise((resolve) => stream.end(resolve));
   };
 }

@@ -352,17 +352,24 @@ export class GitHubDouble {
     );
     this.route("GET", `${repo}/issues`, (r) => {
       const state = r.url.searchParams.get("state") ?? "open";
+      // `labels`: a comma-separated list, every one of which an issue must have.
+      const labels = r.url.searchParams.get("labels")?.split(",").filter(Boolean) ?? [];
       return page(
         r,
         [...this.issues.values()]
           .filter((i) => state === "all" || i.state === state)
+          .filter((i) => labels.every((l) => i.labels.includes(l)))
           .map(issueJson),
       );
     });
-    this.route("POST", `${repo}/issues`, (r) => ({
-      status: 201,
-      body: issueJson(this.newIssue(String(r.body.title), BOT, text(r))),
-    }));
+    this.route("POST", `${repo}/issues`, (r) => {
+      const issue = this.newIssue(String(r.body.title), BOT, text(r));
+      if (Array.isArray(r.body.labels))
+        issue.labels = r.body.labels.map((l: unknown) =>
+          typeof l === "string" ? l : String((l as { name?: unknown }).name),
+        );
+      return { status: 201, body: issueJson(issue) };
+    });
     this.route("PATCH", `${repo}/issues/:n`, (r) => {
       const i = this.issue(r.params[2]);
       if (typeof r.body.title === "string") i.title = r.body.title;

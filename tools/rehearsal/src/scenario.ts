@@ -22,6 +22,7 @@ import {
   loadEnvironment,
   type Manifest as GeneratorManifest,
 } from "@tandem/generator";
+import type { SandboxFault } from "@tandem/drill";
 import type { JobResult } from "./act.ts";
 import { serveDrillWorld } from "./drill-world.ts";
 import { RehearsalError } from "./errors.ts";
@@ -39,6 +40,8 @@ export interface Leg {
   start(world: World): Start | Promise<Start>;
   /** What went wrong, judged on the jobs act ran and on what the double saw; empty when all is as expected. */
   check(world: World, jobs: JobResult[], runId: number): string[];
+  /** How the run must end; default success. */
+  conclusion?: "success" | "failure";
 }
 
 export interface Start {
@@ -113,10 +116,11 @@ export const SCENARIOS: Record<string, () => Scenario> = {
       driftClean(),
       driftAfterChange(EMAILS.second),
       drillByDispatch(),
+      failedDrill(),
     ],
     targets: [EMAILS.first, EMAILS.second].map(subscriptionAddress),
   }),
-  drill: () => ({ legs: [drillByDispatch()], targets: [], bootstrapOnly: true }),
+  drill: () => ({ legs: [drillByDispatch(), failedDrill()], targets: [], bootstrapOnly: true }),
   "pull-request": () => ({
     legs: [openPullRequest(BRANCH, "Alarm emails also to the rehearsal", addEmail(EMAILS.first))],
     targets: [subscriptionAddress(EMAILS.first)],
@@ -422,27 +426,35 @@ function driftAfterChange(email: string): Leg {
 
 /**
  * drill.yml dispatched for the environment (switchover), its drill job in the GitHub
- * environment drill-<env>, whose secrets hold the OAuth client of the issuer the rehearsal serves.
- * The job's `tandem drill` acts on the drill's emulation (TANDEM_DRILL_WORLD). Expected: every
- * job succeeds, the drill's report in the job summary and as the artifact drill-<env>, passed,
- * RTO and RPO within the manifest's objectives, and nothing written to GitHub (no issue).
+ * environment drill-<env>, whose secrets hold the OAuth client of the issuer the rehearsal
+ * serves. The job's `tandem drill` acts on the drill's emulation (TANDEM_DRILL_WORLD), started
+ * for this run with `faults` (the previous drill leg's emulation stopped first).
+ */
+async function startDrill(world: World, faults: SandboxFault[]): Promise<Start> {
+  await world.cleanups.at(-1)?.();
+  const { repoRoot } = world.sandbox;
+  const served = await serveDrillWorld(repoRoot, world.environment, world.work, faults);
+  world.cleanups.push(served.close);
+  const environment = `drill-${world.environment}`;
+  world.github.environmentSecrets.set(environment, {
+    TANDEM_DRILL_CLIENT_ID: served.client.id,
+    TANDEM_DRILL_CLIENT_SECRET: served.client.secret,
+  });
+  const inputs = { environment: world.environment, mode: "switchover", "dry-run": "false" };
+  return { ...dispatch(world, inputs), environment, env: served.env };
+}
+
+/**
+ * The drill passes. Expected: every job succeeds, the drill's report in the job summary and as
+ * the artifact drill-<env>, passed, RTO and RPO within the manifest's objectives, and nothing
+ * written to GitHub (no issue).
  */
 function drillByDispatch(): Leg {
   return {
     name: "drill by dispatch",
     workflow: "drill.yml",
     event: "workflow_dispatch",
-    async start(world) {
-      const served = await serveDrillWorld(world.sandbox.repoRoot, world.environment, world.work);
-      world.cleanups.push(served.close);
-      const environment = `drill-${world.environment}`;
-      world.github.environmentSecrets.set(environment, {
-        TANDEM_DRILL_CLIENT_ID: served.client.id,
-        TANDEM_DRILL_CLIENT_SECRET: served.client.secret,
-      });
-      const inputs = { environment: world.environment, mode: "switchover", "dry-run": "false" };
-      return { ...dispatch(world, inputs), environment, env: served.env };
-    },
+    start: (world) => startDrill(world, []),
     check(world, jobs, runId) {
       const env = world.environment;
       const problems = jobsSucceeded(jobs, ["environments", `drill ${env}`, `report ${env}`]);
@@ -456,6 +468,45 @@ function drillByDispatch(): Leg {
       if (writes.some((c) => c.path.includes("/issues")))
         problems.push(`a passed drill wrote issues: ${writes.map((c) => c.path).join(", ")}`);
       return [...problems, ...drillReportProblems(world, runId)];
+    },
+  };
+}
+
+/**
+ * The drill fails: the emulation's secondary region is unhealthy (its table gone), so preflight
+ * refuses to move anything. Expected: the drill job fails after uploading its report (not
+ * passed), and the report job opens one issue `DR drill failed: <env>` (the workflow's token, the
+ * drill marker, label `tandem:drill`) and fails the run.
+ */
+function failedDrill(): Leg {
+  return {
+    name: "a failing drill by dispatch",
+    workflow: "drill.yml",
+    event: "workflow_dispatch",
+    conclusion: "failure",
+    start: (world) => startDrill(world, ["secondary-unhealthy"]),
+    check(world, jobs, runId) {
+      const env = world.environment;
+      const problems = jobsSucceeded(jobs, ["environments"]);
+      for (const name of [`drill ${env}`, `report ${env}`])
+        if (jobs.find((j) => j.name === name)?.result !== "failure")
+          problems.push(`expected job "${name}" to fail`);
+      const name = `drill-${env}`;
+      if (!world.github.artifacts.some((a) => a.run === runId && a.name === name && a.finalized))
+        problems.push(`no artifact ${name} uploaded by the failed drill`);
+      const issues = [...world.github.issues.values()].filter(
+        (i) =>
+          i.author === BOT &&
+          i.state === "open" &&
+          i.body.startsWith(`<!-- tandem:drill environment=${env} -->`),
+      );
+      if (issues.length !== 1 || issues[0]!.title !== `DR drill failed: ${env}`)
+        problems.push(
+          `expected one open issue "DR drill failed: ${env}", saw ${issues.map((i) => `"${i.title}"`).join(", ") || "none"}`,
+        );
+      else if (!issues[0]!.labels.includes("tandem:drill"))
+        problems.push(`the drill issue lacks the label tandem:drill`);
+      return problems;
     },
   };
 }

@@ -114,6 +114,26 @@ describe("the GitHub double", () => {
 });
 
 describe("the double's artifact service", () => {
+  it("keeps an issue's labels and lists only issues with every label asked for", async () => {
+    const repo = `${github.url}/repos/acme-payments/payments-infra`;
+    const create = (title: string, labels?: unknown[]) =>
+      fetch(`${repo}/issues`, {
+        method: "POST",
+        headers: { authorization: "token ghs_rehearsal_9", "content-type": "application/json" },
+        body: JSON.stringify({ title, body: "b", ...(labels ? { labels } : {}) }),
+      });
+    await create("DR drill failed: staging", ["tandem:drill"]);
+    await create("other", [{ name: "tandem:drift" }]);
+    await create("unlabelled");
+    const listed = (await (await fetch(`${repo}/issues?labels=tandem:drill`)).json()) as {
+      title: string;
+      labels: { name: string }[];
+    }[];
+    expect(listed.map((i) => [i.title, i.labels.map((l) => l.name)])).toEqual([
+      ["DR drill failed: staging", ["tandem:drill"]],
+    ]);
+  });
+
   it("takes an upload from the pinned @actions/artifact and serves it to a download by another run", async () => {
     const { id, runtimeToken } = await github.startRun("plan.yml", "pull_request", "f".repeat(40), {
       event_name: "pull_request",
@@ -153,6 +173,14 @@ describe("the double's artifact service", () => {
         },
       });
       expect(readFileSync(join(target, "change-set.json"), "utf8")).toBe('{"resources":[]}\n');
+      // In the same run, by name (download-artifact without a token): ListArtifacts, then the
+      // signed URL of GetSignedArtifactURL.
+      const { artifact } = await client.getArtifact("review-attempt-1");
+      expect(artifact.id).toBe(uploaded.id);
+      const again = join(dir, "again");
+      await client.downloadArtifact(artifact.id, { path: again });
+      expect(readFileSync(join(again, "change-set.json"), "utf8")).toBe('{"resources":[]}\n');
+      await expect(client.getArtifact("no-such-artifact")).rejects.toThrow("Artifact not found");
     } finally {
       process.env = saved;
       rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * The default scenario, end to end, against the shared applied sandbox (a copy of its state) and
  * the GitHub double: plan.yml on a pull request adding an alarm email to staging, a second push,
  * apply.yml on the merge, drift.yml clean and then after a change out of band, drill.yml by
- * dispatch on the drill's emulation with a token from the issuer's host; and a
+ * dispatch on the drill's emulation with a token from the issuer's host, passing and then
+ * failing (the drill issue opened); and a
  * deliberately broken plan.yml (its plan job without id-token: write), which fails the
  * rehearsal with the failing step's log.
  */
@@ -30,15 +31,16 @@ describe.skipIf(reason !== undefined)(
       async () => {
         const report = await rehearse({ repoRoot: REPO_ROOT, environment: "staging", progress });
         console.log(JSON.stringify(report, null, 2));
-        expect(report.runs.map((r) => r.problems)).toEqual([[], [], [], [], [], []]);
+        expect(report.runs.map((r) => r.problems)).toEqual([[], [], [], [], [], [], []]);
         expect(report.ok).toBe(true);
-        const [opened, pushed, merged, clean, drifted, drilled] = report.runs;
+        const [opened, pushed, merged, clean, drifted, drilled, failedDrill] = report.runs;
         expect(report.runs.map((r) => `${r.workflow} ${r.event}`)).toEqual([
           "plan.yml pull_request",
           "plan.yml pull_request",
           "apply.yml push",
           "drift.yml workflow_dispatch",
           "drift.yml workflow_dispatch",
+          "drill.yml workflow_dispatch",
           "drill.yml workflow_dispatch",
         ]);
         expect(opened!.jobs.map((j) => [j.name, j.result])).toEqual([
@@ -87,7 +89,19 @@ describe.skipIf(reason !== undefined)(
           "ListArtifacts",
           "GetSignedArtifactURL",
         ]);
-        console.log(`drill.yml by dispatch: ${drilled!.seconds} s`);
+        // A failing drill (the secondary unhealthy at preflight): its report still uploaded, the
+        // drill issue opened by the report job, and the run failed, as the leg expects.
+        expect(failedDrill!.conclusion).toBe("failure");
+        expect(failedDrill!.jobs.map((j) => [j.name, j.result])).toEqual([
+          ["environments", "success"],
+          ["drill staging", "failure"],
+          ["report staging", "failure"],
+        ]);
+        const issue = failedDrill!.posted.find((p) => p.path === `${repo}/issues`);
+        expect(issue?.summary).toMatch(/^The DR drill of \*\*staging\*\* failed at `preflight`/);
+        console.log(
+          `drill.yml by dispatch: ${drilled!.seconds} s, failing: ${failedDrill!.seconds} s`,
+        );
         expect(report.standIns).toHaveLength(9);
       },
     );

@@ -106,6 +106,18 @@ describe.concurrent("the shared sandbox applies staging", () => {
       const status = await tandem(["sandbox", "status", "--name", sharedSandboxName(tool)]);
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toContain(prepared.server.endpoint);
+
+      // One root as the runbook plans it, as the plan role, through a gateway of the command.
+      const root = await tandem([
+        ...["sandbox", "plan", "--env", SHARED_ENVIRONMENT, "--root", "global"],
+        ...["--tool", tool, "--name", sharedSandboxName(tool), "--json"],
+      ]);
+      expect(root.code, root.stderr).toBe(0);
+      expect(JSON.parse(root.stdout)).toMatchObject({
+        ok: true,
+        ranAs: `arn:aws:iam::${report.account}:role/tandem-${SHARED_ENVIRONMENT}-plan`,
+        calls: { denied: 0 },
+      });
     });
   }
 });

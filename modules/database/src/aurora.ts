@@ -8,7 +8,7 @@ import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
 import { awsContext, roleArn, type ModuleStack } from "@tandem/module-kit";
-import { carriesCredentials, inPrimary, onlyIn, withCredentials } from "./expressions.ts";
+import { carriesCredentials, onlyIn, withCredentials } from "./expressions.ts";
 import { generatedMasterPassword } from "./credentials.ts";
 import { monitoringRoleName } from "./roles.ts";
 import type { DatabaseInputs } from "./variables.ts";
@@ -45,8 +45,9 @@ export function aurora(stack: ModuleStack, inputs: DatabaseInputs, key: KmsKey):
     databaseName: withCredentials(carries, inputs.databaseName),
     masterUsername: withCredentials(carries, MASTER_USERNAME),
     masterPasswordWo: generatedMasterPassword(stack, carries),
-    // Kept in the primary role whoever writes, so moving the writer plans no password change.
-    masterPasswordWoVersion: inPrimary(inputs.role, inputs.masterPasswordVersion),
+    // The provider requires the version and the password together (and Aurora refuses a
+    // password on a joining cluster), so the version follows the credentials.
+    masterPasswordWoVersion: withCredentials(carries, inputs.masterPasswordVersion),
     storageEncrypted: true,
     kmsKeyId: key.arn,
     dbSubnetGroupName: subnetGroup.name,

@@ -8,11 +8,6 @@ export function onlyIn(roleVar: string, role: Role): number {
   return Token.asNumber(Fn.conditional(Op.eq(roleVar, role), 1, 0));
 }
 
-/** `value` in the primary role, null in the secondary (which inherits it from the global cluster). */
-export function inPrimary<T>(roleVar: string, value: T): T {
-  return Fn.conditional(Op.eq(roleVar, "primary"), value, null) as T;
-}
-
 /**
  * An attribute of a counted (or ephemeral) resource: its value in the role that creates it,
  * null in the other. `one()` keeps the expression valid in both roles, where `address[0]`

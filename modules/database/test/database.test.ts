@@ -118,9 +118,9 @@ describe("Aurora global database", () => {
     const carries = "local.carries_master_credentials";
     expect(cluster.master_username).toBe(`\${${carries} ? "tandem_admin" : null}`);
     expect(cluster.database_name).toBe(`\${${carries} ? var.database_name : null}`);
-    // The version stays in the primary role whoever writes: moving the writer plans no change.
+    // The provider requires the write-only password and its version together.
     expect(cluster.master_password_wo_version).toBe(
-      '${(var.role == "primary") ? var.master_password_version : null}',
+      `\${${carries} ? var.master_password_version : null}`,
     );
   });
 

@@ -356,8 +356,8 @@ export function moduleRules(
   return complete ? { findings, modules: resolved as Record<Domain, string> } : { findings };
 }
 
-/** The first database release that takes `writer_region`. */
-export const WRITER_REGION_DATABASE = "2.1.0";
+/** The first database release whose `writer_region` plans (2.1.0 failed on the password version). */
+export const WRITER_REGION_DATABASE = "2.1.1";
 
 /** The region whose Aurora cluster writes: `database.writer`, else the primary. */
 export function writerRegion(manifest: Pick<Manifest, "database" | "regions">): string {

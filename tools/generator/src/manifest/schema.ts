@@ -337,7 +337,7 @@ export const manifestSchema = z.strictObject({
       writer: region
         .optional()
         .describe(
-          "The region whose cluster writes, when it is not `regions.primary`: after a managed failover, the old secondary's. The roots keep their roles (the primary root still owns the global cluster and the sessions table); the primary root's cluster then joins as a secondary, without master credentials. Omit it, or fail back, to say the primary writes. Needs database 2.1.0 or later.",
+          "The region whose cluster writes, when it is not `regions.primary`: after a managed failover, the old secondary's. The roots keep their roles (the primary root still owns the global cluster and the sessions table); the primary root's cluster then joins as a secondary, without master credentials. Omit it, or fail back, to say the primary writes. Needs database 2.1.1 or later.",
         ),
       // prefault: the default is written as in a manifest and parsed like one.
       promotionAllowance: duration

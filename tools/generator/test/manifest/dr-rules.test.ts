@@ -103,20 +103,20 @@ describe("database.writer: the region whose cluster writes after a failover", ()
     );
   }
 
-  it("is one of the pair, the secondary from database 2.1.0 on", () => {
-    expect(writerProblems("us-west-2", ["2.0.0", "2.1.0"])).toEqual([]);
+  it("is one of the pair, the secondary from database 2.1.1 on", () => {
+    expect(writerProblems("us-west-2", ["2.0.0", "2.1.1"])).toEqual([]);
     expect(writerProblems("us-east-1", ["2.0.0"])).toEqual([]);
   });
 
   it("refuses a region outside the pair, located at the key", () => {
-    expect(writerProblems("eu-west-1", ["2.0.0", "2.1.0"])).toEqual([
+    expect(writerProblems("eu-west-1", ["2.0.0", "2.1.1"])).toEqual([
       "database.writer: `eu-west-1` is not one of this manifest's regions (us-east-1, us-west-2): the writer is the cluster of one of them",
     ]);
   });
 
   it("refuses the secondary with a release that would plan the primary root's cluster as the writer", () => {
-    expect(writerProblems("us-west-2", ["2.0.0"])).toEqual([
-      "database.writer: needs database 2.1.0 or later (modules.database is 2.0.0): older releases would plan the primary root's cluster as the writer",
+    expect(writerProblems("us-west-2", ["2.0.0", "2.1.0"])).toEqual([
+      "database.writer: needs database 2.1.1 or later (modules.database is 2.1.0): older releases would plan the primary root's cluster as the writer",
     ]);
   });
 });

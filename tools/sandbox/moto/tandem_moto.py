@@ -264,6 +264,34 @@ RDSResponse.failover_global_cluster = _failover_global_cluster
 RDSResponse.switchover_global_cluster = _switchover_global_cluster
 
 
+# --- RDS: a global cluster keeps its tags, as on AWS: CreateGlobalCluster's Tags, and
+# AddTagsToResource, ListTagsForResource and RemoveTagsFromResource on its region-less ARN
+# (`arn:aws:rds::<account>:global-cluster:<id>`). moto drops the Tags of the create and refuses
+# that ARN ("Invalid resource name"), so a plan re-added the tags and its apply failed.
+GLOBAL_CLUSTER_ARN = re.compile(r"^arn:[\w-]+:rds::\d{12}:global-cluster:(.+)$")
+
+
+def _get_resource_for_tagging(self, arn):
+    match = GLOBAL_CLUSTER_ARN.match(arn)
+    if match:
+        return _global_cluster(self.account_id, match.group(1))
+    return _original_get_resource_for_tagging(self, arn)
+
+
+def _create_global_cluster(self):
+    result = _original_create_global_cluster(self)
+    tags = self.params.get("Tags") or []
+    if tags:
+        _global_cluster(self.current_account, self.params["GlobalClusterIdentifier"]).add_tags(tags)
+    return result
+
+
+_original_get_resource_for_tagging = RDSBackend._get_resource_for_tagging
+RDSBackend._get_resource_for_tagging = _get_resource_for_tagging
+_original_create_global_cluster = RDSResponse.create_global_cluster
+RDSResponse.create_global_cluster = _create_global_cluster
+
+
 # --- RDS: a cluster that joins a global database that already has a writer is a secondary, and
 # CreateDBCluster refuses master credentials and a database name for it ("Cannot specify password
 # for cross region replication cluster"): it replicates them. moto accepts them, so a root that

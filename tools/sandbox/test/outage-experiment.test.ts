@@ -7,9 +7,12 @@
  * secondary root's plain, refreshing plan calls no IAM (its roles live in the identity root) and
  * fails on the table replica alone, which AWS manages through the primary region's API. The
  * primary's plain plan with us-west-2 lost (its table reads the replica's backups there) is
- * recorded, not asserted: docs/runbook.md lists the calls.
+ * recorded, not asserted: docs/runbook.md lists the calls. Then each surviving root applies a
+ * change (an alarm email: a subscription in each region) by the same runbook, on a copy of the
+ * shared state, calling nothing in the lost region.
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gapForReplan, loadKnownGaps } from "../src/gaps.ts";
@@ -18,7 +21,7 @@ import { sandboxDir } from "../src/moto.ts";
 import { setOutage } from "../src/outage.ts";
 import { runRoot, type RootRun } from "../src/root.ts";
 import type { PreparedSandbox } from "../src/sandbox.ts";
-import { sharedSandbox } from "../src/shared.ts";
+import { dropSandboxCopy, sandboxCopy, sharedSandbox } from "../src/shared.ts";
 import { findTool, sandboxUnavailable } from "../src/toolchain.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -48,32 +51,13 @@ describe.skipIf(skip)("a region lost under the shared applied staging", () => {
     { timeout: 40 * 60_000 },
     async () => {
       const { prepared } = await sharedSandbox(repoRoot, "terraform");
-      mkdirSync(sandboxDir(repoRoot, outageName), { recursive: true });
-      const dropped: string[] = [];
-      gateway = await startGateway({
-        repoRoot,
-        name: outageName,
-        moto: prepared.server,
-        log: (line) => {
-          if (line.startsWith("lost region: dropped ")) dropped.push(line.slice(21));
-        },
-      });
       const table: Tried[] = [];
       const attempt = async (lost: string, root: string, tried: string, planArgs: string[]) => {
-        dropped.length = 0;
-        setOutage(repoRoot, { environment: "staging", name: outageName, region: lost });
-        try {
-          const run = await plan(prepared, gateway!, root, planArgs);
-          table.push({ lost, root, tried, run, dropped: [...new Set(dropped)].sort() });
-          return run;
-        } finally {
-          setOutage(repoRoot, {
-            environment: "staging",
-            name: outageName,
-            region: lost,
-            restore: true,
-          });
-        }
+        const { run, dropped } = await withRegionLost(prepared, lost, (endpoint) =>
+          runRoot(prepared, { root, command: "plan", planArgs, endpoint, label: outageName }),
+        );
+        table.push({ lost, root, tried, run, dropped });
+        return run;
       };
 
       const runbook = ["-refresh=false"];
@@ -109,12 +93,113 @@ describe.skipIf(skip)("a region lost under the shared applied staging", () => {
   );
 });
 
-function plan(prepared: PreparedSandbox, gateway: Gateway, root: string, planArgs: string[]) {
-  return runRoot(prepared, {
-    root,
-    command: "plan",
-    planArgs,
-    endpoint: gateway.endpoint,
-    label: `outage-${process.pid}`,
+/** The pull request's change: one more alarm email, one subscription created in each region. */
+const EMAIL = "payments-outage@acme-payments.com";
+const SUBSCRIPTION = `module.monitoring.aws_sns_topic_subscription.email["${EMAIL}"]`;
+
+describe.skipIf(skip)("a change applied with a region lost", () => {
+  const dir = join(sandboxDir(repoRoot, outageName), "copy");
+  let copy: PreparedSandbox | undefined;
+  afterAll(async () => {
+    if (!copy) return;
+    for (const root of ["us-east-1", "us-west-2"]) {
+      terraform(copy, root, "destroy", "-auto-approve", "-input=false", `-target=${SUBSCRIPTION}`);
+    }
+    await dropSandboxCopy(copy);
+  }, 600_000);
+
+  it(
+    "each surviving root applies it by the runbook (-refresh=false), calling nothing in the lost region",
+    { timeout: 40 * 60_000 },
+    async () => {
+      const shared = await sharedSandbox(repoRoot, "terraform");
+      copy = await sandboxCopy(repoRoot, shared, {
+        manifestFile: changedManifest(dir),
+        tree: join(dir, "tree"),
+        workspace: `outage-${process.pid}`,
+      });
+      const gaps = loadKnownGaps();
+      for (const [lost, root] of [
+        ["us-east-1", "us-west-2"],
+        ["us-west-2", "us-east-1"],
+      ] as const) {
+        const { run, dropped } = await withRegionLost(copy, lost, (endpoint) =>
+          runRoot(copy!, {
+            root,
+            command: "apply",
+            planArgs: ["-refresh=false"],
+            endpoint,
+            label: outageName,
+          }),
+        );
+        console.log(JSON.stringify({ lost, root, run, dropped }, null, 2));
+        expect(run.errors).toEqual([]);
+        expect(run.ok).toBe(true);
+        // The sandbox's override skips credential validation, so the provider looks its account
+        // up with iam:GetUser first, then STS in the region; on AWS it validates with STS alone.
+        expect(dropped.filter((call) => !/^iam \S+ POST GetUser$/.test(call))).toEqual([]);
+        const change = run.changes.find((c) => c.address === SUBSCRIPTION);
+        expect(change?.action).toBe("create");
+        const others = run.changes.filter((c) => c !== change);
+        expect(others.filter((c) => !gapForReplan(gaps, c.address, c.attributes))).toEqual([]);
+        // Applied: the copy's state holds the subscription.
+        expect(terraform(copy, root, "state", "list")).toContain(SUBSCRIPTION);
+      }
+    },
+  );
+});
+
+/** The calls the gateway dropped since the running step began, `<service> <region> <method> <action>`. */
+let dropped: string[] = [];
+
+/**
+ * Runs `step` through a gateway that drops `lost`'s requests (and, for us-east-1, the control
+ * planes homed there), then brings the region back; returns what the step had dropped.
+ */
+async function withRegionLost<T>(
+  prepared: PreparedSandbox,
+  lost: string,
+  step: (endpoint: string) => Promise<T>,
+): Promise<{ run: T; dropped: string[] }> {
+  gateway ??= await startOutageGateway(prepared);
+  dropped = [];
+  setOutage(repoRoot, { environment: "staging", name: outageName, region: lost });
+  try {
+    const run = await step(gateway.endpoint);
+    return { run, dropped: [...new Set(dropped)].sort() };
+  } finally {
+    setOutage(repoRoot, { environment: "staging", name: outageName, region: lost, restore: true });
+  }
+}
+
+function startOutageGateway(prepared: PreparedSandbox): Promise<Gateway> {
+  mkdirSync(sandboxDir(repoRoot, outageName), { recursive: true });
+  return startGateway({
+    repoRoot,
+    name: outageName,
+    moto: prepared.server,
+    log: (line) => {
+      if (line.startsWith("lost region: dropped ")) dropped.push(line.slice(21));
+    },
+  });
+}
+
+/** Staging's manifest with one more alarm email, in `dir` (the file names the environment). */
+function changedManifest(dir: string): string {
+  const manifest = readFileSync(join(repoRoot, "environments", "staging.yaml"), "utf8");
+  const changed = manifest.replace("alarmEmails: [", `alarmEmails: [${EMAIL}, `);
+  if (changed === manifest) throw new Error("environments/staging.yaml lists no alarmEmails");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "staging.yaml"), changed);
+  return join(dir, "staging.yaml");
+}
+
+/** The tool in `root` of `sandbox` (its env selects the copy's workspace). */
+function terraform(sandbox: PreparedSandbox, root: string, ...args: string[]): string {
+  return execFileSync(sandbox.tool.bin, args, {
+    cwd: sandbox.roots.find((r) => r.name === root)!.dir,
+    env: { ...process.env, ...sandbox.env },
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
   });
 }

@@ -3,7 +3,9 @@
  * loopback, AWS provider 5.100): a pull request adds an alarm email to staging's manifest, and
  * `node dist/index.js` plans the regional roots and posts the comment to the loopback GitHub,
  * edits it on a second run, applies on the merge (a fresh plan equal to the review), and refuses
- * the altered review of the next pull request, which takes the email out again. The roots plan
+ * the altered review of the next pull request, which takes the email out again. Each run has the
+ * role its workflow job would have, through the sandbox's IAM gateway: the plans run as
+ * tandem-staging-plan, the applies as tandem-staging-apply. The roots plan
  * and apply on the test's own copy of the shared state (a workspace of each state bucket), so
  * tests beside it see staging as applied, and each plan holds only the pull request's change;
  * the test removes the subscriptions it created and drops the copy. With TANDEM_RECORD=1 it also
@@ -18,11 +20,15 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   dropSandboxCopy,
+  envVariables,
   sandboxCopy,
+  sandboxEnv,
   sandboxUnavailable,
   sharedSandbox,
+  sharedSandboxName,
   writeRoots,
   type PreparedSandbox,
+  type SandboxCopy,
   type SharedSandbox,
 } from "@tandem/sandbox";
 import { synthesizeTree } from "@tandem/generator";
@@ -77,7 +83,7 @@ describe.skipIf(reason !== undefined)(
   `the action on staging's real roots in the sandbox${reason ? ` (skipped: ${reason})` : ""}`,
   () => {
     let shared: SharedSandbox;
-    let prepared: PreparedSandbox | undefined;
+    let prepared: SandboxCopy | undefined;
     let planned = false;
     const server = new FakeGitHub();
     const temp = mkdtempSync(join(tmpdir(), "tandem-action-sandbox-"));
@@ -102,12 +108,25 @@ describe.skipIf(reason !== undefined)(
       await dropSandboxCopy(copy);
     }
 
+    /**
+     * The session its workflow job would have: plan.yml's pull request the plan role's, apply.yml's
+     * push to main in the GitHub environment the apply role's, through the sandbox's gateway.
+     */
+    async function roleOf(command: string): Promise<Record<string, string>> {
+      const as = command === "plan" ? "plan" : "apply";
+      const name = sharedSandboxName("terraform");
+      const session = await sandboxEnv({ repoRoot: REPO_ROOT, environment: "staging", name, as });
+      expect(session.role).toBe(`arn:aws:iam::${shared.report.account}:role/tandem-staging-${as}`);
+      return envVariables(session);
+    }
+
     let runs = 0;
     async function action(command: string, deployments: string, sha: string, event: object) {
       const n = ++runs;
       writeFileSync(join(temp, `event-${n}.json`), JSON.stringify(event));
       const env = {
         ...prepared!.env,
+        ...(await roleOf(command)),
         INPUT_COMMAND: command,
         INPUT_ENVIRONMENT: "staging",
         INPUT_DEPLOYMENTS: deployments,
@@ -155,6 +174,7 @@ describe.skipIf(reason !== undefined)(
           manifestFile: changedManifest(join(temp, "pull")),
           tree: join(temp, "tree"),
           workspace: `deploy-action-${process.pid}`,
+          asRoles: true,
         });
         // The tree holds the roots; the RTO budget is read from the manifest beside them.
         mkdirSync(join(prepared.tree, "environments"), { recursive: true });
@@ -215,7 +235,14 @@ describe.skipIf(reason !== undefined)(
       async () => {
         // The next pull request takes the email out again: the subscription is to be deleted.
         const { files } = await synthesizeTree(REPO_ROOT, [join("environments", "staging.yaml")]);
-        writeRoots(REPO_ROOT, prepared!.tree, files, "staging", prepared!.server.endpoint);
+        writeRoots(
+          REPO_ROOT,
+          prepared!.tree,
+          files,
+          "staging",
+          prepared!.endpoint,
+          prepared!.override,
+        );
         server.addPull(12, HEAD3);
         const plan = await action("plan", only("us-east-1"), HEAD3, pullEvent(12, HEAD3));
         expect(plan.code, plan.stdout).toBe(0);

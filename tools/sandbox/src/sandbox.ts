@@ -433,7 +433,7 @@ async function initOwnFolder(
   root: SandboxRoot,
   report: RootReport,
 ): Promise<void> {
-  if (report.ranAs.apply === ADMIN || existsSync(join(root.dir, ".terraform"))) return;
+  if (report.ranAs.apply === ADMIN) return;
   const init = await tool(
     context,
     root.dir,
@@ -468,14 +468,13 @@ async function replanSteps(
   report: RootReport,
   asPlanRole: boolean,
 ): Promise<void> {
-  // A role's copy is new; the root's own folder may be one no command of this tree initialized.
-  if (!existsSync(join(dir, ".terraform"))) {
-    const init = await tool(context, dir, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
-    report.seconds.replanInit = round(init.seconds);
-    if (init.code !== 0 || init.timedOut) {
-      report.unexpected.push({ address: root.name, error: `init failed: ${lastLines(init)}` });
-      return;
-    }
+  // A role's copy is new; the root's own folder may hold an init of roots synthesized since
+  // (other modules, another lock), which the plan would refuse: init brings it up to date.
+  const init = await tool(context, dir, ["init", "-input=false", "-no-color"], INIT_TIMEOUT_MS);
+  report.seconds.replanInit = round(init.seconds);
+  if (init.code !== 0 || init.timedOut) {
+    report.unexpected.push({ address: root.name, error: `init failed: ${lastLines(init)}` });
+    return;
   }
   const plan = await tool(context, dir, [
     "plan",

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { ensureGateway } from "./iam/process.ts";
-import { isAlive, motoStatus, pollUntil, SandboxError, sandboxDir, stopMoto } from "./moto.ts";
+import { withLock } from "./lock.ts";
+import { motoStatus, SandboxError, sandboxDir, stopMoto } from "./moto.ts";
 import type { OverrideOptions } from "./overrides.ts";
 import { runTool, type RunResult } from "./run.ts";
 import {
@@ -28,8 +29,6 @@ export interface SharedSandbox {
 interface SharedRecord extends SharedSandbox {
   readonly fingerprint: string;
 }
-
-const LOCK_WAIT_MS = 40 * 60_000;
 
 /** The name of the shared sandbox of `tool`, for `tandem sandbox down --name …`. */
 export const sharedSandboxName = (tool: ToolName) => `shared-${tool}`;
@@ -213,39 +212,4 @@ async function sandboxFingerprint(repoRoot: string): Promise<string> {
     hash.update(`${file}\0`).update(readFileSync(file));
   }
   return hash.digest("hex");
-}
-
-/**
- * Runs `action` holding `lock` (a file with the holder's pid), across processes: a lock whose
- * process is gone is taken over.
- */
-export async function withLock<T>(lock: string, action: () => Promise<T>): Promise<T> {
-  mkdirSync(join(lock, ".."), { recursive: true });
-  const locked = await pollUntil(() => tryLock(lock), { deadlineMs: LOCK_WAIT_MS, everyMs: 500 });
-  if (!locked) throw new SandboxError(`${lock} is still held by process ${holderOf(lock)}`);
-  try {
-    return await action();
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-function tryLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, String(process.pid), { flag: "wx" });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const holder = holderOf(lock);
-    if (holder > 0 && !isAlive(holder)) rmSync(lock, { force: true });
-    return false;
-  }
-}
-
-function holderOf(lock: string): number {
-  try {
-    return Number(readFileSync(lock, "utf8"));
-  } catch {
-    return 0;
-  }
 }

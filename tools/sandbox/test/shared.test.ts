@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, test } from "vitest";
-import { withLock } from "../src/shared.ts";
+import { withLock } from "../src/lock.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tandem-shared-lock-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { isAlive, pollUntil, SandboxError, sandboxDir, type MotoServer } from "../moto.ts";
-import { withLock } from "../shared.ts";
+import { withLock } from "../lock.ts";
 import { HEALTH_PATH } from "./gateway.ts";
 import { gatewayFile, readRecord, type GatewayRecord } from "./record.ts";
 

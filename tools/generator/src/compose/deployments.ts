@@ -62,10 +62,9 @@ export function composeEnvironment(
   const { manifest } = environment;
   const names = crossRegionNames(manifest);
   const { primary, secondary } = manifest.regions;
-  const quotas = {
-    self: accountEnvironment(environment, resolve),
-    account: account.map((e) => accountEnvironment(e, resolve)),
-  };
+  const asAccount = (e: Environment) =>
+    accountEnvironment(e, resolve("compute", e.modules.compute).files.json);
+  const quotas = { self: asAccount(environment), account: account.map(asAccount) };
   const build = (spec: RootSpec) =>
     deployment(environment, names, resolve, toolchain, { ...spec, quotas });
   const identity = identityRoot(environment, names, resolve);

@@ -13,7 +13,6 @@ import type { TerraformModuleJson } from "@tandem/module-kit";
 import { CompositionError } from "../errors.ts";
 import type { Environment } from "../manifest/index.ts";
 import type { Manifest } from "../manifest/schema.ts";
-import type { ModuleResolver } from "./deployments.ts";
 import { crossRegionNames } from "./names.ts";
 import { regionalInputs } from "./inputs.ts";
 
@@ -64,13 +63,11 @@ export interface AccountEnvironment {
   readonly reservedConcurrency: number;
 }
 
-/** `environment` as its account's quotas see it, its functions read from its compute release. */
+/** `environment` as its account's quotas see it, its functions read from `compute`, its release. */
 export function accountEnvironment(
-  environment: Environment,
-  resolve: ModuleResolver,
+  { manifest }: Environment,
+  compute: TerraformModuleJson,
 ): AccountEnvironment {
-  const { manifest } = environment;
-  const compute = resolve("compute", environment.modules.compute).files.json;
   const inputs = regionalInputs(manifest, crossRegionNames(manifest), "primary").compute!;
   return { manifest, reservedConcurrency: functionReservations(compute, inputs) };
 }

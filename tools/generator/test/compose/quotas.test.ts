@@ -44,7 +44,8 @@ const staging = pinned("staging", "3.0.1");
 const prod = pinned("prod", "2.0.0");
 const environments = [dev, staging, prod];
 const manifests = environments.map((e) => e.manifest);
-const asAccount = (e: Environment) => accountEnvironment(e, resolve);
+const asAccount = (e: Environment) =>
+  accountEnvironment(e, resolve("compute", e.modules.compute).files.json);
 
 /** Each checked quota's total and shares, by data source name. */
 const needs = (environment: Environment, region: string, account = environments) =>

@@ -72,8 +72,11 @@ afterAll(async () => {
     if (endpoint && probe("members", GLOBAL)[PRIMARY] === false)
       probe("switchover", GLOBAL, PRIMARY);
   } finally {
-    if (copy) await dropSandboxCopy(copy);
-    rmSync(temp, { recursive: true, force: true });
+    try {
+      if (copy) await dropSandboxCopy(copy);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   }
 }, 300_000);
 

@@ -1,6 +1,7 @@
 /**
- * Recovery after an unplanned failover, on a copy of the shared applied staging (its own
- * workspace of each state bucket, on the shared emulator): the global cluster is failed over to
+ * Recovery after an unplanned failover, on a staging applied on an emulator of the test's own
+ * (it moves the writer and deletes a cluster, which tests on the shared staging must never see
+ * mid-way): the global cluster is failed over to
  * us-west-2 through the API (FailoverGlobalCluster, AllowDataLoss), the copy's manifest says
  * `database.writer: us-west-2`, and every root plans with no delete or replace and no change a
  * known moto gap does not explain. Then the old primary's cluster is lost with its region
@@ -10,7 +11,7 @@
  * Then a switchover fails back and `database.writer` is removed: the primary root's one change
  * sets a generated master password on its cluster, the writer again; after it every root plans
  * clean. Moving the writer away plans one change too: that cluster's password version, nulled.
- * The test leaves the writer in us-east-1, as it found it, and drops the copy.
+ * The emulator goes with the test.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,9 +21,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { synthesizeTree } from "@tandem/generator";
 import type { PlannedChange } from "../src/events.ts";
 import { loadKnownGaps } from "../src/gaps.ts";
+import { sandboxDir, stopMoto } from "../src/moto.ts";
 import { runRoot, type RootRun } from "../src/root.ts";
-import { writeRoots, type PreparedSandbox } from "../src/sandbox.ts";
-import { dropSandboxCopy, sandboxCopy, SHARED_ENVIRONMENT, sharedSandbox } from "../src/shared.ts";
+import { prepareSandbox, sandboxApply, writeRoots, type PreparedSandbox } from "../src/sandbox.ts";
+import { sandboxCopy, SHARED_ENVIRONMENT, type SharedSandbox } from "../src/shared.ts";
 import { findTool, sandboxUnavailable } from "../src/toolchain.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -62,23 +64,23 @@ function probe(...args: string[]): Record<string, boolean> {
 }
 
 afterAll(async () => {
-  try {
-    // Whatever failed, the shared staging gets its us-east-1 cluster back and the writer there.
-    if (endpoint && copy && !(PRIMARY in probe("members", GLOBAL))) {
-      await resynthesize(manifest(SECONDARY));
-      const targets = REBUILT.map((address) => `-target=${address}`);
-      await runRoot(copy, { root: PRIMARY, command: "apply", planArgs: targets, endpoint, label });
-    }
-    if (endpoint && probe("members", GLOBAL)[PRIMARY] === false)
-      probe("switchover", GLOBAL, PRIMARY);
-  } finally {
-    try {
-      if (copy) await dropSandboxCopy(copy);
-    } finally {
-      rmSync(temp, { recursive: true, force: true });
-    }
-  }
+  await stopMoto(repoRoot, label);
+  rmSync(sandboxDir(repoRoot, label), { recursive: true, force: true });
+  rmSync(temp, { recursive: true, force: true });
 }, 300_000);
+
+/** Staging applied on an emulator of this test's own, named `label`. */
+async function privateStaging(): Promise<SharedSandbox> {
+  const options = {
+    repoRoot,
+    environment: SHARED_ENVIRONMENT,
+    tool: "terraform" as const,
+    name: label,
+  };
+  const report = await sandboxApply(options);
+  expect(report.ok).toBe(true);
+  return { prepared: await prepareSandbox(options), report };
+}
 
 /** Staging's manifest, with `database.writer` when given, in a folder of its own. */
 function manifest(writer?: string): string {
@@ -156,15 +158,15 @@ const failures = (runs: RootRun[]) =>
     .map((r) => `${r.root} ${r.failedAt}: ${r.errors.map((e) => e.message).join("; ")}`);
 
 describe.skipIf(skip)(
-  "recovery after an unplanned failover, on a copy of the shared applied staging",
+  "recovery after an unplanned failover, on a staging of the test's own",
   () => {
     it(
       "plans no destroy with the writer in us-west-2, rebuilds the lost primary as a secondary, fails back and plans clean",
       { timeout: 50 * 60_000 },
       async () => {
-        const shared = await sharedSandbox(repoRoot, "terraform");
-        endpoint = shared.prepared.server.endpoint;
-        copy = await sandboxCopy(repoRoot, shared, {
+        const staging = await privateStaging();
+        endpoint = staging.prepared.server.endpoint;
+        copy = await sandboxCopy(repoRoot, staging, {
           manifestFile: manifest(SECONDARY),
           tree: join(temp, "tree"),
           workspace: label,
@@ -173,25 +175,19 @@ describe.skipIf(skip)(
         const seconds = () => Math.round((performance.now() - started) / 1000);
 
         // The region is lost; the operator fails the database over; the manifest says who writes.
-        // A run stopped midway may have left staging failed over, or its cluster lost: resumed.
-        const found = probe("members", GLOBAL);
-        if (found[SECONDARY] !== true)
-          expect(probe("failover", GLOBAL, SECONDARY)).toEqual({
-            [PRIMARY]: false,
-            [SECONDARY]: true,
-          });
-        if (PRIMARY in found) {
-          const failedOver = await planEveryRoot();
-          expect(failures(failedOver)).toEqual([]);
-          expect(destroys(failedOver)).toEqual([]);
-          // The old primary, now a secondary, loses its password version (which sends nothing).
-          expect(unexplained(failedOver)).toEqual([PASSWORD_VERSION]);
-          console.log(`recovery: failed over, every root planned in ${seconds()} s`);
-        }
+        expect(probe("failover", GLOBAL, SECONDARY)).toEqual({
+          [PRIMARY]: false,
+          [SECONDARY]: true,
+        });
+        const failedOver = await planEveryRoot();
+        expect(failures(failedOver)).toEqual([]);
+        expect(destroys(failedOver)).toEqual([]);
+        // The old primary, now a secondary, loses its password version (which sends nothing).
+        expect(unexplained(failedOver)).toEqual([PASSWORD_VERSION]);
+        console.log(`recovery: failed over, every root planned in ${seconds()} s`);
 
         // The old primary's cluster went with its region: the next apply rebuilds it as a secondary.
-        if (PRIMARY in found)
-          expect(probe("lose-cluster", GLOBAL, PRIMARY, CLUSTER)).toEqual({ [SECONDARY]: true });
+        expect(probe("lose-cluster", GLOBAL, PRIMARY, CLUSTER)).toEqual({ [SECONDARY]: true });
         const planned = await runRoot(copy, { root: PRIMARY, command: "plan", endpoint, label });
         expect(failures([planned])).toEqual([]);
         expect(creates(planned)).toEqual(REBUILT);

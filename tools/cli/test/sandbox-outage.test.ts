@@ -24,7 +24,6 @@ describe("tandem sandbox outage and plan|apply --root", () => {
       ["plan", "--env", "staging", "--root", "us-west-2", "--exclude", "a.b"],
       "--exclude is OpenTofu's",
     ],
-    [["apply", "--env", "staging", "--root", "us-west-2", "--as-roles"], "--as-roles"],
   ])("%j is a usage error", async (args, message) => {
     const { code, stderr, stdout } = await tandem(args);
     expect(code).toBe(2);

@@ -12,7 +12,7 @@
  * writes staging's real plans (every resource created) into fixtures/plans/staging-* for the
  * renderer's tests.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,11 +21,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   dropSandboxCopy,
   envVariables,
+  manifestWithAlarmEmail,
   sandboxCopy,
   sandboxEnv,
   sandboxUnavailable,
   sharedSandbox,
   sharedSandboxName,
+  toolInRoot,
   writeRoots,
   type PreparedSandbox,
   type SandboxCopy,
@@ -59,26 +61,6 @@ function skipReason(): string | undefined {
 const reason = skipReason();
 if (reason) console.warn(`skipping the action on the sandbox: ${reason}`);
 
-/** Staging's manifest with the pull request's change, in `dir` (the file names the environment). */
-function changedManifest(dir: string): string {
-  const manifest = readFileSync(join(REPO_ROOT, "environments", "staging.yaml"), "utf8");
-  const changed = manifest.replace("alarmEmails: [", `alarmEmails: [${EMAIL}, `);
-  if (changed === manifest) throw new Error("environments/staging.yaml lists no alarmEmails");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "staging.yaml"), changed);
-  return join(dir, "staging.yaml");
-}
-
-/** Terraform in `root` of `sandbox` (its env selects the copy's workspace). */
-function terraform(sandbox: PreparedSandbox, root: string, ...args: string[]): string {
-  return execFileSync(sandbox.tool.bin, args, {
-    cwd: sandbox.roots.find((r) => r.name === root)!.dir,
-    env: { ...process.env, ...sandbox.env },
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
-
 describe.skipIf(reason !== undefined)(
   `the action on staging's real roots in the sandbox${reason ? ` (skipped: ${reason})` : ""}`,
   () => {
@@ -96,7 +78,7 @@ describe.skipIf(reason !== undefined)(
     /** Removes what the merge created, then the copy of the state: the shared sandbox is as applied. */
     async function restore(copy: PreparedSandbox): Promise<void> {
       for (const root of REGIONAL) {
-        terraform(
+        toolInRoot(
           copy,
           root,
           "destroy",
@@ -171,7 +153,7 @@ describe.skipIf(reason !== undefined)(
       async () => {
         shared = await sharedSandbox(REPO_ROOT, "terraform");
         prepared = await sandboxCopy(REPO_ROOT, shared, {
-          manifestFile: changedManifest(join(temp, "pull")),
+          manifestFile: manifestWithAlarmEmail(REPO_ROOT, join(temp, "pull"), EMAIL),
           tree: join(temp, "tree"),
           workspace: `deploy-action-${process.pid}`,
           asRoles: true,
@@ -224,8 +206,8 @@ describe.skipIf(reason !== undefined)(
       // read through this tree, which this test initialized) does not.
       const sharedState = { ...prepared!, env: { ...prepared!.env, TF_WORKSPACE: "default" } };
       for (const root of REGIONAL) {
-        expect(terraform(prepared!, root, "state", "list")).toContain(SUBSCRIPTION);
-        expect(terraform(sharedState, root, "state", "list")).not.toContain(SUBSCRIPTION);
+        expect(toolInRoot(prepared!, root, "state", "list")).toContain(SUBSCRIPTION);
+        expect(toolInRoot(sharedState, root, "state", "list")).not.toContain(SUBSCRIPTION);
       }
     });
 
@@ -285,7 +267,7 @@ describe.skipIf(reason !== undefined)(
       const anonymous = (text: string) => text.replaceAll(REPO_ROOT, "<repository>");
       for (const root of REGIONAL) {
         const planFile = join(temp, `record-${root}.tfplan`);
-        terraform(
+        toolInRoot(
           empty,
           root,
           "plan",
@@ -296,11 +278,11 @@ describe.skipIf(reason !== undefined)(
         );
         writeFileSync(
           join(FIXTURES, `staging-${root}.json`),
-          anonymous(terraform(empty, root, "show", "-json", planFile)),
+          anonymous(toolInRoot(empty, root, "show", "-json", planFile)),
         );
         writeFileSync(
           join(FIXTURES, `staging-${root}.txt`),
-          anonymous(terraform(empty, root, "show", "-no-color", planFile)),
+          anonymous(toolInRoot(empty, root, "show", "-no-color", planFile)),
         );
       }
       await dropSandboxCopy(empty);

@@ -24,10 +24,12 @@ export {
 } from "./sandbox.ts";
 export {
   dropSandboxCopy,
+  manifestWithAlarmEmail,
   SHARED_ENVIRONMENT,
   sandboxCopy,
   sharedSandbox,
   sharedSandboxName,
+  toolInRoot,
   type SandboxCopy,
   type SandboxCopyOptions,
   type SharedSandbox,

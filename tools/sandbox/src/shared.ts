@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentFiles, synthesizeTree } from "@tandem/generator";
 import { ensureGateway } from "./iam/process.ts";
@@ -212,4 +213,32 @@ async function sandboxFingerprint(repoRoot: string): Promise<string> {
     hash.update(`${file}\0`).update(readFileSync(file));
   }
   return hash.digest("hex");
+}
+
+/**
+ * The shared environment's manifest with one more alarm email (a subscription in each regional
+ * root), written to `dir` for a test's `sandboxCopy`; the file's path.
+ */
+export function manifestWithAlarmEmail(repoRoot: string, dir: string, email: string): string {
+  const file = `${SHARED_ENVIRONMENT}.yaml`;
+  const manifest = readFileSync(join(repoRoot, "environments", file), "utf8");
+  const changed = manifest.replace("alarmEmails: [", `alarmEmails: [${email}, `);
+  if (changed === manifest) throw new SandboxError(`environments/${file} lists no alarmEmails`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, file), changed);
+  return join(dir, file);
+}
+
+/** The tool in the root `root` of `sandbox`, with its env (a copy's selects its workspace); its stdout. */
+export function toolInRoot(
+  sandbox: Pick<PreparedSandbox, "tool" | "roots" | "env">,
+  root: string,
+  ...args: string[]
+): string {
+  return execFileSync(sandbox.tool.bin, args, {
+    cwd: sandbox.roots.find((r) => r.name === root)!.dir,
+    env: { ...process.env, ...sandbox.env },
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }

@@ -11,8 +11,7 @@
  * change (an alarm email: a subscription in each region) by the same runbook, on a copy of the
  * shared state, calling nothing in the lost region.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gapForReplan, loadKnownGaps } from "../src/gaps.ts";
@@ -21,7 +20,13 @@ import { sandboxDir } from "../src/moto.ts";
 import { setOutage } from "../src/outage.ts";
 import { runRoot, type RootRun } from "../src/root.ts";
 import type { PreparedSandbox } from "../src/sandbox.ts";
-import { dropSandboxCopy, sandboxCopy, sharedSandbox } from "../src/shared.ts";
+import {
+  dropSandboxCopy,
+  manifestWithAlarmEmail,
+  sandboxCopy,
+  sharedSandbox,
+  toolInRoot,
+} from "../src/shared.ts";
 import { findTool, sandboxUnavailable } from "../src/toolchain.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -103,7 +108,7 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
   afterAll(async () => {
     if (!copy) return;
     for (const root of ["us-east-1", "us-west-2"]) {
-      terraform(copy, root, "destroy", "-auto-approve", "-input=false", `-target=${SUBSCRIPTION}`);
+      toolInRoot(copy, root, "destroy", "-auto-approve", "-input=false", `-target=${SUBSCRIPTION}`);
     }
     await dropSandboxCopy(copy);
   }, 600_000);
@@ -114,7 +119,7 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
     async () => {
       const shared = await sharedSandbox(repoRoot, "terraform");
       copy = await sandboxCopy(repoRoot, shared, {
-        manifestFile: changedManifest(dir),
+        manifestFile: manifestWithAlarmEmail(repoRoot, dir, EMAIL),
         tree: join(dir, "tree"),
         workspace: `outage-${process.pid}`,
       });
@@ -143,7 +148,7 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
         const others = run.changes.filter((c) => c !== change);
         expect(others.filter((c) => !gapForReplan(gaps, c.address, c.attributes))).toEqual([]);
         // Applied: the copy's state holds the subscription.
-        expect(terraform(copy, root, "state", "list")).toContain(SUBSCRIPTION);
+        expect(toolInRoot(copy, root, "state", "list")).toContain(SUBSCRIPTION);
       }
     },
   );
@@ -181,25 +186,5 @@ function startOutageGateway(prepared: PreparedSandbox): Promise<Gateway> {
     log: (line) => {
       if (line.startsWith("lost region: dropped ")) dropped.push(line.slice(21));
     },
-  });
-}
-
-/** Staging's manifest with one more alarm email, in `dir` (the file names the environment). */
-function changedManifest(dir: string): string {
-  const manifest = readFileSync(join(repoRoot, "environments", "staging.yaml"), "utf8");
-  const changed = manifest.replace("alarmEmails: [", `alarmEmails: [${EMAIL}, `);
-  if (changed === manifest) throw new Error("environments/staging.yaml lists no alarmEmails");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "staging.yaml"), changed);
-  return join(dir, "staging.yaml");
-}
-
-/** The tool in `root` of `sandbox` (its env selects the copy's workspace). */
-function terraform(sandbox: PreparedSandbox, root: string, ...args: string[]): string {
-  return execFileSync(sandbox.tool.bin, args, {
-    cwd: sandbox.roots.find((r) => r.name === root)!.dir,
-    env: { ...process.env, ...sandbox.env },
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
   });
 }

@@ -57,7 +57,8 @@ export function runnerSuite(tool: Tool): void {
     "missing" in found ? `${tool} runner (skipped: ${found.missing})` : `${tool} runner`;
   if ("missing" in found) console.warn(`skipping the ${tool} runner tests: ${found.missing}`);
 
-  describe.skipIf("missing" in found)(title, () => {
+  // Each test runs several real init/plan/apply rounds: 30 s is not enough on a loaded machine.
+  describe.skipIf("missing" in found)(title, { timeout: 180_000 }, () => {
     const bin = "bin" in found ? found.bin : tool;
     let repo: FixtureRepo;
     let server: FakeGitHub;

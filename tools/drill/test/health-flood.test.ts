@@ -137,15 +137,22 @@ describe.skipIf(!hasMoto)("a flood of the public /health (issue 18, item 4)", ()
     expect(result.payments.every((p) => p.status === 201 && p.region === "us-east-1")).toBe(true);
   }, 300_000);
 
-  it("fails the checks of the old design (HTTPS checks of the public /health) with the same flood", async () => {
-    const result = await flood(moto, DESIGNS.old);
-    console.log(
-      "old design under the flood:",
-      JSON.stringify({ ...result, payments: result.payments.length }),
-    );
-    expect(result.floodRps).toBeGreaterThanOrEqual(FLOOD_RPS * 0.9);
-    // Route 53's checkers get the flood's 429s: what the new design's test forbids.
-    expect(result.failedObservations.length).toBeGreaterThan(0);
-    expect(result.failedObservations[0]).toMatch(/^Failure: HTTP Status Code 429/);
-  }, 300_000);
+  // A demonstration of an attack, which an attacker repeats: on a loaded machine the flood's
+  // sender and the checkers share one event loop, and a checker can run first after a stall
+  // (the bucket refilled) in every one of its six probes. The new design's test is never retried.
+  it(
+    "fails the checks of the old design (HTTPS checks of the public /health) with the same flood",
+    { retry: 2, timeout: 300_000 },
+    async () => {
+      const result = await flood(moto, DESIGNS.old);
+      console.log(
+        "old design under the flood:",
+        JSON.stringify({ ...result, payments: result.payments.length }),
+      );
+      expect(result.floodRps).toBeGreaterThanOrEqual(FLOOD_RPS * 0.9);
+      // Route 53's checkers get the flood's 429s: what the new design's test forbids.
+      expect(result.failedObservations.length).toBeGreaterThan(0);
+      expect(result.failedObservations[0]).toMatch(/^Failure: HTTP Status Code 429/);
+    },
+  );
 });

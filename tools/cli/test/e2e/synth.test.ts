@@ -48,6 +48,7 @@ interface Manifest {
   regions: { primary: string; secondary: string };
   modules: Record<string, string>;
   tags: Record<string, string>;
+  database?: { writer?: string };
 }
 
 const ENVIRONMENTS = ["dev", "prod", "staging"];
@@ -282,6 +283,9 @@ describe("tandem synth over the real manifests and modules", () => {
               peer_region: other,
             };
       const root = rootOf(env, name);
+      // database 2.1.0 and later: the region whose cluster writes, the primary's by default.
+      if (role === "secondary" && root.module.database?.writer_region !== undefined)
+        Object.assign(computed, { writer_region: manifest(env).database?.writer ?? other });
       const mentions = strings(root).filter(({ value }) => value.includes(other));
       expect(
         mentions.sort((a, b) => a.key.localeCompare(b.key)),

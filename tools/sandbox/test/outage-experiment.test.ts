@@ -114,7 +114,7 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
   }, 600_000);
 
   it(
-    "each surviving root applies it by the runbook (-refresh=false), calling nothing in the lost region",
+    "each surviving root applies it by the runbook's -refresh=false plan, calling nothing in the lost region",
     { timeout: 40 * 60_000 },
     async () => {
       const shared = await sharedSandbox(repoRoot, "terraform");
@@ -132,7 +132,11 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
           runRoot(copy!, {
             root,
             command: "apply",
-            planArgs: ["-refresh=false"],
+            // The runbook's plan; the apply takes the change alone. Applying moto's known-gap
+            // updates on the shared emulator is not neutral there: in a fresh-clone CI its Aurora
+            // clusters then read as detached from their global cluster to the rehearsal's
+            // posture step, which runs beside this test.
+            planArgs: ["-refresh=false", `-target=${SUBSCRIPTION}`],
             endpoint,
             label: outageName,
           }),

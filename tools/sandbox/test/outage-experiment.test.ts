@@ -133,9 +133,8 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
             root,
             command: "apply",
             // The runbook's plan; the apply takes the change alone. Applying moto's known-gap
-            // updates on the shared emulator is not neutral there: in a fresh-clone CI its Aurora
-            // clusters then read as detached from their global cluster to the rehearsal's
-            // posture step, which runs beside this test.
+            // updates on the shared emulator is most likely not neutral there: in a fresh-clone
+            // CI its Aurora clusters read as detached to the rehearsal's posture step beside it.
             planArgs: ["-refresh=false", `-target=${SUBSCRIPTION}`],
             endpoint,
             label: outageName,

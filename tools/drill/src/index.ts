@@ -29,4 +29,5 @@ export {
   type SandboxDrillOptions,
   type SandboxFault,
 } from "./emulation/sandbox.ts";
+export { redirectConsole } from "./emulation/console.ts";
 export { motoBinary } from "@tandem/sandbox";

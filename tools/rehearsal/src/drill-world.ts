@@ -10,14 +10,19 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { Console } from "node:console";
 import { createWriteStream, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { DRILL_WORLD_VARIABLE, serveWorld, startEmulation, type SandboxFault } from "@tandem/drill";
+import {
+  DRILL_WORLD_VARIABLE,
+  redirectConsole,
+  serveWorld,
+  startEmulation,
+  type SandboxFault,
+} from "@tandem/drill";
 import { RehearsalError } from "./errors.ts";
 
 /** The emulation's clock: a staging switchover and failback of about 15 minutes in about 20 s. */
@@ -87,13 +92,10 @@ export async function serveDrillWorld(
  * so while the emulation runs the console writes to `file` (kept with --keep).
  */
 function logsTo(file: string): () => Promise<void> {
-  const methods = ["log", "info", "warn", "error"] as const;
-  const saved = methods.map((name) => console[name]);
   const stream = createWriteStream(file);
-  const logs = new Console({ stdout: stream, stderr: stream });
-  for (const name of methods) console[name] = logs[name].bind(logs);
+  const restore = redirectConsole((text) => stream.write(text));
   return () => {
-    methods.forEach((name, i) => (console[name] = saved[i]!));
+    restore();
     return new Promise((resolve) => stream.end(resolve));
   };
 }

@@ -1,4 +1,3 @@
-import { format } from "node:util";
 import { parseCommandArgs } from "../args.ts";
 import { DRILL_OPTIONS, emitReport, parseMode, refuseUnscheduledFailover } from "./drill.ts";
 import { UsageError } from "@tandem/generator";
@@ -24,30 +23,16 @@ export const sandboxDrillCommand: Command = async (argv, io) => {
   const mode = parseMode(values.mode, USAGE);
   const drill = await import("@tandem/drill");
   refuseUnscheduledFailover(mode, drill.loadDrillEnvironment(io.root, values.env), USAGE);
-  const report = await consoleTo(io.stderr, () =>
-    drill.runSandboxDrill({
+  // The handler's logs go to stderr: stdout is the report.
+  const restoreConsole = drill.redirectConsole(io.stderr);
+  const report = await drill
+    .runSandboxDrill({
       root: io.root,
-      env: values.env!,
+      env: values.env,
       ...(mode ? { mode } : {}),
       dryRun: values["dry-run"] ?? false,
       ...(speed ? { speed } : {}),
-    }),
-  );
+    })
+    .finally(restoreConsole);
   return emitReport(report, drill.markdown(report), values, io);
 };
-
-/**
- * The payment handler logs with console, as Lambda collects it; here stdout is the report
- * (`--json` must parse), so while the emulation runs its lines go to `stderr`.
- */
-async function consoleTo<T>(stderr: (text: string) => void, run: () => Promise<T>): Promise<T> {
-  const methods = ["log", "info", "warn", "error"] as const;
-  const saved = methods.map((name) => console[name]);
-  for (const name of methods)
-    console[name] = (...args: unknown[]) => stderr(`${format(...args)}\n`);
-  try {
-    return await run();
-  } finally {
-    methods.forEach((name, i) => (console[name] = saved[i]!));
-  }
-}

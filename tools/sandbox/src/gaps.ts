@@ -62,6 +62,22 @@ export function gapForReplan(
   );
 }
 
+/**
+ * The attributes of a re-plan change of `address` that no open gap of its resource type lists:
+ * what is left to explain once every gap of that type is taken into account.
+ */
+export function unexplainedAttributes(
+  gaps: readonly KnownGap[],
+  address: string,
+  attributes: readonly string[],
+): string[] {
+  const type = typeOf(address);
+  const listed = gaps
+    .filter((gap) => gap.status === "open" && gap.types.includes(type))
+    .flatMap((gap) => gap.replan ?? []);
+  return attributes.filter((attribute) => !listed.includes(attribute));
+}
+
 /** The open gap that explains an apply error of `address`, if one does. */
 export function gapForError(
   gaps: readonly KnownGap[],

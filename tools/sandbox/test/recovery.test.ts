@@ -19,8 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { synthesizeTree } from "@tandem/generator";
-import type { PlannedChange } from "../src/events.ts";
-import { loadKnownGaps } from "../src/gaps.ts";
+import { loadKnownGaps, unexplainedAttributes } from "../src/gaps.ts";
 import { sandboxDir, stopMoto } from "../src/moto.ts";
 import { runRoot, type RootRun } from "../src/root.ts";
 import { prepareSandbox, sandboxApply, writeRoots, type PreparedSandbox } from "../src/sandbox.ts";
@@ -139,19 +138,12 @@ const unexplained = (runs: RootRun[], besides: string[] = []) =>
   runs.flatMap((r) =>
     r.changes
       .filter((c) => !besides.includes(c.address))
-      .map((c) => ({ change: c, left: unexplainedAttributes(c) }))
+      .map((c) => ({ change: c, left: unexplainedAttributes(gaps, c.address, c.attributes) }))
       .filter(({ left }) => left.length > 0)
       .map(
         ({ change, left }) => `${r.root} ${change.action} ${change.address} (${left.join(", ")})`,
       ),
   );
-function unexplainedAttributes(change: PlannedChange): string[] {
-  const type = /(?:^|\.)(aws_[a-z0-9_]+)\./.exec(change.address)?.[1] ?? "";
-  const known = gaps
-    .filter((gap) => gap.status === "open" && gap.types.includes(type))
-    .flatMap((gap) => gap.replan ?? []);
-  return change.attributes.filter((attribute) => !known.includes(attribute));
-}
 const failures = (runs: RootRun[]) =>
   runs
     .filter((r) => !r.ok)

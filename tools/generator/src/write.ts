@@ -122,9 +122,13 @@ function publishLocked(
   const generation = writeGeneration(outDir, files, names, carry, join(outDir, CURRENT));
   for (const name of readdirSync(join(outDir, generation, "dist")))
     linkThroughCurrent(outDir, name);
+  const replaced = generationOf(outDir);
   replaceWithLink(outDir, CURRENT, `${generation}/dist`);
-  removeUnused(outDir);
+  removeUnused(outDir, replaced);
 }
+
+/** The generation `dist/current` points at, if any. */
+const generationOf = (outDir: string) => readLink(join(outDir, CURRENT))?.split("/")[0];
 
 /**
  * Writes a new generation: the `names` folders, the `carry` paths copied from `source`, then
@@ -212,16 +216,18 @@ function currentFolders(outDir: string): string[] {
 }
 
 /**
- * Removes every generation but the current one (replaced ones, those of killed runs, folders
- * moved aside), temporary links, fixed links to folders the current generation does not have,
- * and what the previous layout left. Run holding the lock: nobody else is writing.
+ * Removes every generation but the current one and the one it just replaced (older replaced
+ * ones, those of killed runs, folders moved aside), temporary links, fixed links to folders the
+ * current generation does not have, and what the previous layout left. The replaced generation
+ * stays until the next publish: a reader that resolved `current` just before the swap is still
+ * opening its files. Run holding the lock: nobody else is writing.
  */
-function removeUnused(outDir: string): void {
-  const current = readLink(join(outDir, CURRENT))?.split("/")[0];
+function removeUnused(outDir: string, replaced: string | undefined): void {
+  const current = generationOf(outDir);
   const folders = new Set(currentFolders(outDir));
   for (const name of readdirSync(outDir)) {
     const unused =
-      (name.startsWith(GENERATION_PREFIX) && name !== current) ||
+      (name.startsWith(GENERATION_PREFIX) && name !== current && name !== replaced) ||
       name.startsWith(LINK_PREFIX) ||
       PREVIOUS_LAYOUT.test(name) ||
       (readLink(join(outDir, name)) === `${CURRENT}/${name}` && !folders.has(name));

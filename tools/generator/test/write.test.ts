@@ -50,16 +50,25 @@ function deadPid(): number {
 }
 
 const hidden = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("."));
+/** The generation `dist/current` points at. */
+const currentGeneration = (dir: string) => readlinkSync(join(dir, "current")).split("/")[0]!;
+/** After a publish that replaced a generation: that one and the current one. */
+const twoGenerations = [expect.stringMatching(/^\.gen-/), expect.stringMatching(/^\.gen-/)];
 
 describe("publishOutput", () => {
   it("replaces every output folder as a whole; a deleted environment disappears", () => {
     const out = outputDir();
     publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    const first = currentGeneration(out);
     publishOutput(out, SECOND, ["modules", "environments"], { complete: true });
     expect(readFileSync(join(out, "modules/dns/main.tf.json"), "utf8")).toBe("dns 2");
     expect(readdirSync(join(out, "environments"))).toEqual(["dev"]);
-    // one generation is left, the previous one is gone; every folder is a link through current
-    expect(hidden(out)).toEqual([expect.stringMatching(/^\.gen-/)]);
+    // the replaced generation stays until the next publish (a reader may be opening its files);
+    // every folder is a link through current
+    const second = currentGeneration(out);
+    expect(hidden(out).sort()).toEqual([first, second].sort());
+    publishOutput(out, FIRST, ["modules", "environments"], { complete: true });
+    expect(hidden(out).sort()).toEqual([second, currentGeneration(out)].sort());
     expect(
       readdirSync(out)
         .filter((name) => !name.startsWith("."))
@@ -109,7 +118,8 @@ describe("publishOutput", () => {
     expect(lstatSync(join(out, "modules")).isSymbolicLink()).toBe(true);
     expect(readdirSync(join(out, "modules"))).toEqual(["dns"]);
     expect(readdirSync(join(out, "environments"))).toEqual(["dev"]);
-    expect(hidden(out)).toHaveLength(1);
+    // the generation adopted from the plain folders, replaced, and the current one
+    expect(hidden(out)).toEqual(twoGenerations);
   });
 
   it("leaves the previous output intact when writing fails part-way", () => {
@@ -145,7 +155,8 @@ describe("publishOutput", () => {
       "prod old",
     );
     expect(readlinkSync(join(out, "environments"))).toBe("current/environments");
-    expect(hidden(out)).toEqual([expect.stringMatching(/^\.gen-/)]);
+    // the generation adopted from the previous layout, replaced, and the current one
+    expect(hidden(out)).toEqual(twoGenerations);
   });
 
   it("never shows a reader a missing or half-written file while generations are swapped", async () => {
@@ -220,7 +231,7 @@ describe("parallel publishes", () => {
     expect(readdirSync(join(out, "environments")).sort()).toEqual(["a", "b", "c"]);
     for (const env of ["a", "b", "c"])
       expect(readFileSync(join(out, "environments", env, "root/main.tf.json"), "utf8")).toBe("14");
-    expect(hidden(out)).toHaveLength(1);
+    expect(hidden(out)).toEqual(twoGenerations);
   }, 60_000);
 });
 

@@ -197,7 +197,7 @@ const APPLIED_AS = "roles";
 
 /**
  * sha256 of what an apply depends on: who applies it, the environment's synthesized roots and
- * the emulator's code.
+ * the emulator's code and pinned packages.
  */
 async function sandboxFingerprint(repoRoot: string): Promise<string> {
   const hash = createHash("sha256").update(`applied as ${APPLIED_AS}\0`);
@@ -207,11 +207,12 @@ async function sandboxFingerprint(repoRoot: string): Promise<string> {
   );
   for (const path of [...files.keys()].sort()) hash.update(`${path}\0`).update(files.get(path)!);
   const moto = join(repoRoot, "tools/sandbox/moto");
-  for (const entry of readdirSync(moto, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".py")) continue;
-    const file = join(entry.parentPath, entry.name);
+  const emulator = readdirSync(moto, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".py"))
+    .map((entry) => join(entry.parentPath, entry.name));
+  // Its pins too: moto answers from botocore's service models.
+  for (const file of [...emulator, join(repoRoot, "tools/sandbox/requirements.txt")])
     hash.update(`${file}\0`).update(readFileSync(file));
-  }
   return hash.digest("hex");
 }
 

@@ -4,7 +4,9 @@ a managed failover to the secondary, a switchover back, and the refusals. Run by
 recovery-global-cluster.test.ts with the sandbox's endpoint; prints one JSON object."""
 
 import json
+import re
 import sys
+import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from aws_client import sandbox_client
@@ -45,6 +47,26 @@ found["secondary_with_database"] = error_of(
 )
 secondary = west.create_db_cluster(**joining)["DBCluster"]["DBClusterArn"]
 found["before"] = writers(east)
+
+
+def global_id_sent(region, cluster_id):
+    """The GlobalClusterIdentifier in the emulator's DescribeDBClusters XML, whatever a client's
+    model knows: moto serializes from botocore's, and an old one has no such member."""
+    request = urllib.request.Request(
+        endpoint,
+        data=f"Action=DescribeDBClusters&Version=2014-10-31&DBClusterIdentifier={cluster_id}".encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=test/20260101/{region}/rds/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    with urllib.request.urlopen(request) as answer:
+        match = re.search(r"<GlobalClusterIdentifier>([^<]*)<", answer.read().decode())
+    return match.group(1) if match else None
+
+
+found["global_id_sent"] = {region: global_id_sent(region, "c") for region in ("us-east-1", "us-west-2")}
 
 found["both_flags"] = error_of(
     west.failover_global_cluster, GlobalClusterIdentifier="g",

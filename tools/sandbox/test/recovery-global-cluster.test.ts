@@ -38,6 +38,10 @@ describe("the sandbox's Aurora global cluster: failover, switchover, and what a 
     expect(found.before).toEqual({ "us-east-1": true, "us-west-2": false });
   });
 
+  test("DescribeDBClusters names each member's global cluster, as the posture check reads it", () => {
+    expect(found.global_id_sent).toEqual({ "us-east-1": "g", "us-west-2": "g" });
+  });
+
   test("FailoverGlobalCluster with AllowDataLoss makes the secondary write, asked in the secondary's region", () => {
     expect(found.failover_answer).toEqual({ "us-east-1": false, "us-west-2": true });
     expect(found.after_failover_asked_in_west).toEqual({ "us-east-1": false, "us-west-2": true });

@@ -14,6 +14,7 @@ import {
   type ShowJson,
 } from "./events.ts";
 import { roleOverride, startRoleRun, type RoleCredentialsForTool } from "./iam/as-role.ts";
+import { keyVariables } from "./iam/env.ts";
 import { HEALTH_PATH, type CallCounts } from "./iam/gateway.ts";
 import { ensureGateway } from "./iam/process.ts";
 import { loadManifest } from "./iam/session.ts";
@@ -75,23 +76,31 @@ export async function runRoot(
     ...fields,
   });
   const { credentials } = options;
+  // A copy of a shared sandbox names its own endpoint (the shared gateway, when it runs as the roles).
+  const from = "endpoint" in prepared ? String(prepared.endpoint) : prepared.server.endpoint;
   copyRootWithOverride(root.dir, copy, (override) =>
     credentials
       ? JSON.stringify(
           roleOverride(
             JSON.parse(override) as Record<string, unknown>,
-            prepared.server.endpoint,
+            from,
             options.endpoint,
             credentials,
           ),
         )
-      : override.replaceAll(prepared.server.endpoint, options.endpoint),
+      : override.replaceAll(from, options.endpoint),
   );
+  // The environment's endpoint and, as a role, keys too: an override without keys takes them there.
+  const env = {
+    ...prepared.env,
+    ...(prepared.env.AWS_ENDPOINT_URL ? { AWS_ENDPOINT_URL: options.endpoint } : {}),
+    ...(credentials ? keyVariables(credentials) : {}),
+  };
   try {
     const run = (args: string[], onLine?: (line: string) => void) =>
       runTool(prepared.tool.bin, args, {
         cwd: copy,
-        env: prepared.env,
+        env,
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         ...(onLine ? { onLine } : {}),
       });

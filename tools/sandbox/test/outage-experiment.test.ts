@@ -1,21 +1,24 @@
 /**
  * Static stability by experiment, on the shared applied staging: a region is taken away at a
  * gateway of the test's own (its outage is recorded in a folder of the test's, so tests beside
- * it on the shared staging never see it), and the surviving root is planned as the runbook
- * says: a plain plan, and the runbook's `-refresh=false`. Asserted: each surviving root plans with
+ * it on the shared staging never see it; its sessions come from the shared sandbox's issuer), and
+ * the surviving root is planned as the runbook says, as the plan role: a plain plan, and the
+ * runbook's `-refresh=false`. Asserted: each surviving root plans with
  * `-refresh=false`, holding no change a known gap does not explain; and with us-east-1 lost the
  * secondary root's plain, refreshing plan calls no IAM (its roles live in the identity root) and
  * fails on the table replica alone, which AWS manages through the primary region's API. The
  * primary's plain plan with us-west-2 lost (its table reads the replica's backups there) is
  * recorded, not asserted: docs/runbook.md lists the calls. Then each surviving root applies a
- * change (an alarm email: a subscription in each region) by the same runbook, on a copy of the
- * shared state, calling nothing in the lost region.
+ * change (an alarm email: a subscription in each region) by the same runbook, as the apply role,
+ * on a copy of the shared state, calling nothing in the lost region. Each session is assumed
+ * while the region is lost, and none of its calls is denied.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gapForReplan, loadKnownGaps } from "../src/gaps.ts";
-import { startGateway, type Gateway } from "../src/iam/gateway.ts";
+import { startGateway, type CallCounts, type Gateway } from "../src/iam/gateway.ts";
+import { assumeAsJob, loadManifest, type RoleKind, type Session } from "../src/iam/session.ts";
 import { sandboxDir } from "../src/moto.ts";
 import { setOutage } from "../src/outage.ts";
 import { runRoot, type RootRun } from "../src/root.ts";
@@ -48,6 +51,9 @@ interface Tried {
   readonly run: RootRun;
   /** The calls the gateway dropped during the run, `<service> <signed region> <method> <action>`. */
   readonly dropped: string[];
+  /** The role the run was, and what the gateway judged of its calls. */
+  readonly ranAs: string;
+  readonly calls: CallCounts | undefined;
 }
 
 describe.skipIf(skip)("a region lost under the shared applied staging", () => {
@@ -58,10 +64,21 @@ describe.skipIf(skip)("a region lost under the shared applied staging", () => {
       const { prepared } = await sharedSandbox(repoRoot, "terraform");
       const table: Tried[] = [];
       const attempt = async (lost: string, root: string, tried: string, planArgs: string[]) => {
-        const { run, dropped } = await withRegionLost(prepared, lost, (endpoint) =>
-          runRoot(prepared, { root, command: "plan", planArgs, endpoint, label: outageName }),
+        const { run, ...seen } = await withRegionLost(
+          prepared,
+          lost,
+          "plan",
+          (endpoint, credentials) =>
+            runRoot(prepared, {
+              root,
+              command: "plan",
+              planArgs,
+              endpoint,
+              credentials,
+              label: outageName,
+            }),
         );
-        table.push({ lost, root, tried, run, dropped });
+        table.push({ lost, root, tried, run, ...seen });
         return run;
       };
 
@@ -73,6 +90,8 @@ describe.skipIf(skip)("a region lost under the shared applied staging", () => {
       const secondary = await attempt("us-east-1", "us-west-2", refreshless, runbook);
       console.log(JSON.stringify(table, null, 2));
 
+      expect(table.map((t) => t.calls?.denied)).toEqual([0, 0, 0, 0]);
+      expect(new Set(table.map((t) => t.ranAs))).toEqual(new Set([role("plan")]));
       const gaps = loadKnownGaps();
       for (const run of [primary, secondary]) {
         expect(run.errors).toEqual([]);
@@ -122,25 +141,32 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
         manifestFile: manifestWithAlarmEmail(repoRoot, dir, EMAIL),
         tree: join(dir, "tree"),
         workspace: `outage-${process.pid}`,
+        asRoles: true,
       });
       const gaps = loadKnownGaps();
       for (const [lost, root] of [
         ["us-east-1", "us-west-2"],
         ["us-west-2", "us-east-1"],
       ] as const) {
-        const { run, dropped } = await withRegionLost(copy, lost, (endpoint) =>
-          runRoot(copy!, {
-            root,
-            command: "apply",
-            // The runbook's plan; the apply takes the change alone. Applying moto's known-gap
-            // updates on the shared emulator is most likely not neutral there: in a fresh-clone
-            // CI its Aurora clusters read as detached to the rehearsal's posture step beside it.
-            planArgs: ["-refresh=false", `-target=${SUBSCRIPTION}`],
-            endpoint,
-            label: outageName,
-          }),
+        const { run, dropped, ranAs, calls } = await withRegionLost(
+          copy,
+          lost,
+          "apply",
+          (endpoint, credentials) =>
+            runRoot(copy!, {
+              root,
+              command: "apply",
+              credentials,
+              // The runbook's plan; the apply takes the change alone (moto's known-gap updates are
+              // not the change).
+              planArgs: ["-refresh=false", `-target=${SUBSCRIPTION}`],
+              endpoint,
+              label: outageName,
+            }),
         );
-        console.log(JSON.stringify({ lost, root, run, dropped }, null, 2));
+        console.log(JSON.stringify({ lost, root, ranAs, calls, run, dropped }, null, 2));
+        expect(ranAs).toBe(role("apply"));
+        expect(calls?.denied).toBe(0);
         expect(run.errors).toEqual([]);
         expect(run.ok).toBe(true);
         // The sandbox's override skips credential validation, so the provider looks its account
@@ -159,22 +185,38 @@ describe.skipIf(skip)("a change applied with a region lost", () => {
 
 /** The calls the gateway dropped since the running step began, `<service> <region> <method> <action>`. */
 let dropped: string[] = [];
+const manifest = loadManifest(repoRoot, "staging");
+const role = (as: RoleKind) => `arn:aws:iam::${manifest.account}:role/tandem-staging-${as}`;
 
 /**
- * Runs `step` through a gateway that drops `lost`'s requests (and, for us-east-1, the control
- * planes homed there), then brings the region back; returns what the step had dropped.
+ * Runs `step` as a fresh session of role `as` through a gateway that drops `lost`'s requests
+ * (and, for us-east-1, the control planes homed there), then brings the region back; returns
+ * what the step had dropped and what the gateway judged of the session's calls.
  */
 async function withRegionLost<T>(
   prepared: PreparedSandbox,
   lost: string,
-  step: (endpoint: string) => Promise<T>,
-): Promise<{ run: T; dropped: string[] }> {
+  as: RoleKind,
+  step: (endpoint: string, credentials: Session) => Promise<T>,
+): Promise<{ run: T; dropped: string[]; ranAs: string; calls: CallCounts | undefined }> {
   gateway ??= await startOutageGateway(prepared);
   dropped = [];
   setOutage(repoRoot, { environment: "staging", name: outageName, region: lost });
   try {
-    const run = await step(gateway.endpoint);
-    return { run, dropped: [...new Set(dropped)].sort() };
+    // As the job gets it during the outage. AssumeRoleWithWebIdentity is unsigned, so the gateway
+    // serves it whichever region is lost, as the job's own region's STS endpoint would.
+    const session = await assumeAsJob(
+      { repoRoot, name: prepared.name, endpoint: gateway.endpoint },
+      manifest,
+      { as },
+    );
+    const run = await step(gateway.endpoint, session);
+    return {
+      run,
+      dropped: [...new Set(dropped)].sort(),
+      ranAs: session.role,
+      calls: gateway.calls.get(session.accessKeyId),
+    };
   } finally {
     setOutage(repoRoot, { environment: "staging", name: outageName, region: lost, restore: true });
   }
@@ -184,7 +226,8 @@ function startOutageGateway(prepared: PreparedSandbox): Promise<Gateway> {
   mkdirSync(sandboxDir(repoRoot, outageName), { recursive: true });
   return startGateway({
     repoRoot,
-    name: outageName,
+    name: prepared.name,
+    outage: outageName,
     moto: prepared.server,
     log: (line) => {
       if (line.startsWith("lost region: dropped ")) dropped.push(line.slice(21));

@@ -4,6 +4,7 @@
  * AssumeRoleWithWebIdentity through the gateway, which checks the role's trust.
  */
 import { DEFAULT_NAME, motoStatus, SandboxError } from "../moto.ts";
+import type { RoleCredentialsForTool } from "./as-role.ts";
 import { ensureGateway } from "./process.ts";
 import { assumeAsJob, loadManifest, type JobOptions, type Session } from "./session.ts";
 
@@ -55,11 +56,16 @@ export async function sandboxEnv(options: EnvOptions): Promise<RoleCredentials> 
 /** The variables the AWS CLI, boto3 and the SDKs read. */
 export function envVariables(credentials: RoleCredentials): Record<string, string> {
   return {
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_SESSION_TOKEN: credentials.sessionToken,
+    ...keyVariables(credentials),
     AWS_REGION: credentials.region,
     AWS_DEFAULT_REGION: credentials.region,
     AWS_ENDPOINT_URL: credentials.endpoint,
   };
 }
+
+/** A session's keys as the environment variables every AWS client reads. */
+export const keyVariables = (credentials: RoleCredentialsForTool): Record<string, string> => ({
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  AWS_SESSION_TOKEN: credentials.sessionToken,
+});

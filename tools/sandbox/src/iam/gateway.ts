@@ -27,6 +27,11 @@ export interface GatewayOptions {
   /** The sandbox whose OIDC key signs the tokens the gateway accepts. */
   readonly name: string;
   readonly moto: MotoServer;
+  /**
+   * The sandbox whose lost regions the gateway drops (`name` when omitted): a test's own, so
+   * that its outage is seen through this gateway only.
+   */
+  readonly outage?: string;
   /** One line per decision the gateway makes (assumes, refusals, denials). */
   readonly log?: (line: string) => void;
   /** The port to listen on; a free one when omitted. */
@@ -61,6 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const reader = new EmulatorReader(options.moto.endpoint);
   const authorizer = new Authorizer(reader, options.moto.account);
   const log = options.log ?? (() => {});
+  const lost = () => lostRegions(options.repoRoot, options.outage ?? options.name);
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       log(`gateway error: ${(error as Error).message}`);
@@ -71,13 +77,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (req.url === HEALTH_PATH) {
       res.writeHead(200, { "content-type": "application/json" });
-      const lost = lostRegions(options.repoRoot, options.name);
-      res.end(JSON.stringify({ moto: options.moto.endpoint, lost }));
+      res.end(JSON.stringify({ moto: options.moto.endpoint, lost: lost() }));
       return;
     }
     const body = await readBody(req);
     const signed = signedBy(req, body);
-    if (lostBy(lostRegions(options.repoRoot, options.name), signed)) {
+    if (lostBy(lost(), signed)) {
       // A lost region answers nothing: the connection is reset at once, so a client fails fast.
       const action = signed.params.Action ?? signed.headers["x-amz-target"] ?? signed.path;
       log(`lost region: dropped ${signed.service} ${signed.region} ${signed.method} ${action}`);

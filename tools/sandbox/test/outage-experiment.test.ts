@@ -51,7 +51,7 @@ interface Tried {
   readonly run: RootRun;
   /** The calls the gateway dropped during the run, `<service> <signed region> <method> <action>`. */
   readonly dropped: string[];
-  /** The role the run was, and what the gateway judged of its calls. */
+  /** The role the run ran as, and what the gateway judged of its calls. */
   readonly ranAs: string;
   readonly calls: CallCounts | undefined;
 }

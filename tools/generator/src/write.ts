@@ -124,7 +124,7 @@ function publishLocked(
     linkThroughCurrent(outDir, name);
   const replaced = generationOf(outDir);
   replaceWithLink(outDir, CURRENT, `${generation}/dist`);
-  removeUnused(outDir, replaced);
+  removeUnused(outDir, [generation, replaced]);
 }
 
 /** The generation `dist/current` points at, if any. */
@@ -216,18 +216,17 @@ function currentFolders(outDir: string): string[] {
 }
 
 /**
- * Removes every generation but the current one and the one it just replaced (older replaced
- * ones, those of killed runs, folders moved aside), temporary links, fixed links to folders the
+ * Removes every generation but `kept`, the current one and the one it just replaced (older
+ * replaced ones, those of killed runs, folders moved aside), temporary links, fixed links to folders the
  * current generation does not have, and what the previous layout left. The replaced generation
  * stays until the next publish: a reader that resolved `current` just before the swap is still
  * opening its files. Run holding the lock: nobody else is writing.
  */
-function removeUnused(outDir: string, replaced: string | undefined): void {
-  const current = generationOf(outDir);
+function removeUnused(outDir: string, kept: readonly (string | undefined)[]): void {
   const folders = new Set(currentFolders(outDir));
   for (const name of readdirSync(outDir)) {
     const unused =
-      (name.startsWith(GENERATION_PREFIX) && name !== current && name !== replaced) ||
+      (name.startsWith(GENERATION_PREFIX) && !kept.includes(name)) ||
       name.startsWith(LINK_PREFIX) ||
       PREVIOUS_LAYOUT.test(name) ||
       (readLink(join(outDir, name)) === `${CURRENT}/${name}` && !folders.has(name));

@@ -1,7 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { ensureMoto, SandboxError } from "./moto.ts";
 
 export type ToolName = "terraform" | "tofu";
@@ -105,28 +114,40 @@ export function cliConfig(dir: string, env: NodeJS.ProcessEnv = process.env): st
   const source = providerSource(env);
   if (!source) return undefined;
   if ("cliConfig" in source) return source.cliConfig;
-  const mirror = join(dir, "providers");
-  rmSync(mirror, { recursive: true, force: true });
-  mkdirSync(mirror, { recursive: true });
   const upstream = join(source.mirror, "registry.terraform.io");
   if (!existsSync(upstream)) {
     throw new SandboxError(
       `TANDEM_PROVIDER_MIRROR has no registry.terraform.io folder: ${source.mirror}`,
     );
   }
-  // Terraform walks a mirror without following links to folders, so the tree is made of
-  // folders down to the version and links only the platform packages.
-  for (const host of ["registry.terraform.io", "registry.opentofu.org"]) {
-    for (const version of subfolders(upstream, 3)) {
-      mkdirSync(join(mirror, host, version), { recursive: true });
-      for (const platform of readdirSync(join(upstream, version))) {
-        symlinkSync(join(upstream, version, platform), join(mirror, host, version, platform));
+  // Tests in other processes prepare the same sandbox while a tool reads its mirror and file:
+  // both are written aside and renamed into place, never removed under a reader. The mirror's
+  // folder is named by what it links, so a changed upstream gets a folder of its own.
+  const packages = subfolders(upstream, 3).flatMap((version) =>
+    readdirSync(join(upstream, version)).map((platform) => join(version, platform)),
+  );
+  const digest = createHash("sha256").update(upstream).update(packages.join("\n")).digest("hex");
+  const mirror = join(dir, `providers-${digest.slice(0, 12)}`);
+  if (!existsSync(mirror)) {
+    const building = `${mirror}.${process.pid}-${randomBytes(3).toString("hex")}`;
+    // Terraform walks a mirror without following links to folders, so the tree is made of
+    // folders down to the version and links only the platform packages.
+    for (const host of ["registry.terraform.io", "registry.opentofu.org"]) {
+      for (const pkg of packages) {
+        mkdirSync(join(building, host, dirname(pkg)), { recursive: true });
+        symlinkSync(join(upstream, pkg), join(building, host, pkg));
       }
+    }
+    try {
+      renameSync(building, mirror);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another process put it in place
     }
   }
   const file = join(dir, "cli.tfrc");
+  const temporary = `${file}.${process.pid}`;
   writeFileSync(
-    file,
+    temporary,
     [
       "provider_installation {",
       `  filesystem_mirror { path = ${JSON.stringify(mirror)} }`,
@@ -134,6 +155,7 @@ export function cliConfig(dir: string, env: NodeJS.ProcessEnv = process.env): st
       "",
     ].join("\n"),
   );
+  renameSync(temporary, file);
   return file;
 }
 
